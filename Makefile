@@ -1,0 +1,44 @@
+GO ?= go
+# Tests that cross-check against libseccomp need cgo and the libseccomp tag.
+TEST_TAGS ?= libseccomp
+FUZZTIME ?= 20s
+
+.PHONY: all build test bench fuzz generate check-generate deps vet static
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
+
+deps:
+	./scripts/install-deps.sh
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags $(TEST_TAGS) ./...
+
+# The README's test command: everything, against the real kernel.
+test: deps vet static
+	$(GO) test -tags $(TEST_TAGS) -count=1 -timeout 12m ./...
+
+# The shipped binaries are static: no cgo.
+static:
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/...
+
+bench: deps
+	$(GO) test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$t for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+generate:
+	$(GO) generate ./...
+
+# Regenerating must be a no-op when the generators' inputs are present.
+check-generate: generate
+	git diff --exit-code

@@ -1,0 +1,31 @@
+// Command kafel is the gokafel toolchain: run programs in a sandbox under
+// a Kafel seccomp policy, check and format policies, inspect syscall
+// tables and simulate filters.
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/gokafel/gokafel/internal/cli"
+)
+
+// commands lists the constructors of the subcommands; each lives in its
+// own file and adds itself in an init function.
+var commands []func() *cobra.Command
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kafel",
+		Short: "Kafel seccomp policies and an nsjail-class sandbox in one binary",
+		Long: `kafel compiles Kafel seccomp policies and runs programs in a sandbox.
+
+Exit status: 0 ok, 1 findings or policy errors, 2 usage or I/O errors;
+'kafel run' passes the sandboxed program's status through.`,
+	}
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
+	return root
+}
+
+func main() { cli.Main(newRootCmd()) }

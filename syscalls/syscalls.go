@@ -1,0 +1,149 @@
+package syscalls
+
+import (
+	"runtime"
+	"sort"
+	"strings"
+)
+
+// Arch describes one architecture (ABI) and holds its syscall table.
+type Arch struct {
+	// Name is the canonical Kafel name, e.g. "x86_64", "aarch64", "mips".
+	Name string
+	// Aliases are other names accepted for the arch ("amd64", "arm64").
+	Aliases []string
+	// AuditArch is the AUDIT_ARCH_* value the kernel puts in seccomp_data.arch.
+	AuditArch uint32
+	// WordSize is the size of a pointer or long in bytes (4 or 8).
+	WordSize int
+	// BigEndian reports whether the arch is big-endian; in seccomp_data the
+	// high word of an argument then comes first.
+	BigEndian bool
+	// GOARCH is the Go name of the arch when Go supports it as a host.
+	GOARCH string
+
+	byName map[string]*Syscall
+	byNr   map[uint32]*Syscall
+	list   []*Syscall // canonical entries, sorted by number
+}
+
+// Syscall is one entry of a table.
+type Syscall struct {
+	// Name is the name the reference Kafel compiler uses.
+	Name string
+	// Nr is the syscall number on the arch (with the arch's base, e.g. 4000 on mips o32).
+	Nr uint32
+	// Args are the kernel's parameter names and widths, in order.
+	Args []Arg
+	// AliasOf is non-empty when Name is an alias (a libc name such as
+	// "uname") of the canonical entry named AliasOf.
+	AliasOf string
+}
+
+// Arg is one syscall parameter.
+type Arg struct {
+	Name string
+	// Size is the width in bytes: 2 for umode_t-like, 4 for int-like,
+	// the word size for pointers, longs and size_t, 8 for 64-bit types.
+	Size int
+}
+
+// IsAlias reports whether s is an alias of another entry.
+func (s *Syscall) IsAlias() bool { return s.AliasOf != "" }
+
+// ArgIndex returns the position of the argument called name, or -1.
+func (s *Syscall) ArgIndex(name string) int {
+	for i, a := range s.Args {
+		if a.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+var arches []*Arch
+
+// register adds the generated table of one arch. Called from the
+// generated z*.go files' init functions.
+func register(a *Arch, entries []Syscall, aliases map[string]string) {
+	a.byName = make(map[string]*Syscall, len(entries)+len(aliases))
+	a.byNr = make(map[uint32]*Syscall, len(entries))
+	a.list = make([]*Syscall, 0, len(entries))
+	for i := range entries {
+		s := &entries[i]
+		a.byName[s.Name] = s
+		if _, dup := a.byNr[s.Nr]; !dup {
+			a.byNr[s.Nr] = s
+		}
+		a.list = append(a.list, s)
+	}
+	for alias, target := range aliases {
+		t, ok := a.byName[target]
+		if !ok {
+			panic("syscalls: alias " + alias + " of unknown " + target + " on " + a.Name)
+		}
+		c := *t
+		c.Name = alias
+		c.AliasOf = target
+		a.byName[alias] = &c
+	}
+	sort.SliceStable(a.list, func(i, j int) bool { return a.list[i].Nr < a.list[j].Nr })
+	arches = append(arches, a)
+	sort.Slice(arches, func(i, j int) bool { return arches[i].Name < arches[j].Name })
+}
+
+// Arches returns every known arch, sorted by name.
+func Arches() []*Arch { return append([]*Arch(nil), arches...) }
+
+// LookupArch finds an arch by its name or an alias, case-insensitively.
+func LookupArch(name string) (*Arch, bool) {
+	for _, a := range arches {
+		if strings.EqualFold(a.Name, name) {
+			return a, true
+		}
+		for _, al := range a.Aliases {
+			if strings.EqualFold(al, name) {
+				return a, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// HostArch returns the arch this program runs on, or nil when it has no table.
+func HostArch() *Arch {
+	for _, a := range arches {
+		if a.GOARCH == runtime.GOARCH {
+			return a
+		}
+	}
+	return nil
+}
+
+// Lookup finds a syscall by name, aliases included. For an alias the
+// result's AliasOf names the canonical entry.
+func (a *Arch) Lookup(name string) (*Syscall, bool) {
+	s, ok := a.byName[name]
+	return s, ok
+}
+
+// ByNumber finds the canonical syscall with number nr.
+func (a *Arch) ByNumber(nr uint32) (*Syscall, bool) {
+	s, ok := a.byNr[nr]
+	return s, ok
+}
+
+// Syscalls returns the canonical entries sorted by number.
+func (a *Arch) Syscalls() []*Syscall { return append([]*Syscall(nil), a.list...) }
+
+// AliasEntries returns the alias entries sorted by name.
+func (a *Arch) AliasEntries() []*Syscall {
+	var out []*Syscall
+	for _, s := range a.byName {
+		if s.AliasOf != "" {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
