@@ -1,0 +1,22 @@
+// Package grammar reads Kafel policy source into an abstract syntax tree.
+//
+// It knows the language only: tokens, statements, expressions and their
+// source positions. It knows no syscalls, no architectures and no constant
+// values; the kafel package checks a File against those.
+//
+// Parse never panics and reports every problem it can find as a Diagnostic.
+// Besides errors it reports two milder kinds of finding:
+//
+//   - Warning: a lenient form that the reference Kafel compiler refuses but
+//     that users paste every day (a missing comma between action blocks, a
+//     trailing comma, DEFAULT inside a POLICY, a bare operand used as a
+//     condition, ...). Parse accepts it and names the portable spelling; a
+//     strict caller turns every Warning into an error, so that strict mode
+//     refuses exactly what the reference refuses. Format prints the portable
+//     spelling.
+//   - Note: something both compilers accept but that likely does not mean
+//     what it seems to (octal digits 8 and 9, a comment that the reference
+//     ends elsewhere than a C compiler would).
+//
+// Format prints a File as canonical, portable Kafel.
+package grammar
