@@ -112,6 +112,12 @@ type Cgroups struct {
 	NetClsClassID uint32
 
 	// Version selection.
+	// Optional applies the limits the host supports and skips the others
+	// with a log line instead of failing the run. DefaultConfig sets it;
+	// limits asked for explicitly (config file, flags) leave it false, so a
+	// limit that cannot be applied stops the run.
+	Optional bool
+
 	UseV2                                                  bool   // --use_cgroupv2
 	DetectV2                                               bool   // --detect_cgroupv2
 	V2Mount                                                string // --cgroupv2_mount, default /sys/fs/cgroup
