@@ -1,0 +1,120 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"golang.org/x/net/bpf"
+)
+
+// RunOptions are the settings of one call to Run that are not part of the
+// jail's configuration: where the program's stdio goes, where the
+// runner's own messages go, and hooks for tests.
+type RunOptions struct {
+	// Stdin, Stdout and Stderr are the program's stdio. A nil reader or
+	// writer means the runner's own (os.Stdin, os.Stdout, os.Stderr);
+	// Config.Silent and Config.StderrToNull override them with /dev/null.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+
+	// Logger receives the runner's messages: skipped optional mounts,
+	// cgroup limits left out, warnings. Nil discards them.
+	Logger *slog.Logger
+
+	// Filter, when set, is the seccomp program installed instead of the
+	// one compiled from Config.Seccomp: for callers that compiled the
+	// policy already and for tests. The runner still lets its own execve
+	// of the target through and still maps kill actions (see Run).
+	Filter []bpf.RawInstruction
+
+	// HandleSignals makes Run catch SIGINT, SIGTERM and SIGHUP while the
+	// jail runs: the jail is killed, cleaned up, and Run returns a Result
+	// with ReasonInterrupted. Commands set it; libraries usually cancel
+	// the context instead.
+	HandleSignals bool
+
+	// Executable is the binary re-executed as the jail's init. Empty means
+	// /proc/self/exe, which is what every caller wants outside tests.
+	Executable string
+}
+
+// ReasonKind classifies how a run ended.
+type ReasonKind string
+
+// The ways a run ends.
+const (
+	ReasonExited      ReasonKind = "exited"       // the program exited by itself
+	ReasonSignaled    ReasonKind = "signaled"     // the program died from a signal
+	ReasonTimeLimit   ReasonKind = "time_limit"   // Config.TimeLimit ran out; the jail was killed
+	ReasonCPULimit    ReasonKind = "cpu_limit"    // RLIMIT_CPU: SIGXCPU or SIGKILL from the kernel
+	ReasonMemoryLimit ReasonKind = "memory_limit" // the cgroup memory limit was hit (OOM kill)
+	ReasonPidsLimit   ReasonKind = "pids_limit"   // the cgroup pids limit refused a fork
+	ReasonSeccomp     ReasonKind = "seccomp"      // the seccomp policy forbade a syscall
+	ReasonInterrupted ReasonKind = "interrupted"  // the runner was signalled or its context ended
+)
+
+// Result is how a jailed program ended. It encodes to JSON as the
+// --report file of `kafel run`.
+type Result struct {
+	// ExitCode is what the runner should exit with: the program's exit
+	// status, or 128+signal when it died from a signal.
+	ExitCode int `json:"exit_code"`
+	// Signal is the signal that ended the program, 0 if it exited.
+	Signal int `json:"signal,omitempty"`
+	// ReasonKind classifies the end; Reason says it in one line for people,
+	// e.g. "seccomp violation: ptrace(0x10, 0x1, 0x0, 0x0, 0x0, 0x0) on x86_64".
+	ReasonKind ReasonKind `json:"reason_kind"`
+	Reason     string     `json:"reason"`
+	// WallTime is the time from start to the end of the jail's init;
+	// CPUTime the user+system time of the jail's processes that were
+	// waited for (the program and the children it reaped).
+	WallTime time.Duration `json:"wall_time_ns"`
+	CPUTime  time.Duration `json:"cpu_time_ns"`
+	// PeakMemory is the cgroup's peak memory use in bytes, 0 when unknown
+	// (no memory cgroup, or a v2 kernel without memory.peak).
+	PeakMemory uint64 `json:"peak_memory_bytes,omitempty"`
+	// SeccompViolation describes the first forbidden syscall when
+	// ReasonKind is ReasonSeccomp and the kernel could tell which.
+	SeccompViolation *SeccompViolation `json:"seccomp_violation,omitempty"`
+}
+
+// SeccompViolation is a syscall the policy forbade.
+type SeccompViolation struct {
+	Syscall string    `json:"syscall"` // name, or "syscall_<nr>" when unknown
+	Nr      int       `json:"nr"`
+	Arch    string    `json:"arch"` // Kafel arch name, e.g. "x86_64", "i386"
+	Args    [6]uint64 `json:"args"`
+	PID     int       `json:"pid,omitempty"` // pid of the caller as the runner sees it
+}
+
+// String formats the violation as name(args) on arch.
+func (v *SeccompViolation) String() string {
+	return fmt.Sprintf("%s(%#x, %#x, %#x, %#x, %#x, %#x) [nr %d] on %s",
+		v.Syscall, v.Args[0], v.Args[1], v.Args[2], v.Args[3], v.Args[4], v.Args[5], v.Nr, v.Arch)
+}
+
+// SetupError is a part of the configuration that could not be applied.
+// The program never runs when Run returns one. Op names the step ("mount",
+// "pivot_root", "setrlimit RLIMIT_NOFILE", "cgroup pids.max"), Path the
+// file or mount point involved when there is one.
+type SetupError struct {
+	Op   string
+	Path string
+	Err  error
+}
+
+func (e *SetupError) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("sandbox: %s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("sandbox: %s %s: %v", e.Op, e.Path, e.Err)
+}
+
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// ErrNotSupported is returned (wrapped) when the host lacks what a run
+// needs: a non-Linux OS, a kernel feature, a cgroup controller.
+var ErrNotSupported = errors.New("not supported")
