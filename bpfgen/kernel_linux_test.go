@@ -1,0 +1,329 @@
+package bpfgen
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// The kernel test re-executes the test binary as a child that installs a
+// filter and makes one syscall; these variables select that mode.
+const (
+	childFilterEnv = "BPFGEN_TEST_CHILD_FILTER" // path of the raw filter
+	childCallEnv   = "BPFGEN_TEST_CHILD_CALL"   // "nr arg0 ... arg5"
+)
+
+// Exit codes of the child.
+const (
+	childOK          = 0
+	childTrapped     = 2 // the Go runtime dies on a seccomp SIGSYS with status 2
+	childSetupFailed = 3
+	childThreadDied  = 4
+	childErrnoBase   = 10 // + errno
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childFilterEnv) != "" {
+		kernelChild()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// kernelChild installs the filter on this thread and makes the syscall.
+// The outcome is the exit status: childOK, childErrnoBase+errno, death by
+// SIGSYS (KILL_PROCESS), the runtime's crash on SIGSYS (TRAP), or
+// childThreadDied when the thread vanished (KILL_THREAD).
+func kernelChild() {
+	runtime.LockOSThread() // main goroutine owns this thread; no other runs on it
+	fail := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "child: "+format+"\n", args...)
+		os.Exit(childSetupFailed)
+	}
+	raw, err := os.ReadFile(os.Getenv(childFilterEnv))
+	if err != nil {
+		fail("%v", err)
+	}
+	insns, err := DecodeRaw(raw)
+	if err != nil {
+		fail("%v", err)
+	}
+	fields := strings.Fields(os.Getenv(childCallEnv))
+	if len(fields) != 7 {
+		fail("bad call %q", os.Getenv(childCallEnv))
+	}
+	path := []byte("/dev/null\x00")
+	buf := make([]byte, 64)
+	var nums [7]uintptr
+	for i, f := range fields {
+		switch f {
+		case "PATH":
+			nums[i] = uintptr(unsafe.Pointer(&path[0]))
+		case "BUF":
+			nums[i] = uintptr(unsafe.Pointer(&buf[0]))
+		default:
+			n, err := strconv.ParseUint(f, 0, 64)
+			if err != nil {
+				fail("bad number %q", f)
+			}
+			nums[i] = uintptr(n)
+		}
+	}
+	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	go func() {
+		// Runs on another, unfiltered thread: reports a killed thread.
+		time.Sleep(time.Second)
+		os.Exit(childThreadDied)
+	}()
+	filter := make([]unix.SockFilter, len(insns))
+	for i, ins := range insns {
+		filter[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
+	}
+	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		fail("no_new_privs: %v", err)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&prog))); e != 0 {
+		fail("seccomp: %v", e)
+	}
+	_, _, e := unix.Syscall6(nums[0], nums[1], nums[2], nums[3], nums[4], nums[5], nums[6])
+	runtime.KeepAlive(path)
+	runtime.KeepAlive(buf)
+	if e != 0 {
+		os.Exit(childErrnoBase + int(e))
+	}
+	os.Exit(childOK)
+}
+
+// hostAudit returns the AUDIT_ARCH of the host, or 0 when the test does
+// not know it.
+func hostAudit() uint32 {
+	switch runtime.GOARCH {
+	case "amd64":
+		return 0xc000003e
+	case "arm64":
+		return 0xc00000b7
+	case "riscv64":
+		return 0xc00000f3
+	}
+	return 0
+}
+
+// requireSeccomp skips the test, saying why, unless this kernel runs
+// seccomp filters and the test knows the host arch.
+func requireSeccomp(t *testing.T) {
+	t.Helper()
+	if hostAudit() == 0 {
+		t.Skipf("kernel test: no AUDIT_ARCH known for GOARCH %s", runtime.GOARCH)
+	}
+	if _, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err != nil {
+		t.Skipf("kernel test: seccomp not available (prctl PR_GET_SECCOMP: %v)", err)
+	}
+	status, err := os.ReadFile("/proc/self/status")
+	if err == nil && !bytes.Contains(status, []byte("Seccomp_filters:")) && !bytes.Contains(status, []byte("Seccomp:")) {
+		t.Skip("kernel test: the kernel reports no seccomp support in /proc/self/status")
+	}
+}
+
+// outcome is what a syscall under a filter did, in the terms of a policy.
+type outcome string
+
+func outcomeOf(a Action, allowed outcome) outcome {
+	switch a & 0xffff0000 {
+	case Allow, Log:
+		return allowed
+	case Errno:
+		return outcome(fmt.Sprintf("errno %d", uint16(a)))
+	case Trap:
+		return "trap"
+	case KillProcess:
+		return "killed"
+	case KillThread:
+		return "thread killed"
+	}
+	return outcome("unsupported action " + a.String())
+}
+
+// runChild runs the call under the filter insns in a child process.
+func runChild(t *testing.T, insns []bpf.RawInstruction, call string, pipe *os.File) (outcome, string) {
+	t.Helper()
+	path := t.TempDir() + "/filter.bpf"
+	if err := os.WriteFile(path, EncodeRaw(insns), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childFilterEnv+"="+path, childCallEnv+"="+call, "GOTRACEBACK=single")
+	cmd.ExtraFiles = []*os.File{pipe} // fd 3
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return "ok", stderr.String()
+	case errors.As(err, &ee):
+		ws := ee.Sys().(syscall.WaitStatus)
+		switch {
+		case ws.Signaled() && ws.Signal() == syscall.SIGSYS:
+			return "killed", stderr.String()
+		case ws.Signaled():
+			return outcome("signal " + ws.Signal().String()), stderr.String()
+		case ws.ExitStatus() == childTrapped && strings.Contains(stderr.String(), "SIGSYS"):
+			return "trap", stderr.String()
+		case ws.ExitStatus() == childThreadDied:
+			return "thread killed", stderr.String()
+		case ws.ExitStatus() >= childErrnoBase:
+			return outcome(fmt.Sprintf("errno %d", ws.ExitStatus()-childErrnoBase)), stderr.String()
+		}
+		return outcome(fmt.Sprintf("exit status %d", ws.ExitStatus())), stderr.String()
+	}
+	t.Fatalf("running the child: %v", err)
+	return "", ""
+}
+
+// runtimeSyscalls are what the Go runtime may call on the filtered thread
+// of the child (and what it needs to crash and exit).
+var runtimeSyscalls = []uintptr{unix.SYS_RT_SIGRETURN, unix.SYS_EXIT_GROUP, unix.SYS_EXIT, unix.SYS_FUTEX,
+	unix.SYS_SCHED_YIELD, unix.SYS_NANOSLEEP, unix.SYS_MMAP, unix.SYS_MUNMAP, unix.SYS_MADVISE,
+	unix.SYS_RT_SIGPROCMASK, unix.SYS_RT_SIGACTION, unix.SYS_SIGALTSTACK, unix.SYS_GETTID, unix.SYS_TGKILL,
+	unix.SYS_CLOCK_GETTIME, unix.SYS_CLOCK_NANOSLEEP, unix.SYS_GETPID, unix.SYS_EPOLL_PWAIT}
+
+type kernelCall struct {
+	desc    string
+	call    string  // nr and six arguments (PATH, BUF or numbers)
+	allowed outcome // what the syscall does when the filter allows it
+	want    Action  // the policy's verdict
+}
+
+func sysCall(nr uintptr, args ...string) string {
+	a := append([]string{strconv.FormatUint(uint64(nr), 10)}, args...)
+	for len(a) < 7 {
+		a = append(a, "0")
+	}
+	return strings.Join(a, " ")
+}
+
+// TestKernel installs compiled filters in child processes that make real
+// syscalls, and checks that what happened is what the policy says.
+func TestKernel(t *testing.T) {
+	requireSeccomp(t)
+	audit := hostAudit()
+	cmp := func(op CmpOp, a int, k uint64, is32 bool) Expr { return &Compare{Op: op, X: Arg(a), Y: Const(k), Is32: is32} }
+	rule := func(cond Expr, a Action) Rule { return Rule{Cond: cond, Action: a} }
+
+	denylist := ArchRules{AuditArch: audit, Default: Allow, Syscalls: map[uint32][]Rule{
+		unix.SYS_GETPPID: {rule(nil, Errno.WithData(42))},
+		unix.SYS_KILL:    {rule(&And{cmp(Eq, 0, 0, true), cmp(Eq, 1, 0, true)}, Errno.WithData(43))},
+		unix.SYS_LSEEK: {
+			rule(cmp(Eq, 1, ^uint64(0), false), Errno.WithData(44)),
+			rule(cmp(Eq, 1, 0xffffffff, true), Errno.WithData(45)),
+		},
+		unix.SYS_OPENAT: {rule(&Compare{Op: Ne, X: &BitAnd{Arg(2), Const(3)}, Y: Const(0), Is32: true}, Errno.WithData(46))},
+		unix.SYS_WRITE:  {rule(&And{cmp(Eq, 0, 3, true), cmp(Gt, 2, 4, false)}, Errno.WithData(47))},
+		unix.SYS_GETUID: {rule(nil, Trap.WithData(5))},
+		unix.SYS_GETGID: {rule(nil, KillProcess)},
+		unix.SYS_GETEGID: {rule(nil, KillThread)},
+		unix.SYS_GETEUID: {rule(nil, Log)},
+	}}
+	denyCalls := []kernelCall{
+		{"getpid", sysCall(unix.SYS_GETPID), "ok", Allow},
+		{"getppid", sysCall(unix.SYS_GETPPID), "ok", Errno.WithData(42)},
+		{"kill(0, 0)", sysCall(unix.SYS_KILL, "0", "0"), "ok", Errno.WithData(43)},
+		{"kill(0, 0) high words set", sysCall(unix.SYS_KILL, "0xffffffff00000000", "0x100000000"), "ok", Errno.WithData(43)},
+		{"lseek(3, -1)", sysCall(unix.SYS_LSEEK, "3", "0xffffffffffffffff"), "errno 29", Errno.WithData(44)},
+		{"lseek(3, 0xffffffff)", sysCall(unix.SYS_LSEEK, "3", "0xffffffff"), "errno 29", Errno.WithData(45)},
+		{"lseek(3, 0x1ffffffff)", sysCall(unix.SYS_LSEEK, "3", "0x1ffffffff"), "errno 29", Errno.WithData(45)},
+		{"lseek(3, 1<<32)", sysCall(unix.SYS_LSEEK, "3", "0x100000000"), "errno 29", Allow},
+		{"openat O_RDONLY", sysCall(unix.SYS_OPENAT, "0xffffffffffffff9c", "PATH", "0"), "ok", Allow},
+		{"openat O_WRONLY", sysCall(unix.SYS_OPENAT, "0xffffffffffffff9c", "PATH", "1"), "ok", Errno.WithData(46)},
+		{"openat O_RDWR|O_CLOEXEC", sysCall(unix.SYS_OPENAT, "0xffffffffffffff9c", "PATH", "0x80002"), "ok", Errno.WithData(46)},
+		{"write(3, 1 byte)", sysCall(unix.SYS_WRITE, "3", "BUF", "1"), "ok", Allow},
+		{"write(3, 5 bytes)", sysCall(unix.SYS_WRITE, "3", "BUF", "5"), "ok", Errno.WithData(47)},
+		{"write(3, 1<<32 bytes)", sysCall(unix.SYS_WRITE, "3", "BUF", "0x100000000"), "ok", Errno.WithData(47)},
+		{"getuid traps", sysCall(unix.SYS_GETUID), "ok", Trap.WithData(5)},
+		{"getgid kills the process", sysCall(unix.SYS_GETGID), "ok", KillProcess},
+		{"getegid kills the thread", sysCall(unix.SYS_GETEGID), "ok", KillThread},
+		{"geteuid logged", sysCall(unix.SYS_GETEUID), "ok", Log},
+	}
+	if audit == 0xc000003e {
+		denyCalls = append(denyCalls, kernelCall{"x32 getpid is a foreign arch", sysCall(unix.SYS_GETPID | 0x40000000), "ok", KillProcess})
+	}
+
+	allowlist := ArchRules{AuditArch: audit, Default: Errno.WithData(55), Syscalls: map[uint32][]Rule{
+		unix.SYS_WRITE: {rule(&Or{cmp(Eq, 0, 1, true), cmp(Eq, 0, 2, true)}, Allow)},
+		unix.SYS_KILL:  {rule(cmp(Eq, 1, 0, true), Allow)},
+	}}
+	for _, nr := range runtimeSyscalls {
+		if _, ok := allowlist.Syscalls[uint32(nr)]; !ok {
+			allowlist.Syscalls[uint32(nr)] = []Rule{rule(nil, Allow)}
+		}
+	}
+	allowCalls := []kernelCall{
+		{"getpid", sysCall(unix.SYS_GETPID), "ok", Allow},
+		{"getppid", sysCall(unix.SYS_GETPPID), "ok", Errno.WithData(55)},
+		{"write(3)", sysCall(unix.SYS_WRITE, "3", "BUF", "1"), "ok", Errno.WithData(55)},
+		{"kill(0, 0)", sysCall(unix.SYS_KILL, "0", "0"), "ok", Allow},
+		{"lseek", sysCall(unix.SYS_LSEEK, "3", "0"), "errno 29", Errno.WithData(55)},
+	}
+
+	// Several arches in one filter: the host's rules and two others.
+	multi := []ArchRules{
+		{AuditArch: 0x40000003, Default: KillProcess, Syscalls: map[uint32][]Rule{unix.SYS_GETPPID: {rule(nil, Allow)}}},
+		{AuditArch: 0x80000008, BigEndian: true, Default: KillProcess, Syscalls: map[uint32][]Rule{5000: {rule(nil, Allow)}}},
+		{AuditArch: audit, Default: Allow, Syscalls: map[uint32][]Rule{
+			unix.SYS_GETPPID: {rule(nil, Errno.WithData(61))},
+			unix.SYS_LSEEK:   {rule(cmp(Ge, 1, 1<<40, false), Errno.WithData(62))},
+		}},
+	}
+	multiCalls := []kernelCall{
+		{"getpid", sysCall(unix.SYS_GETPID), "ok", Allow},
+		{"getppid", sysCall(unix.SYS_GETPPID), "ok", Errno.WithData(61)},
+		{"lseek(3, 1<<40)", sysCall(unix.SYS_LSEEK, "3", "0x10000000000"), "errno 29", Errno.WithData(62)},
+		{"lseek(3, 1<<40 - 1)", sysCall(unix.SYS_LSEEK, "3", "0xffffffffff"), "errno 29", Allow},
+	}
+
+	suites := []struct {
+		name  string
+		rs    *RuleSet
+		calls []kernelCall
+	}{
+		{"denylist", &RuleSet{Arches: []ArchRules{denylist}, ForeignArch: KillProcess}, denyCalls},
+		{"allowlist", &RuleSet{Arches: []ArchRules{allowlist}, ForeignArch: KillProcess}, allowCalls},
+		{"three arches", &RuleSet{Arches: multi, ForeignArch: KillProcess}, multiCalls},
+	}
+	for _, s := range suites {
+		for _, opts := range []Options{{}, {NoOptimize: true}} {
+			p, err := Compile(s.rs, opts)
+			if err != nil {
+				t.Errorf("%s %+v: Compile: %v", s.name, opts, err)
+				continue
+			}
+			for _, c := range s.calls {
+				t.Run(fmt.Sprintf("%s/%+v/%s", s.name, opts, c.desc), func(t *testing.T) {
+					r, w, err := os.Pipe()
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer r.Close()
+					defer w.Close()
+					got, stderr := runChild(t, p.Insns, c.call, w)
+					if want := outcomeOf(c.want, c.allowed); got != want {
+						t.Errorf("%s under %v: got %q, policy says %q\nchild stderr:\n%s\nprogram:\n%s", c.call, s.name, got, want, stderr, Disassemble(p.Insns, p.Comments))
+					}
+				})
+			}
+		}
+	}
+}
