@@ -220,7 +220,9 @@ func sysCall(nr uintptr, args ...string) string {
 func TestKernel(t *testing.T) {
 	requireSeccomp(t)
 	audit := hostAudit()
-	cmp := func(op CmpOp, a int, k uint64, is32 bool) Expr { return &Compare{Op: op, X: Arg(a), Y: Const(k), Is32: is32} }
+	cmp := func(op CmpOp, a int, k uint64, is32 bool) Expr {
+		return &Compare{Op: op, X: Arg(a), Y: Const(k), Is32: is32}
+	}
 	rule := func(cond Expr, a Action) Rule { return Rule{Cond: cond, Action: a} }
 
 	denylist := ArchRules{AuditArch: audit, Default: Allow, Syscalls: map[uint32][]Rule{
@@ -230,10 +232,10 @@ func TestKernel(t *testing.T) {
 			rule(cmp(Eq, 1, ^uint64(0), false), Errno.WithData(44)),
 			rule(cmp(Eq, 1, 0xffffffff, true), Errno.WithData(45)),
 		},
-		unix.SYS_OPENAT: {rule(&Compare{Op: Ne, X: &BitAnd{Arg(2), Const(3)}, Y: Const(0), Is32: true}, Errno.WithData(46))},
-		unix.SYS_WRITE:  {rule(&And{cmp(Eq, 0, 3, true), cmp(Gt, 2, 4, false)}, Errno.WithData(47))},
-		unix.SYS_GETUID: {rule(nil, Trap.WithData(5))},
-		unix.SYS_GETGID: {rule(nil, KillProcess)},
+		unix.SYS_OPENAT:  {rule(&Compare{Op: Ne, X: &BitAnd{Arg(2), Const(3)}, Y: Const(0), Is32: true}, Errno.WithData(46))},
+		unix.SYS_WRITE:   {rule(&And{cmp(Eq, 0, 3, true), cmp(Gt, 2, 4, false)}, Errno.WithData(47))},
+		unix.SYS_GETUID:  {rule(nil, Trap.WithData(5))},
+		unix.SYS_GETGID:  {rule(nil, KillProcess)},
 		unix.SYS_GETEGID: {rule(nil, KillThread)},
 		unix.SYS_GETEUID: {rule(nil, Log)},
 	}}
