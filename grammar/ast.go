@@ -8,20 +8,21 @@ type Node interface {
 	Span() (start, end lexer.Position)
 }
 
-// Span records where a node is in its source: Pos is its first byte, End is
-// just past its last byte (both with file name, byte offset, line, column).
-type Span struct {
+// Range records where a node is in its source: Pos is its first byte, End is
+// just past its last byte (both with file name, byte offset, line and
+// 1-based byte column). Every node embeds one.
+type Range struct {
 	Pos lexer.Position
 	End lexer.Position
 }
 
 // Span returns the node's start and end positions.
-func (s Span) Span() (start, end lexer.Position) { return s.Pos, s.End }
+func (r Range) Span() (start, end lexer.Position) { return r.Pos, r.End }
 
 // File is one parsed source file (with included files spliced in when
 // Options.Include is set).
 type File struct {
-	Span
+	Range
 	// Name is the file name given to Parse.
 	Name string
 	// Stmts are the file-scope statements in source order.
@@ -44,7 +45,7 @@ type PolicyStmt interface {
 
 // Define is `#define NAME NUMBER`.
 type Define struct {
-	Span
+	Range
 	Name  *Ident
 	Value *Number
 }
@@ -52,7 +53,7 @@ type Define struct {
 // Include is `#include "a" "b"`: one directive naming one or more files
 // (zero is allowed: the directive ends at a newline or `;`).
 type Include struct {
-	Span
+	Range
 	Files []*String
 	// Resolved holds, for each of Files, the path the include hook returned
 	// when Options.Include was set and the file was spliced in; nil otherwise.
@@ -61,26 +62,26 @@ type Include struct {
 
 // Policy is `POLICY name { statements }`.
 type Policy struct {
-	Span
+	Range
 	Name *Ident
 	Body []PolicyStmt
 }
 
 // Use is `USE name`: the statements of the named policy, in place.
 type Use struct {
-	Span
+	Range
 	Name *Ident
 }
 
 // Default is `DEFAULT action`.
 type Default struct {
-	Span
+	Range
 	Action *Action
 }
 
 // ActionBlock is `ACTION { rule, rule, ... }`.
 type ActionBlock struct {
-	Span
+	Range
 	Action *Action
 	Rules  []*Rule
 }
@@ -137,7 +138,7 @@ func (k ActionKind) HasParam() bool {
 
 // Action is an action keyword with its optional parameter.
 type Action struct {
-	Span
+	Range
 	Kind ActionKind
 	// Keyword is the keyword as written (e.g. "DENY" or "KILL_THREAD" for
 	// ActionKill), so that a printer can keep the author's spelling.
@@ -151,7 +152,7 @@ type Action struct {
 //
 //	syscall [ "(" names ")" ] [ ON arch-or-set ] [ "{" expr "}" ]
 type Rule struct {
-	Span
+	Range
 	Syscall *Syscall
 	// Params is the declared argument-name list, nil when absent. A present
 	// but empty list `read()` has Params != nil and no Names: it removes all
@@ -167,21 +168,21 @@ type Rule struct {
 // the checker resolves as a syscall name or as a #define'd constant) or
 // Number (`SYSCALL[n]`). Exactly one is set.
 type Syscall struct {
-	Span
+	Range
 	Name   *Ident
 	Number *Number
 }
 
 // Params is a declared argument-name list `(a, b, c)`.
 type Params struct {
-	Span
+	Range
 	Names []*Ident
 }
 
 // ArchGuard is `ON name` or `ON { a, b }`. Names are as written; the checker
 // resolves them (case-insensitively) and rejects unknown or repeated ones.
 type ArchGuard struct {
-	Span
+	Range
 	Names []*Ident
 	// Braced is set for the `ON { ... }` spelling.
 	Braced bool
@@ -238,7 +239,7 @@ func (o Op) IsBitwise() bool { return o == OpBitOr || o == OpBitAnd }
 // BinaryExpr is X Op Y. For a comparison X and Y are value expressions; for
 // a logical operator they are conditions; for | and & they are values.
 type BinaryExpr struct {
-	Span
+	Range
 	Op   Op
 	X, Y Expr
 	// Implicit marks a bare value used as a condition (`{ arg0 & 0x10 }`), a
@@ -249,19 +250,19 @@ type BinaryExpr struct {
 
 // NotExpr is `!X`.
 type NotExpr struct {
-	Span
+	Range
 	X Expr
 }
 
 // Ident is an identifier: a policy, constant, argument, syscall or arch name.
 type Ident struct {
-	Span
+	Range
 	Name string
 }
 
 // Number is a numeric literal.
 type Number struct {
-	Span
+	Range
 	// Text is the literal as written, e.g. "0x1F", "-1", "0755".
 	Text string
 	// Value is the literal's unsigned 64-bit value; a negative decimal is
@@ -271,7 +272,7 @@ type Number struct {
 
 // String is a double-quoted string (only include file names).
 type String struct {
-	Span
+	Range
 	// Value is the text between the quotes.
 	Value string
 }

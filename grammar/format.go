@@ -1,8 +1,246 @@
 package grammar
 
-// Format prints f as canonical, portable Kafel: one statement per line,
-// commas between statements inside a POLICY and between rules, no trailing
-// commas, bare operands written as `x != 0`. Comments are not preserved.
+import (
+	"bytes"
+	"strings"
+)
+
+// Format prints f as canonical, portable Kafel: one statement per line, a
+// comma between the statements of a POLICY and between the rules of a
+// block, no trailing commas, a bare operand written as `x != 0`, and
+// parentheses only where precedence needs them. Keywords and number
+// literals keep their spelling (DENY stays DENY, 0x10 stays 0x10).
+// Comments are not preserved. A DEFAULT inside a POLICY is printed where it
+// stands (moving it changes which policies carry it; that is the caller's
+// decision). Format the File of a Parse without Options.Include: with it,
+// included statements are in the tree as well as the directives.
 func Format(f *File) []byte {
-	return nil
+	var p printer
+	var prev Stmt
+	for _, st := range f.Stmts {
+		if prev != nil && needsBlankLine(prev, st) {
+			p.buf.WriteByte('\n')
+		}
+		p.stmt(st, 0)
+		p.buf.WriteByte('\n')
+		prev = st
+	}
+	return p.buf.Bytes()
+}
+
+// needsBlankLine separates statements of different kinds and multi-line ones.
+func needsBlankLine(prev, next Stmt) bool {
+	switch prev.(type) {
+	case *Define, *Include:
+		switch next.(type) {
+		case *Define, *Include:
+			return false
+		}
+	case *Use, *Default:
+		switch next.(type) {
+		case *Use, *Default:
+			return false
+		}
+	}
+	return true
+}
+
+type printer struct {
+	buf bytes.Buffer
+}
+
+func (p *printer) indent(n int) {
+	for i := 0; i < n; i++ {
+		p.buf.WriteString("  ")
+	}
+}
+
+func (p *printer) stmt(st Stmt, depth int) {
+	p.indent(depth)
+	switch st := st.(type) {
+	case *Define:
+		p.buf.WriteString("#define " + st.Name.Name + " " + st.Value.Text)
+	case *Include:
+		p.buf.WriteString("#include")
+		for _, f := range st.Files {
+			p.buf.WriteString(` "` + f.Value + `"`)
+		}
+	case *Policy:
+		p.buf.WriteString("POLICY " + st.Name.Name + " {")
+		if len(st.Body) == 0 {
+			p.buf.WriteString("}")
+			return
+		}
+		p.buf.WriteByte('\n')
+		for i, item := range st.Body {
+			p.policyStmt(item, depth+1)
+			if i < len(st.Body)-1 {
+				p.buf.WriteByte(',')
+			}
+			p.buf.WriteByte('\n')
+		}
+		p.indent(depth)
+		p.buf.WriteString("}")
+	case *Use, *Default, *ActionBlock:
+		p.policyStmt(st.(PolicyStmt), -1)
+	}
+}
+
+// policyStmt prints a USE, DEFAULT or action block; depth < 0 means the
+// indentation is already written (at depth 0).
+func (p *printer) policyStmt(st PolicyStmt, depth int) {
+	if depth >= 0 {
+		p.indent(depth)
+	} else {
+		depth = 0
+	}
+	switch st := st.(type) {
+	case *Use:
+		p.buf.WriteString("USE " + st.Name.Name)
+	case *Default:
+		p.buf.WriteString("DEFAULT " + formatAction(st.Action))
+	case *ActionBlock:
+		p.buf.WriteString(formatAction(st.Action) + " {")
+		if len(st.Rules) == 0 {
+			p.buf.WriteString("}")
+			return
+		}
+		p.buf.WriteByte('\n')
+		for i, r := range st.Rules {
+			p.indent(depth + 1)
+			p.buf.WriteString(formatRule(r))
+			if i < len(st.Rules)-1 {
+				p.buf.WriteByte(',')
+			}
+			p.buf.WriteByte('\n')
+		}
+		p.indent(depth)
+		p.buf.WriteString("}")
+	}
+}
+
+func formatAction(a *Action) string {
+	kw := a.Keyword
+	if kw == "" {
+		kw = a.Kind.String()
+	}
+	if a.Param != nil {
+		return kw + "(" + a.Param.Text + ")"
+	}
+	return kw
+}
+
+func formatRule(r *Rule) string {
+	var b strings.Builder
+	if r.Syscall.Name != nil {
+		b.WriteString(r.Syscall.Name.Name)
+	} else if r.Syscall.Number != nil {
+		b.WriteString("SYSCALL[" + r.Syscall.Number.Text + "]")
+	}
+	if r.Params != nil {
+		b.WriteString("(")
+		for i, n := range r.Params.Names {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(n.Name)
+		}
+		b.WriteString(")")
+	}
+	if r.Arch != nil {
+		b.WriteString(" ON ")
+		if r.Arch.Braced || len(r.Arch.Names) != 1 {
+			b.WriteString("{ ")
+			for i, n := range r.Arch.Names {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(n.Name)
+			}
+			b.WriteString(" }")
+		} else {
+			b.WriteString(r.Arch.Names[0].Name)
+		}
+	}
+	if r.Filter != nil {
+		b.WriteString(" { " + formatExpr(r.Filter) + " }")
+	}
+	return b.String()
+}
+
+// Precedence levels, loosest first.
+const (
+	precOr = iota + 1
+	precAnd
+	precNot
+	precCompare
+	precBitOr
+	precBitAnd
+	precAtom
+)
+
+func precedence(e Expr) int {
+	switch e := e.(type) {
+	case *BinaryExpr:
+		switch {
+		case e.Op == OpOr:
+			return precOr
+		case e.Op == OpAnd:
+			return precAnd
+		case e.Op.IsComparison():
+			return precCompare
+		case e.Op == OpBitOr:
+			return precBitOr
+		case e.Op == OpBitAnd:
+			return precBitAnd
+		}
+	case *NotExpr:
+		return precNot
+	}
+	return precAtom
+}
+
+// formatExpr prints e with the parentheses its tree shape needs (operators
+// associate to the left, as the parser builds them).
+func formatExpr(e Expr) string {
+	var b strings.Builder
+	writeExpr(&b, e)
+	return b.String()
+}
+
+func writeExpr(b *strings.Builder, e Expr) {
+	switch e := e.(type) {
+	case *Number:
+		b.WriteString(e.Text)
+	case *Ident:
+		b.WriteString(e.Name)
+	case *NotExpr:
+		b.WriteString("!")
+		if _, ok := e.X.(*NotExpr); ok {
+			writeExpr(b, e.X)
+			return
+		}
+		b.WriteString("(")
+		writeExpr(b, e.X)
+		b.WriteString(")")
+	case *BinaryExpr:
+		prec := precedence(e)
+		writeOperand(b, e.X, prec)
+		b.WriteString(" " + e.Op.String() + " ")
+		if e.Op.IsComparison() {
+			writeOperand(b, e.Y, prec) // comparisons do not chain
+		} else {
+			writeOperand(b, e.Y, prec+1)
+		}
+	}
+}
+
+func writeOperand(b *strings.Builder, e Expr, min int) {
+	if precedence(e) < min {
+		b.WriteString("(")
+		writeExpr(b, e)
+		b.WriteString(")")
+		return
+	}
+	writeExpr(b, e)
 }

@@ -1,12 +1,24 @@
 package grammar
 
-import "github.com/alecthomas/participle/v2/lexer"
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
 
 // Limits used when Options leaves them zero.
 const (
 	DefaultMaxSize         = 64 << 20 // bytes of source, per file
-	DefaultMaxDepth        = 200      // nesting of parentheses and ! in a filter
-	DefaultMaxIncludeDepth = 16       // as the reference
+	DefaultMaxDepth        = 200      // expression depth, as the reference counts it
+	DefaultMaxIncludeDepth = 16       // nested includes, as the reference
+	// maxNesting bounds parentheses and ! nested in one another before
+	// parsing, so that no input can exhaust the stack.
+	maxNesting = 1000
+	// maxErrors stops reporting after this many errors in one Parse.
+	maxErrors = 200
 )
 
 // Options tune Parse. The zero value parses one file and records #include
@@ -17,22 +29,436 @@ type Options struct {
 	// as the Filename of positions inside it) and the file's source. The
 	// included tokens are spliced in place of the directive, as the
 	// reference's lexer does, so an include may appear anywhere a token may.
-	// An error it returns is reported at the file name's position.
+	// An error it returns is reported at the file name's position. For cycle
+	// detection, give Parse the canonical path of the main file too.
 	Include func(name string, from lexer.Position) (path string, src []byte, err error)
 	// MaxSize bounds the size of each source file (DefaultMaxSize when 0).
 	MaxSize int
-	// MaxDepth bounds expression nesting (DefaultMaxDepth when 0).
+	// MaxDepth bounds expression depth (DefaultMaxDepth when 0): leaves
+	// count 0 and each operator one more than its deepest operand, as in the
+	// reference (parentheses do not count).
 	MaxDepth int
 	// MaxIncludeDepth bounds include nesting (DefaultMaxIncludeDepth when 0).
 	MaxIncludeDepth int
 }
 
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+	}
+	if out.MaxSize <= 0 {
+		out.MaxSize = DefaultMaxSize
+	}
+	if out.MaxDepth <= 0 {
+		out.MaxDepth = DefaultMaxDepth
+	}
+	if out.MaxIncludeDepth <= 0 {
+		out.MaxIncludeDepth = DefaultMaxIncludeDepth
+	}
+	return out
+}
+
 // Parse reads the Kafel source src, named filename in positions ("<stdin>"
 // for standard input, by convention). It returns the syntax tree of every
-// statement it could read, even when there are errors, and every finding:
-// errors, portability warnings and notes (see Diagnostics.Err). Parse never
-// panics.
-func Parse(filename string, src []byte, opts *Options) (*File, Diagnostics) {
-	// Implementation in progress; the signature is stable.
-	return &File{Name: filename}, nil
+// statement it could read, even when there are errors, and every finding,
+// sorted: errors, portability warnings and notes (see Diagnostics.Err).
+// Parse never panics.
+func Parse(filename string, src []byte, opts *Options) (f *File, diags Diagnostics) {
+	f = &File{Name: filename}
+	o := opts.withDefaults()
+	defer func() {
+		if r := recover(); r != nil {
+			diags = append(diags, Diagnostic{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1},
+				Severity: Error, Kind: KindSyntax, Msg: fmt.Sprintf("internal error in the parser: %v", r),
+				Hint: "please report this input as a bug"})
+		}
+		diags.Sort()
+	}()
+	start := lexer.Position{Filename: filename, Line: 1, Column: 1}
+	if len(src) > o.MaxSize {
+		diags = append(diags, Diagnostic{Pos: start, End: start, Severity: Error, Kind: KindLimit,
+			Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", len(src), o.MaxSize)})
+		return f, diags
+	}
+	s := &scanner{src: src, name: filename, line: 1, col: 1, diags: &diags}
+	var hook func(*scanner, *directive, *String)
+	if o.Include != nil {
+		inc := &includer{opts: o, stack: []string{filename}}
+		hook = inc.splice
+	}
+	s.scan(hook)
+	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos()}
+	p.file(f)
+	f.Range = Range{Pos: start, End: s.pos()}
+	return f, diags
+}
+
+// includer splices included files into the token stream.
+type includer struct {
+	opts  Options
+	stack []string
+}
+
+func (in *includer) splice(s *scanner, d *directive, name *String) {
+	fail := func(hint, format string, args ...any) {
+		d.node.Resolved = append(d.node.Resolved, "")
+		s.report(Error, KindInclude, name.Pos, name.End, hint, format, args...)
+	}
+	if len(in.stack)-1 >= in.opts.MaxIncludeDepth {
+		fail("", "cannot include %q: includes nested deeper than %d", name.Value, in.opts.MaxIncludeDepth)
+		return
+	}
+	path, src, err := in.opts.Include(name.Value, name.Pos)
+	if err != nil {
+		fail("", "cannot include %q: %v", name.Value, err)
+		return
+	}
+	for i, p := range in.stack {
+		if p == path {
+			chain := append(append([]string{}, in.stack[i:]...), path)
+			fail("", "include cycle: %s", strings.Join(chain, " includes "))
+			return
+		}
+	}
+	if len(src) > in.opts.MaxSize {
+		fail("", "cannot include %q: file is %d bytes, over the limit of %d", name.Value, len(src), in.opts.MaxSize)
+		return
+	}
+	d.node.Resolved = append(d.node.Resolved, path)
+	inner := &scanner{src: src, name: path, line: 1, col: 1, diags: s.diags}
+	in.stack = append(in.stack, path)
+	inner.scan(in.splice)
+	in.stack = in.stack[:len(in.stack)-1]
+	for _, dd := range inner.dirs {
+		dd.at += len(s.toks)
+	}
+	s.dirs = append(s.dirs, inner.dirs...)
+	s.toks = append(s.toks, inner.toks...)
+	d.spliced = true
+}
+
+// parser cuts the token stream into file-scope statements and parses each
+// with participle, so that an error in one statement does not hide the
+// errors of the next.
+type parser struct {
+	toks  []token
+	dirs  []*directive
+	opts  Options
+	diags *Diagnostics
+	end   lexer.Position // end of the main file
+
+	file_ *File
+	// prev is the last statement read; prevOK says whether it parsed.
+	prev   Stmt
+	prevOK bool
+	// comma is a file-scope comma after prev, waiting for the next statement.
+	comma *token
+}
+
+var statementStarts = map[string]bool{
+	"POLICY": true, "USE": true, "DEFAULT": true,
+	"ALLOW": true, "LOG": true, "KILL": true, "KILL_THREAD": true, "KILL_PROCESS": true,
+	"DENY": true, "ERRNO": true, "TRAP": true, "TRACE": true, "USER_NOTIF": true,
+}
+
+func (p *parser) errorCount() int {
+	n := 0
+	for _, d := range *p.diags {
+		if d.Severity == Error {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *parser) file(f *File) {
+	p.file_ = f
+	depth := 0
+	cur := -1 // start of the statement being collected
+	di := 0
+	for i := 0; i < len(p.toks); i++ {
+		t := p.toks[i]
+		for di < len(p.dirs) && p.dirs[di].at <= i {
+			p.directive(p.dirs[di], &cur, i, depth)
+			di++
+		}
+		isPunct := t.typ == tokPunct
+		switch {
+		case depth == 0 && isPunct && t.value == ",":
+			p.flush(&cur, i)
+			p.separator(i)
+			continue
+		case depth == 0 && p.startsStatement(i):
+			p.flush(&cur, i)
+			cur = i
+		case depth > 0 && (t.typ == tokKeyword && t.value == "POLICY" || isPunct && t.value == "#"):
+			// An unclosed brace: resynchronize at a keyword that only
+			// starts a file-scope statement.
+			p.flush(&cur, i)
+			depth = 0
+			cur = i
+		case cur < 0:
+			cur = i
+		}
+		if isPunct {
+			switch t.value {
+			case "(", "{", "[":
+				depth++
+			case ")", "}", "]":
+				if depth > 0 {
+					depth--
+				}
+			}
+		}
+	}
+	for ; di < len(p.dirs); di++ {
+		p.directive(p.dirs[di], &cur, len(p.toks), depth)
+	}
+	p.flush(&cur, len(p.toks))
+	if p.comma != nil && p.prevOK {
+		p.trailingComma()
+	}
+}
+
+func (p *parser) startsStatement(i int) bool {
+	t := p.toks[i]
+	if t.typ == tokPunct && t.value == "#" {
+		return true
+	}
+	if t.typ != tokKeyword || !statementStarts[t.value] {
+		return false
+	}
+	// The action of DEFAULT does not start a statement.
+	return !(i > 0 && p.toks[i-1].typ == tokKeyword && p.toks[i-1].value == "DEFAULT")
+}
+
+// directive handles an #include directive found before token i.
+func (p *parser) directive(d *directive, cur *int, i, depth int) {
+	if d.spliced {
+		// Its tokens are in the stream; keep the directive as a statement
+		// when it stands between statements.
+		if depth == 0 && *cur < 0 {
+			p.add(d.node, true)
+		} else if depth == 0 {
+			p.file_.Stmts = append(p.file_.Stmts, d.node)
+		}
+		return
+	}
+	if depth > 0 {
+		p.errorAt(d.node.Pos, d.node.End, "resolve includes (kafel does) to use an #include inside a statement",
+			"#include inside a statement is not kept as a statement")
+		return
+	}
+	p.flush(cur, i)
+	p.add(d.node, true)
+}
+
+// separator handles a comma at file scope: allowed between action blocks
+// and USE statements.
+func (p *parser) separator(i int) {
+	t := &p.toks[i]
+	if p.comma != nil || p.prev == nil {
+		if p.prevOK || p.prev == nil {
+			p.errorAt(t.pos, t.end, "", "unexpected `,`")
+		}
+		return
+	}
+	switch p.prev.(type) {
+	case *ActionBlock, *Use:
+		p.comma = t
+	default:
+		if p.prevOK {
+			p.errorAt(t.pos, t.end, "commas separate only action blocks and USE statements", "unexpected `,` after %s", describeStmt(p.prev))
+		}
+	}
+}
+
+func (p *parser) trailingComma() {
+	t := p.comma
+	p.comma = nil
+	*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end, Severity: Warning, Kind: KindTrailingComma,
+		Msg: "trailing comma: the reference compiler wants an action block or USE after a `,`", Hint: "remove the `,`"})
+}
+
+func describeStmt(s Stmt) string {
+	switch s.(type) {
+	case *Define:
+		return "#define"
+	case *Include:
+		return "#include"
+	case *Policy:
+		return "a POLICY"
+	case *Default:
+		return "DEFAULT"
+	case *Use:
+		return "USE"
+	}
+	return "an action block"
+}
+
+// add appends a statement and checks the comma before it.
+func (p *parser) add(st Stmt, ok bool) {
+	if p.comma != nil {
+		switch st.(type) {
+		case *ActionBlock, *Use:
+			p.comma = nil
+		default:
+			if ok {
+				p.trailingComma()
+			}
+			p.comma = nil
+		}
+	}
+	if st != nil {
+		p.file_.Stmts = append(p.file_.Stmts, st)
+	}
+	p.prev, p.prevOK = st, ok
+}
+
+func (p *parser) errorAt(pos, end lexer.Position, hint, format string, args ...any) {
+	*p.diags = append(*p.diags, Diagnostic{Pos: pos, End: end, Severity: Error, Kind: KindSyntax, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// flush parses the statement of tokens [*cur, end) if any.
+func (p *parser) flush(cur *int, end int) {
+	if *cur < 0 {
+		return
+	}
+	toks := p.toks[*cur:end]
+	*cur = -1
+	if p.errorCount() >= maxErrors {
+		return
+	}
+	eof := p.end
+	next := "end of file"
+	if end < len(p.toks) {
+		eof = p.toks[end].pos
+		next = describeToken(p.toks[end])
+	}
+	if !p.checkNesting(toks) {
+		p.add(nil, false)
+		return
+	}
+	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}))
+	if err != nil {
+		if !p.lexicalErrorIn(toks[0].pos, eof) {
+			// After a lexical error the syntax error is its echo.
+			p.syntaxError(err, toks, eof, next)
+		}
+		// Keep what parsed: the tree is partial, so drop it.
+		p.add(nil, false)
+		return
+	}
+	b := newBuilder(toks, eof, p.opts.MaxDepth, p.diags)
+	p.add(b.stmt(st), true)
+}
+
+// lexicalErrorIn reports whether a lexical or number error lies between
+// from and to (in from's file).
+func (p *parser) lexicalErrorIn(from, to lexer.Position) bool {
+	for _, d := range *p.diags {
+		if d.Severity == Error && (d.Kind == KindLexical || d.Kind == KindNumber) &&
+			d.Pos.Filename == from.Filename && d.Pos.Offset >= from.Offset &&
+			(to.Filename != from.Filename || d.Pos.Offset < to.Offset) {
+			return true
+		}
+	}
+	return false
+}
+
+func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
+	pl, err := lexer.Upgrade(l)
+	if err != nil {
+		panic(err) // sliceLexer never fails
+	}
+	return pl
+}
+
+// checkNesting refuses a statement whose parentheses and ! nest deeper than
+// maxNesting, before participle recurses into them.
+func (p *parser) checkNesting(toks []token) bool {
+	var stack []byte
+	for _, t := range toks {
+		if t.typ != tokPunct {
+			// An operand ends the ! prefixes on top of the stack.
+			for len(stack) > 0 && stack[len(stack)-1] == '!' {
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		}
+		switch t.value {
+		case "!", "(":
+			stack = append(stack, t.value[0])
+			if len(stack) > maxNesting {
+				*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end, Severity: Error, Kind: KindLimit,
+					Msg: fmt.Sprintf("expression nested deeper than %d levels", maxNesting)})
+				return false
+			}
+		case ")":
+			for len(stack) > 0 {
+				top := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if top == '(' {
+					break
+				}
+			}
+		case "{", "}":
+			stack = stack[:0]
+		}
+	}
+	return true
+}
+
+func describeToken(t token) string {
+	switch t.typ {
+	case tokIdent:
+		return fmt.Sprintf("identifier `%s`", t.value)
+	case tokKeyword:
+		return fmt.Sprintf("keyword %s", t.value)
+	case tokNumber:
+		return fmt.Sprintf("number %s", t.value)
+	}
+	return fmt.Sprintf("`%s`", t.value)
+}
+
+// syntaxError converts a participle error, once, into a Diagnostic:
+// "unexpected <what was found>, expected <what the grammar wanted>".
+func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next string) {
+	var ute *participle.UnexpectedTokenError
+	var pe participle.Error
+	pos := eof
+	raw := ""
+	switch {
+	case errors.As(err, &ute):
+		pos = ute.Unexpected.Pos
+		raw = ute.Message()
+	case errors.As(err, &pe):
+		pos = pe.Position()
+		raw = pe.Message()
+	default:
+		raw = err.Error()
+	}
+	idx := len(toks)
+	for i, t := range toks {
+		if t.pos == pos {
+			idx = i
+			break
+		}
+	}
+	got, end := next, pos
+	var gotTok token
+	if idx < len(toks) {
+		gotTok = toks[idx]
+		got, end = describeToken(gotTok), gotTok.end
+	}
+	msg := "unexpected " + got
+	if !strings.HasPrefix(raw, "unexpected token") {
+		msg = raw
+	} else if expect := describeExpected(expectedFrom(raw), toks[:idx]); expect != "" {
+		msg += ", expected " + expect
+	} else {
+		msg += ", expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)"
+	}
+	p.errorAt(pos, end, hintFor(gotTok, toks[:idx]), "%s", msg)
 }

@@ -1,0 +1,355 @@
+package grammar
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// builder turns the parse tree of one statement into the syntax tree,
+// computes precise end positions, and reports lenient forms and the
+// reference's expression depth limit.
+type builder struct {
+	toks     []token
+	eof      lexer.Position
+	byPos    map[lexer.Position]int // token index by start, when toks span several files
+	maxDepth int
+	diags    *Diagnostics
+}
+
+func newBuilder(toks []token, eof lexer.Position, maxDepth int, diags *Diagnostics) *builder {
+	b := &builder{toks: toks, eof: eof, maxDepth: maxDepth, diags: diags}
+	for _, t := range toks {
+		if t.pos.Filename != toks[0].pos.Filename {
+			b.byPos = make(map[lexer.Position]int, len(toks))
+			for i, t := range toks {
+				b.byPos[t.pos] = i
+			}
+			break
+		}
+	}
+	return b
+}
+
+// endBefore returns the end of the last token before the token at p, which
+// is how participle's EndPos (the start of the next token) becomes the end
+// of a node.
+func (b *builder) endBefore(p lexer.Position) lexer.Position {
+	if len(b.toks) == 0 {
+		return p
+	}
+	idx := len(b.toks)
+	if p != b.eof {
+		if b.byPos != nil {
+			if i, ok := b.byPos[p]; ok {
+				idx = i
+			}
+		} else {
+			idx = sort.Search(len(b.toks), func(i int) bool { return b.toks[i].pos.Offset >= p.Offset })
+		}
+	}
+	if idx == 0 {
+		return p
+	}
+	return b.toks[idx-1].end
+}
+
+func (b *builder) span(pos, endPos lexer.Position) Range {
+	return Range{Pos: pos, End: b.endBefore(endPos)}
+}
+
+func (b *builder) warn(kind Kind, pos, end lexer.Position, hint, format string, args ...any) {
+	*b.diags = append(*b.diags, Diagnostic{Pos: pos, End: end, Severity: Warning, Kind: kind, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (b *builder) errorf(kind Kind, pos, end lexer.Position, hint, format string, args ...any) {
+	*b.diags = append(*b.diags, Diagnostic{Pos: pos, End: end, Severity: Error, Kind: kind, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// advanceText returns p moved past text on one line.
+func advanceText(p lexer.Position, text string) lexer.Position {
+	p.Offset += len(text)
+	p.Column += len(text)
+	return p
+}
+
+func (b *builder) ident(p *pIdent) *Ident {
+	if p == nil {
+		return nil
+	}
+	return &Ident{Range: Range{Pos: p.Pos, End: advanceText(p.Pos, p.Name)}, Name: p.Name}
+}
+
+func (b *builder) number(p *pNumber) *Number {
+	if p == nil {
+		return nil
+	}
+	v, _ := numberValue(p.Text) // out-of-range literals were reported by the scanner
+	return &Number{Range: Range{Pos: p.Pos, End: advanceText(p.Pos, p.Text)}, Text: p.Text, Value: v}
+}
+
+func (b *builder) stmt(p *pStmt) Stmt {
+	switch {
+	case p.Define != nil:
+		return &Define{Range: b.span(p.Define.Pos, p.Define.EndPos), Name: b.ident(p.Define.Name), Value: b.number(p.Define.Value)}
+	case p.Policy != nil:
+		return b.policy(p.Policy)
+	case p.Default != nil:
+		return b.dflt(p.Default)
+	case p.Use != nil:
+		return b.use(p.Use)
+	case p.Block != nil:
+		return b.block(p.Block)
+	}
+	return nil
+}
+
+func (b *builder) use(p *pUse) *Use {
+	return &Use{Range: b.span(p.Pos, p.EndPos), Name: b.ident(p.Name)}
+}
+
+func (b *builder) dflt(p *pDefault) *Default {
+	return &Default{Range: b.span(p.Pos, p.EndPos), Action: b.action(p.Action)}
+}
+
+func (b *builder) policy(p *pPolicy) *Policy {
+	pol := &Policy{Range: b.span(p.Pos, p.EndPos), Name: b.ident(p.Name)}
+	for i, item := range p.Body {
+		var st PolicyStmt
+		switch {
+		case item.Use != nil:
+			st = b.use(item.Use)
+		case item.Default != nil:
+			d := b.dflt(item.Default)
+			b.warn(KindDefaultInPolicy, d.Pos, d.End, "write `DEFAULT "+formatAction(d.Action)+"` once at file scope, after the `USE` of this policy",
+				"DEFAULT inside a POLICY: the reference compiler accepts DEFAULT only at file scope")
+			st = d
+		case item.Block != nil:
+			st = b.block(item.Block)
+		}
+		pol.Body = append(pol.Body, st)
+		b.separator(item.Comma, i == len(p.Body)-1, st, "statements in a POLICY")
+	}
+	return pol
+}
+
+// separator checks the comma after an item of a comma-separated list: the
+// reference wants one between items and none after the last.
+func (b *builder) separator(comma *pComma, last bool, item Node, what string) {
+	switch {
+	case comma != nil && last:
+		b.warn(KindTrailingComma, comma.Pos, advanceText(comma.Pos, ","), "remove the `,` before `}`",
+			"trailing comma after the last of the %s: the reference compiler refuses it", what)
+	case comma == nil && !last:
+		_, end := item.Span()
+		b.warn(KindMissingComma, end, end, "add `,` here",
+			"missing comma between %s: the reference compiler requires one", what)
+	}
+}
+
+func (b *builder) block(p *pBlock) *ActionBlock {
+	blk := &ActionBlock{Range: b.span(p.Pos, p.EndPos), Action: b.action(p.Action)}
+	for i, item := range p.Rules {
+		r := b.rule(item.Rule)
+		blk.Rules = append(blk.Rules, r)
+		b.separator(item.Comma, i == len(p.Rules)-1, r, "rules of an action block")
+	}
+	return blk
+}
+
+var actionKinds = map[string]ActionKind{
+	"ALLOW": ActionAllow, "LOG": ActionLog, "KILL": ActionKill, "KILL_THREAD": ActionKill,
+	"DENY": ActionKill, "KILL_PROCESS": ActionKillProcess, "USER_NOTIF": ActionUserNotif,
+	"ERRNO": ActionErrno, "TRAP": ActionTrap, "TRACE": ActionTrace,
+}
+
+func (b *builder) action(p *pAction) *Action {
+	kw := p.Keyword
+	if kw == "" {
+		kw = p.Plain
+	}
+	return &Action{Range: b.span(p.Pos, p.EndPos), Kind: actionKinds[kw], Keyword: kw, Param: b.number(p.Param)}
+}
+
+func (b *builder) rule(p *pRule) *Rule {
+	r := &Rule{Range: b.span(p.Pos, p.EndPos)}
+	sc := &Syscall{Name: b.ident(p.Name), Number: b.number(p.Number)}
+	if sc.Name != nil {
+		sc.Range = sc.Name.Range
+	} else {
+		// SYSCALL [ n ]: from the keyword to just past "]".
+		sc.Range = Range{Pos: p.Pos, End: b.endBefore(b.nextAfter(sc.Number.End, "]"))}
+	}
+	r.Syscall = sc
+	if p.Params != nil {
+		r.Params = &Params{Range: b.span(p.Params.Pos, p.Params.EndPos)}
+		for _, n := range p.Params.Names {
+			r.Params.Names = append(r.Params.Names, b.ident(n))
+		}
+	}
+	if p.Arch != nil {
+		r.Arch = &ArchGuard{Range: b.span(p.Arch.Pos, p.Arch.EndPos), Braced: p.Arch.Single == nil}
+		if p.Arch.Single != nil {
+			r.Arch.Names = []*Ident{b.ident(p.Arch.Single)}
+		}
+		for _, n := range p.Arch.Set {
+			r.Arch.Names = append(r.Arch.Names, b.ident(n))
+		}
+	}
+	if p.Filter != nil && p.Filter.Expr != nil {
+		tooDeep := false
+		r.Filter, _ = b.expr(p.Filter.Expr, &tooDeep)
+	}
+	return r
+}
+
+// nextAfter returns the start of the token after the one ending at end
+// (used for "]" whose position participle does not record).
+func (b *builder) nextAfter(end lexer.Position, _ string) lexer.Position {
+	for i, t := range b.toks {
+		if t.end == end {
+			if i+2 <= len(b.toks)-1 {
+				return b.toks[i+2].pos
+			}
+			return b.eof
+		}
+	}
+	return end
+}
+
+// Expressions. Each builder returns the node and its depth as the reference
+// counts it (leaves 0, a node one more than its deepest child), and reports
+// once per filter when a node would exceed the limit.
+
+func (b *builder) binary(op Op, x Expr, dx int, y Expr, dy int, implicit bool, tooDeep *bool) (Expr, int) {
+	if (dx >= b.maxDepth || dy >= b.maxDepth) && !*tooDeep {
+		*tooDeep = true
+		start, _ := x.Span()
+		_, end := y.Span()
+		b.errorf(KindLimit, start, end, "split the filter into several rules of the same block",
+			"expression too deep: more than %d levels", b.maxDepth)
+	}
+	xs, _ := x.Span()
+	_, ye := y.Span()
+	d := max(dx, dy) + 1
+	return &BinaryExpr{Range: Range{Pos: xs, End: ye}, Op: op, X: x, Y: y, Implicit: implicit}, d
+}
+
+func (b *builder) expr(p *pExpr, tooDeep *bool) (Expr, int) {
+	x, dx := b.or(p.Terms[0], tooDeep)
+	for _, t := range p.Terms[1:] {
+		y, dy := b.or(t, tooDeep)
+		x, dx = b.binary(OpOr, x, dx, y, dy, false, tooDeep)
+	}
+	return x, dx
+}
+
+func (b *builder) or(p *pOr, tooDeep *bool) (Expr, int) {
+	x, dx := b.and(p.Terms[0], tooDeep)
+	for _, t := range p.Terms[1:] {
+		y, dy := b.and(t, tooDeep)
+		x, dx = b.binary(OpOr, x, dx, y, dy, false, tooDeep)
+	}
+	return x, dx
+}
+
+func (b *builder) and(p *pAnd, tooDeep *bool) (Expr, int) {
+	x, dx := b.unary(p.Terms[0], tooDeep)
+	for _, t := range p.Terms[1:] {
+		y, dy := b.unary(t, tooDeep)
+		x, dx = b.binary(OpAnd, x, dx, y, dy, false, tooDeep)
+	}
+	return x, dx
+}
+
+func (b *builder) unary(p *pUnary, tooDeep *bool) (Expr, int) {
+	if p.Not != nil {
+		x, dx := b.unary(p.Not, tooDeep)
+		if dx >= b.maxDepth && !*tooDeep {
+			*tooDeep = true
+			b.errorf(KindLimit, p.Pos, b.endBefore(p.EndPos), "", "expression too deep: more than %d levels", b.maxDepth)
+		}
+		return &NotExpr{Range: b.span(p.Pos, p.EndPos), X: x}, dx + 1
+	}
+	return b.cond(p.Cond, tooDeep)
+}
+
+var comparisonOps = map[string]Op{"==": OpEq, "!=": OpNe, "<": OpLt, "<=": OpLe, ">": OpGt, ">=": OpGe}
+
+// loneParen returns the expression in parentheses when v is nothing but
+// one parenthesized operand.
+func loneParen(v *pBitOr) *pExpr {
+	if len(v.Terms) == 1 && len(v.Terms[0].Terms) == 1 {
+		return v.Terms[0].Terms[0].Paren
+	}
+	return nil
+}
+
+// plainValue returns the value inside e when e is a value, not a condition:
+// no , || && ! and no comparison.
+func plainValue(e *pExpr) *pBitOr {
+	if len(e.Terms) != 1 || len(e.Terms[0].Terms) != 1 || len(e.Terms[0].Terms[0].Terms) != 1 {
+		return nil
+	}
+	u := e.Terms[0].Terms[0].Terms[0]
+	if u.Not != nil || u.Cond.Y != nil {
+		return nil
+	}
+	return u.Cond.X
+}
+
+func (b *builder) cond(p *pCond, tooDeep *bool) (Expr, int) {
+	if p.Y == nil {
+		if inner := loneParen(p.X); inner != nil && plainValue(inner) == nil {
+			return b.expr(inner, tooDeep) // parentheses around a condition
+		}
+	}
+	x, dx := b.bitOr(p.X, tooDeep)
+	if p.Y != nil {
+		y, dy := b.bitOr(p.Y, tooDeep)
+		return b.binary(comparisonOps[p.Op], x, dx, y, dy, false, tooDeep)
+	}
+	_, end := x.Span()
+	zero := &Number{Range: Range{Pos: end, End: end}, Text: "0"}
+	text := formatExpr(x)
+	b.warn(KindBareOperand, p.Pos, end, fmt.Sprintf("write `%s != 0`", text),
+		"a value used as a condition: the reference compiler requires a comparison")
+	return b.binary(OpNe, x, dx, zero, 0, true, tooDeep)
+}
+
+func (b *builder) bitOr(p *pBitOr, tooDeep *bool) (Expr, int) {
+	x, dx := b.bitAnd(p.Terms[0], tooDeep)
+	for _, t := range p.Terms[1:] {
+		y, dy := b.bitAnd(t, tooDeep)
+		x, dx = b.binary(OpBitOr, x, dx, y, dy, false, tooDeep)
+	}
+	return x, dx
+}
+
+func (b *builder) bitAnd(p *pBitAnd, tooDeep *bool) (Expr, int) {
+	x, dx := b.operand(p.Terms[0], tooDeep)
+	for _, t := range p.Terms[1:] {
+		y, dy := b.operand(t, tooDeep)
+		x, dx = b.binary(OpBitAnd, x, dx, y, dy, false, tooDeep)
+	}
+	return x, dx
+}
+
+func (b *builder) operand(p *pOperand, tooDeep *bool) (Expr, int) {
+	switch {
+	case p.Number != nil:
+		return b.number(p.Number), 0
+	case p.Ident != nil:
+		return b.ident(p.Ident), 0
+	}
+	if v := plainValue(p.Paren); v != nil {
+		return b.bitOr(v, tooDeep)
+	}
+	// A condition where a value belongs: the reference's grammar has no
+	// such form. Build it anyway so that the tree is whole.
+	e, d := b.expr(p.Paren, tooDeep)
+	b.errorf(KindSyntax, p.Pos, b.endBefore(p.EndPos), "compare values, then combine the comparisons with && || !",
+		"a condition in parentheses where a value is expected")
+	return e, d
+}

@@ -1,0 +1,427 @@
+package grammar
+
+import (
+	"fmt"
+	"math/bits"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Token types of the Kafel lexer, as participle sees them.
+const (
+	tokEOF     = lexer.EOF
+	tokIdent   = lexer.TokenType(-2 - iota)
+	tokKeyword // POLICY USE DEFAULT SYSCALL ON the actions, and define
+	tokNumber
+	tokString
+	tokPunct // operators and punctuation
+)
+
+// keywords are the reserved words: a word equal to one of them is never an
+// identifier. "define" is reserved everywhere, as in the reference.
+var keywords = map[string]bool{
+	"POLICY": true, "USE": true, "DEFAULT": true, "SYSCALL": true, "ON": true,
+	"ALLOW": true, "LOG": true, "KILL": true, "KILL_THREAD": true, "KILL_PROCESS": true,
+	"DENY": true, "ERRNO": true, "TRAP": true, "TRACE": true, "USER_NOTIF": true,
+	"define": true,
+}
+
+// token is one lexical token with its extent.
+type token struct {
+	typ   lexer.TokenType
+	value string
+	pos   lexer.Position
+	end   lexer.Position
+}
+
+// directive is an #include directive found by the lexer. at is the index
+// in the token stream before which it appeared.
+type directive struct {
+	node *Include
+	at   int
+	// spliced reports whether the files' tokens were read into the stream.
+	spliced bool
+}
+
+// scanner turns one source file into tokens with the reference lexer's
+// rules (flex, longest match): it never fails, but reports what it cannot
+// read as diagnostics and skips it.
+type scanner struct {
+	src  []byte
+	name string
+	off  int
+	line int
+	col  int // 1-based byte column
+
+	toks  []token
+	dirs  []*directive
+	diags *Diagnostics
+	// crSeen stops reporting carriage returns after the first one.
+	crSeen bool
+}
+
+func (s *scanner) pos() lexer.Position {
+	return lexer.Position{Filename: s.name, Offset: s.off, Line: s.line, Column: s.col}
+}
+
+// advance moves over n bytes, counting lines.
+func (s *scanner) advance(n int) {
+	for i := 0; i < n && s.off < len(s.src); i++ {
+		if s.src[s.off] == '\n' {
+			s.line++
+			s.col = 1
+		} else {
+			s.col++
+		}
+		s.off++
+	}
+}
+
+func (s *scanner) report(sev Severity, kind Kind, start, end lexer.Position, hint, format string, args ...any) {
+	*s.diags = append(*s.diags, Diagnostic{Pos: start, End: end, Severity: sev, Kind: kind, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (s *scanner) emit(typ lexer.TokenType, n int) {
+	start := s.pos()
+	v := string(s.src[s.off : s.off+n])
+	s.advance(n)
+	s.toks = append(s.toks, token{typ: typ, value: v, pos: start, end: s.pos()})
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isHex(c byte) bool    { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// run returns how many bytes from i on satisfy ok.
+func (s *scanner) run(i int, ok func(byte) bool) int {
+	n := 0
+	for i+n < len(s.src) && ok(s.src[i+n]) {
+		n++
+	}
+	return n
+}
+
+// twoCharOps are the operators of two characters; oneCharOps those of one.
+var twoCharOps = []string{"==", "!=", "<=", ">=", "||", "&&"}
+
+const oneCharOps = "<>|&[](){},!#"
+
+// scan reads the whole file. includeHook, when not nil, is called for each
+// file name of an #include directive, with the index in s.toks where the
+// directive stands, and splices what it returns.
+func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String)) {
+	for s.off < len(s.src) {
+		c := s.src[s.off]
+		rest := s.src[s.off:]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			s.advance(1)
+		case c == '/' && len(rest) > 1 && rest[1] == '/':
+			s.advance(s.run(s.off, func(b byte) bool { return b != '\n' }))
+		case c == '/' && len(rest) > 1 && rest[1] == '*':
+			s.comment()
+		case c == '#' && hasPrefix(rest, "#include"):
+			s.include(includeHook)
+		case isDigit(c) || c == '-' && len(rest) > 1 && rest[1] >= '1' && rest[1] <= '9':
+			s.number()
+		case isLetter(c):
+			n := 1 + s.run(s.off+1, func(b byte) bool { return isLetter(b) || isDigit(b) || b == '_' })
+			if keywords[string(rest[:n])] {
+				s.emit(tokKeyword, n)
+			} else {
+				s.emit(tokIdent, n)
+			}
+		default:
+			if s.operator(rest) {
+				continue
+			}
+			s.badChar()
+		}
+	}
+}
+
+func hasPrefix(b []byte, p string) bool {
+	return len(b) >= len(p) && string(b[:len(p)]) == p
+}
+
+func (s *scanner) operator(rest []byte) bool {
+	for _, op := range twoCharOps {
+		if hasPrefix(rest, op) {
+			s.emit(tokPunct, 2)
+			return true
+		}
+	}
+	for i := 0; i < len(oneCharOps); i++ {
+		if rest[0] == oneCharOps[i] {
+			s.emit(tokPunct, 1)
+			return true
+		}
+	}
+	return false
+}
+
+// badChar reports a character no token starts with and skips it.
+func (s *scanner) badChar() {
+	start := s.pos()
+	r, n := utf8.DecodeRune(s.src[s.off:])
+	s.advance(n)
+	switch {
+	case r == '\r':
+		if !s.crSeen {
+			s.crSeen = true
+			s.report(Error, KindLexical, start, s.pos(), "Kafel reads only LF line endings, as the reference does; convert the file (e.g. with dos2unix)",
+				"unexpected carriage return (the file has Windows line endings)")
+		}
+	case r == ';':
+		s.report(Error, KindLexical, start, s.pos(), "`;` only ends an #include directive; separate statements with `,` or nothing", "unexpected character `;`")
+	case r == '"':
+		s.report(Error, KindLexical, start, s.pos(), "strings appear only after #include", "unexpected character `\"`")
+	case r == utf8.RuneError && n == 1:
+		s.report(Error, KindLexical, start, s.pos(), "", "invalid byte 0x%02x (not UTF-8 text)", s.src[s.off-1])
+	case r < ' ' || r == 0x7f:
+		s.report(Error, KindLexical, start, s.pos(), "", "unexpected control character %U", r)
+	case r == '=':
+		s.report(Error, KindLexical, start, s.pos(), "did you mean `==`?", "unexpected character `=`")
+	case r == '-':
+		s.report(Error, KindLexical, start, s.pos(), "Kafel has no arithmetic; a negative number is written `-1`, with no space", "unexpected character `-`")
+	default:
+		s.report(Error, KindLexical, start, s.pos(), "", "unexpected character `%c`", r)
+	}
+}
+
+// comment skips a block comment the way the reference's lexer does: inside
+// a comment a `*` always pairs with the next character, so an even run of
+// `*` before `/` (as in `**/`) does not end it. A C compiler would end the
+// comment at the first `*/`; when the two differ, a Note says so.
+func (s *scanner) comment() {
+	start := s.pos()
+	i := s.off + 2
+	end := -1 // index just past the reference's end of comment
+	for i < len(s.src) {
+		if s.src[i] != '*' {
+			i++
+			continue
+		}
+		if i+1 >= len(s.src) {
+			break
+		}
+		if s.src[i+1] == '/' {
+			end = i + 2
+			break
+		}
+		i += 2
+	}
+	cEnd := -1
+	if k := indexOf(s.src[s.off+2:], "*/"); k >= 0 {
+		cEnd = s.off + 2 + k + 2
+	}
+	if end < 0 {
+		hint := ""
+		if cEnd >= 0 {
+			hint = "the reference compiler does not end a comment at `*/` right after an odd number of `*` (as in `**/`); put a space before `*/`"
+		}
+		s.advance(len(s.src) - s.off)
+		s.report(Error, KindLexical, start, start, hint, "unterminated comment")
+		return
+	}
+	if cEnd != end {
+		c := s.posAt(cEnd - 2)
+		s.report(Note, KindCommentEnd, c, s.posAt(cEnd), "put a space before `*/` so that both read the comment the same way",
+			"the reference compiler does not end the comment here (a `*` pairs with the next character inside comments); it ends at line %d", s.posAt(end).Line)
+	}
+	s.advance(end - s.off)
+}
+
+// posAt computes the position of byte offset off (>= s.off) without moving.
+func (s *scanner) posAt(off int) lexer.Position {
+	p := s.pos()
+	for i := s.off; i < off && i < len(s.src); i++ {
+		if s.src[i] == '\n' {
+			p.Line++
+			p.Column = 1
+		} else {
+			p.Column++
+		}
+		p.Offset++
+	}
+	return p
+}
+
+func indexOf(b []byte, sub string) int {
+	for i := 0; i+len(sub) <= len(b); i++ {
+		if string(b[i:i+len(sub)]) == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+// number reads the longest numeric literal, as flex would among the
+// reference's four number rules: 0x[0-9a-fA-F]+, 0|-?[1-9][0-9]*, 0[0-9]+
+// and 0b[01]+. A value over 64 bits is an error; digits 8 and 9 in an octal
+// literal end its value, as strtoull does, with a Note.
+func (s *scanner) number() {
+	rest := s.src[s.off:]
+	start := s.pos()
+	var n int
+	var text string
+	var base int
+	switch {
+	case rest[0] == '-':
+		n = 1 + s.run(s.off+1, isDigit)
+		base = 10
+	case rest[0] != '0':
+		n = s.run(s.off, isDigit)
+		base = 10
+	case len(rest) > 2 && rest[1] == 'x' && isHex(rest[2]):
+		n = 2 + s.run(s.off+2, isHex)
+		base = 16
+	case len(rest) > 2 && rest[1] == 'b' && (rest[2] == '0' || rest[2] == '1'):
+		n = 2 + s.run(s.off+2, func(b byte) bool { return b == '0' || b == '1' })
+		base = 2
+	default:
+		n = s.run(s.off, isDigit)
+		base = 8
+		if n == 1 {
+			base = 10
+		}
+	}
+	text = string(rest[:n])
+	s.emit(tokNumber, n)
+	end := s.pos()
+	_, err := numberValue(text)
+	if err != nil {
+		s.report(Error, KindNumber, start, end, "numbers are unsigned 64-bit (a negative decimal is two's complement)", "number `%s` out of range", text)
+		return
+	}
+	if base == 8 {
+		for i := 1; i < len(text); i++ {
+			if text[i] == '8' || text[i] == '9' {
+				v, _ := numberValue(text)
+				s.report(Note, KindOctalDigit, start, end, "a leading 0 makes a number octal; drop it for decimal",
+					"`%s` is read as octal `%s` = %d: digits 8 and 9 end an octal number", text, text[:i], v)
+				break
+			}
+		}
+	}
+}
+
+// errRange reports a literal that does not fit in 64 bits.
+var errRange = fmt.Errorf("number out of range")
+
+// numberValue computes the value of a literal the lexer accepted, as the
+// reference's strtoull calls do.
+func numberValue(text string) (uint64, error) {
+	neg := false
+	digits, base := text, uint64(10)
+	switch {
+	case len(text) > 0 && text[0] == '-':
+		neg, digits = true, text[1:]
+	case len(text) > 2 && text[:2] == "0x":
+		digits, base = text[2:], 16
+	case len(text) > 2 && text[:2] == "0b":
+		digits, base = text[2:], 2
+	case len(text) > 1 && text[0] == '0':
+		base = 8
+	}
+	var v uint64
+	for i := 0; i < len(digits); i++ {
+		d := digitValue(digits[i])
+		if d >= base {
+			break // octal literal with 8 or 9: strtoull stops here
+		}
+		hi, lo := bits.Mul64(v, base)
+		if hi != 0 {
+			return 0, errRange
+		}
+		var carry uint64
+		v, carry = bits.Add64(lo, d, 0)
+		if carry != 0 {
+			return 0, errRange
+		}
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+func digitValue(c byte) uint64 {
+	switch {
+	case c >= '0' && c <= '9':
+		return uint64(c - '0')
+	case c >= 'a' && c <= 'f':
+		return uint64(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return uint64(c-'A') + 10
+	}
+	return 99
+}
+
+// include reads an #include directive: file names in double quotes, each
+// preceded by a space or tab, up to a newline or `;`. The reference refuses
+// a directive that reaches the end of the file; here that is a Warning.
+func (s *scanner) include(hook func(s *scanner, d *directive, name *String)) {
+	start := s.pos()
+	s.advance(len("#include"))
+	d := &directive{node: &Include{}, at: len(s.toks)}
+	d.node.Pos = start
+	s.dirs = append(s.dirs, d)
+	space := false
+	for {
+		if s.off >= len(s.src) {
+			d.node.End = s.pos()
+			s.report(Warning, KindUnterminatedInclude, start, s.pos(), "end the directive with a newline or `;`",
+				"#include directive at end of file without a newline: the reference compiler refuses it")
+			break
+		}
+		c := s.src[s.off]
+		if c == '\n' || c == ';' {
+			d.node.End = s.pos()
+			s.advance(1)
+			break
+		}
+		if c == ' ' || c == '\t' {
+			space = true
+			s.advance(1)
+			continue
+		}
+		if c == '"' {
+			k := indexOf(s.src[s.off+1:], `"`)
+			if k > 0 {
+				p := s.pos()
+				name := string(s.src[s.off+1 : s.off+1+k])
+				s.advance(k + 2)
+				str := &String{Range: Range{Pos: p, End: s.pos()}, Value: name}
+				if !space {
+					s.report(Error, KindSyntax, p, s.pos(), "put a space between #include and each file name", "file name must follow a space")
+				}
+				space = false
+				d.node.Files = append(d.node.Files, str)
+				if hook != nil {
+					hook(s, d, str)
+				}
+				continue
+			}
+		}
+		// Anything else ends the directive with an error; skip the line.
+		p := s.pos()
+		r, _ := utf8.DecodeRune(s.src[s.off:])
+		msg := fmt.Sprintf("unexpected character `%c` in #include directive", r)
+		hint := "an #include directive is file names in double quotes, ended by a newline or `;`"
+		if c == '"' {
+			msg = "unterminated or empty file name in #include directive"
+		}
+		if c == '/' {
+			hint = "comments are not allowed on an #include line; end it with `;` first"
+		}
+		s.report(Error, KindSyntax, p, p, hint, "%s", msg)
+		for s.off < len(s.src) && s.src[s.off] != '\n' {
+			s.advance(1)
+		}
+	}
+	if d.node.End == (lexer.Position{}) {
+		d.node.End = s.pos()
+	}
+}

@@ -1,0 +1,142 @@
+package grammar
+
+import (
+	"regexp"
+	"strings"
+)
+
+var expectedRE = regexp.MustCompile(`\(expected (.*)\)$`)
+
+// expectedFrom extracts participle's "(expected ...)" grammar text.
+func expectedFrom(msg string) string {
+	m := expectedRE.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// grammarWords names the parse-tree types in words a policy author reads.
+var grammarWords = map[string]string{
+	"PAction":     "an action (ALLOW, LOG, KILL, KILL_PROCESS, DENY, USER_NOTIF, ERRNO(n), TRAP(n), TRACE(n))",
+	"PExpr":       "a condition",
+	"POr":         "a condition",
+	"PAnd":        "a condition",
+	"PUnary":      "a condition",
+	"PCond":       "a condition",
+	"PBitOr":      "a value (a number, a name or `(`)",
+	"PBitAnd":     "a value (a number, a name or `(`)",
+	"POperand":    "a value (a number, a name or `(`)",
+	"PNumber":     "a number",
+	"PPolicyItem": "an action block or USE",
+	"PRuleItem":   "a syscall name",
+	"PRule":       "a syscall name",
+	"PStmt":       "a statement",
+}
+
+// describeExpected turns participle's expectation (a grammar fragment such
+// as `PIdent ("," PIdent)* "}"`) into words, using the tokens before the
+// error for context.
+func describeExpected(expect string, before []token) string {
+	if expect == "" {
+		return ""
+	}
+	first := strings.TrimLeft(expect, "( ")
+	if strings.HasPrefix(first, `"`) {
+		lit := first[1:]
+		if i := strings.IndexByte(lit, '"'); i >= 0 {
+			lit = lit[:i]
+		}
+		if lit == "}" {
+			return closeExpected(before)
+		}
+		return "`" + lit + "`"
+	}
+	if i := strings.IndexAny(first, " )"); i >= 0 {
+		first = first[:i]
+	}
+	if first == "PIdent" {
+		return nameExpected(before)
+	}
+	if w, ok := grammarWords[first]; ok {
+		return w
+	}
+	return first
+}
+
+// nameExpected says which kind of name the tokens before call for.
+func nameExpected(before []token) string {
+	if len(before) == 0 {
+		return "a name"
+	}
+	switch last := before[len(before)-1]; last.value {
+	case "POLICY", "USE":
+		return "a policy name"
+	case "define":
+		return "a constant name"
+	case "ON":
+		return "an architecture name"
+	}
+	// Inside ( ... ) of a rule or ON { ... }: find the opening bracket.
+	for i := len(before) - 1; i >= 0; i-- {
+		switch before[i].value {
+		case "(":
+			return "an argument name"
+		case "{":
+			if i > 0 && before[i-1].value == "ON" {
+				return "an architecture name"
+			}
+			return "a name"
+		}
+	}
+	return "a name"
+}
+
+// hintFor suggests a fix for a syntax error at token got.
+func hintFor(got token, before []token) string {
+	if len(before) >= 2 && before[len(before)-1].value == "(" {
+		switch before[len(before)-2].value {
+		case "ERRNO", "TRAP", "TRACE":
+			return "ERRNO, TRAP and TRACE take a literal number 0..65535 (the reference accepts no constant there)"
+		}
+	}
+	if got.typ == tokKeyword && len(before) > 0 {
+		switch got.value {
+		case "POLICY":
+			return "a POLICY is defined at file scope; is a `}` missing before it?"
+		}
+	}
+	return ""
+}
+
+// closeExpected words an expected `}` by what the brace closes.
+func closeExpected(before []token) string {
+	depth := 0
+	for i := len(before) - 1; i >= 0; i-- {
+		switch before[i].value {
+		case "}":
+			depth++
+		case "{":
+			if depth > 0 {
+				depth--
+				continue
+			}
+			last := before[len(before)-1]
+			afterItem := last.value == "}" || last.value == ")" || last.value == "]" || last.typ == tokIdent
+			if i >= 2 && before[i-2].value == "POLICY" {
+				if afterItem {
+					return "`,` or `}`"
+				}
+				return "an action block, USE or `}`"
+			}
+			if i >= 1 && (before[i-1].typ == tokKeyword || before[i-1].value == ")") && before[i-1].value != "ON" {
+				if afterItem {
+					return "`,` or `}`"
+				}
+				return "a syscall name or `}`"
+			}
+			return "`}`"
+		}
+	}
+	return "`}`"
+}
