@@ -1,57 +1,368 @@
 package bpfgen
 
 import (
-	"errors"
 	"fmt"
-	"sort"
-
-	"golang.org/x/net/bpf"
+	"slices"
+	"strconv"
+	"strings"
 )
 
-// Compile turns rs into a seccomp filter.
+// Compile turns rs into a seccomp filter that means exactly what rs.Eval
+// says for every seccomp_data:
 //
-// This first version dispatches linearly and supports only rules without
-// argument conditions; the optimizing generator replaces it.
+//   - seccomp_data.arch is checked first; an arch not in rs.Arches gets
+//     rs.ForeignArch (when an arch is listed twice, the first one counts);
+//   - on x86_64 without AllowX32, a number with the x32 bit (0x40000000)
+//     set gets rs.ForeignArch, whatever rules name it: such rules (for
+//     example SYSCALL[-1]) are unreachable unless x32 is allowed;
+//   - otherwise the first rule of the number whose condition holds gives
+//     the action, and the arch's Default applies when none does.
+//
+// The number dispatch is a search tree over the ranges of numbers with
+// the same outcome; a number whose outcome does not depend on the
+// arguments is decided from arch and nr alone, without loading any
+// argument, so that the kernel's action cache can skip the filter for it.
+// Argument conditions compare 32-bit halves in the arch's byte order.
+// Unless opts.NoOptimize is set, the optimizer passes (see passes) then
+// run to a fixpoint. Jumps are resolved last; a conditional jump too long
+// for its 8-bit offset goes through a nearby copy of its return or a JA.
+//
+// A filter longer than the kernel's limit of MaxInstructions gives a
+// *TooLongError; an invalid rule set gives an error naming the problem.
 func Compile(rs *RuleSet, opts Options) (*Program, error) {
-	_ = opts
-	var out []bpf.RawInstruction
-	ret := func(a Action) { out = append(out, bpf.RawInstruction{Op: 0x06, K: uint32(a)}) }
-	out = append(out, bpf.RawInstruction{Op: 0x20, K: 4})
-	for _, ar := range rs.Arches {
-		var body []bpf.RawInstruction
-		body = append(body, bpf.RawInstruction{Op: 0x20, K: 0})
-		nrs := make([]uint32, 0, len(ar.Syscalls))
-		for nr := range ar.Syscalls {
-			nrs = append(nrs, nr)
+	if rs == nil {
+		return nil, fmt.Errorf("bpfgen: nil rule set")
+	}
+	g := &gen{rets: make(map[Action]label)}
+	if err := g.program(rs); err != nil {
+		return nil, err
+	}
+	p, err := g.b.finish()
+	if err != nil {
+		return nil, err
+	}
+	stats := Stats{Unoptimized: len(p.insns), Passes: map[string]int{}}
+	if !opts.NoOptimize {
+		optimize(p, stats.Passes)
+	}
+	insns, notes, err := p.assemble()
+	if err != nil {
+		return nil, err
+	}
+	stats.Instructions = len(insns)
+	return &Program{Insns: insns, Comments: notes, Stats: stats}, nil
+}
+
+// gen generates the unoptimized program.
+type gen struct {
+	b        builder
+	rets     map[Action]label // shared return of each action, placed at the end
+	retOrder []Action
+
+	// Per arch.
+	outcomes []*nrOutcome
+	byKey    map[string]int32
+	names    map[uint32]string
+	err      error // the first error of visit
+}
+
+// nrOutcome is what a range of syscall numbers leads to within an arch:
+// an action, or argument checks.
+type nrOutcome struct {
+	action Action   // the verdict when rules is empty, else the default of the checks
+	rules  []lrule  // argument checks, first match wins
+	nrs    []uint32 // the numbers leading here (for comments; at most a few)
+	lab    label    // the checks' code
+	refs   int      // jumps to the checks not yet emitted
+}
+
+// lrule is a rule with its condition lowered.
+type lrule struct {
+	cond   *bexpr
+	action Action
+}
+
+func (g *gen) ret(a Action) label {
+	l, ok := g.rets[a]
+	if !ok {
+		l = g.b.newLabel()
+		g.rets[a] = l
+		g.retOrder = append(g.retOrder, a)
+	}
+	return l
+}
+
+func (g *gen) program(rs *RuleSet) error {
+	b := &g.b
+	b.stmt(opLdAbs, offArch, "arch")
+	// The arch checks come first, then each arch's code.
+	var arches []*ArchRules
+	var labels []label
+	for i := range rs.Arches {
+		ar := &rs.Arches[i]
+		if slices.ContainsFunc(arches, func(o *ArchRules) bool { return o.AuditArch == ar.AuditArch }) {
+			continue // the first one decides, as in Eval
 		}
-		sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
-		if ar.AuditArch == 0xc000003e && !ar.AllowX32 {
-			body = append(body, bpf.RawInstruction{Op: 0x45, Jt: 0, Jf: 1, K: 0x40000000},
-				bpf.RawInstruction{Op: 0x06, K: uint32(rs.ForeignArch)})
+		arches = append(arches, ar)
+		labels = append(labels, b.newLabel())
+	}
+	for i, ar := range arches {
+		next := g.ret(rs.ForeignArch)
+		if i+1 < len(arches) {
+			next = b.newLabel()
 		}
-		for _, nr := range nrs {
-			rules := ar.Syscalls[nr]
-			act := ar.Default
-			for _, r := range rules {
-				if r.Cond != nil {
-					return nil, errors.New("bpfgen: argument conditions not supported yet")
+		b.jump(opJeqK, ar.AuditArch, labels[i], next, fmt.Sprintf("arch %#x", ar.AuditArch))
+		if i+1 < len(arches) {
+			b.bind(next)
+		}
+	}
+	if len(arches) == 0 {
+		b.jump(opJa, 0, g.ret(rs.ForeignArch), 0, "")
+	}
+	for i, ar := range arches {
+		b.bind(labels[i])
+		if err := g.arch(ar, rs.ForeignArch); err != nil {
+			return err
+		}
+	}
+	for _, a := range g.retOrder {
+		b.bind(g.rets[a])
+		b.stmt(opRetK, uint32(a), a.String())
+	}
+	return nil
+}
+
+// arch emits the number dispatch and the argument checks of one arch.
+func (g *gen) arch(ar *ArchRules, foreign Action) error {
+	g.outcomes = g.outcomes[:0]
+	g.byKey = make(map[string]int32)
+	g.names = ar.Names
+	rs, err := g.ranges(ar, foreign)
+	if err != nil {
+		return err
+	}
+	weigh(rs, pathBase(ar))
+	tree := newPlanner(rs).plan(0, len(rs)-1)
+	walkRefs(tree, func(out int32) { g.outcomes[out].refs++ })
+	g.b.stmt(opLdAbs, offNr, "nr")
+	if tree.kind == dLeaf {
+		g.b.jump(opJa, 0, g.outLabel(tree.out), 0, "")
+	}
+	g.visit(tree)
+	return g.err
+}
+
+// ranges lists the ranges of numbers with the same outcome, covering all
+// 32-bit numbers, in order.
+func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, error) {
+	nrs := make([]uint32, 0, len(ar.Syscalls))
+	for nr := range ar.Syscalls {
+		nrs = append(nrs, nr)
+	}
+	slices.Sort(nrs)
+	x32 := ar.AuditArch == auditArchX86_64 && !ar.AllowX32
+	lw := lowering{bigEndian: ar.BigEndian}
+	dflt := g.actionOutcome(ar.Default, 0)
+	var rs []nrRange
+	add := func(lo, hi uint32, out int32) {
+		if n := len(rs); n > 0 && rs[n-1].out == out && uint64(rs[n-1].hi)+1 == uint64(lo) {
+			rs[n-1].hi = hi
+			return
+		}
+		rs = append(rs, nrRange{lo: lo, hi: hi, out: out})
+	}
+	// addDefault adds a gap between rule numbers: the default, except in
+	// the x32 zones (the x32 bit set) where the number is foreign.
+	addDefault := func(lo, hi uint64) {
+		for lo <= hi {
+			end := hi
+			out := dflt
+			if x32 {
+				zoneEnd := lo | (x32SyscallBit - 1) // end of the 1 GiB zone lo is in
+				end = min(end, zoneEnd)
+				if lo&x32SyscallBit != 0 {
+					out = g.actionOutcome(foreign, 0)
 				}
-				act = r.Action
-				break
 			}
-			body = append(body, bpf.RawInstruction{Op: 0x15, Jt: 0, Jf: 1, K: nr},
-				bpf.RawInstruction{Op: 0x06, K: uint32(act)})
+			add(uint32(lo), uint32(end), out)
+			lo = end + 1
 		}
-		body = append(body, bpf.RawInstruction{Op: 0x06, K: uint32(ar.Default)})
-		if len(body) > 255 {
-			return nil, fmt.Errorf("bpfgen: arch block too long")
+	}
+	next := uint64(0)
+	for _, nr := range nrs {
+		if x32 && nr&x32SyscallBit != 0 {
+			continue
 		}
-		out = append(out, bpf.RawInstruction{Op: 0x15, Jt: 0, Jf: uint8(len(body)), K: ar.AuditArch})
-		out = append(out, body...)
+		if uint64(nr) > next {
+			addDefault(next, uint64(nr)-1)
+		}
+		out, err := g.rulesOutcome(lw, ar.Syscalls[nr], ar.Default, nr)
+		if err != nil {
+			return nil, fmt.Errorf("bpfgen: arch %#x, syscall %d: %w", ar.AuditArch, nr, err)
+		}
+		add(nr, nr, out)
+		next = uint64(nr) + 1
 	}
-	ret(rs.ForeignArch)
-	if len(out) > MaxInstructions {
-		return nil, fmt.Errorf("bpfgen: filter has %d instructions, %d over the kernel's limit of %d", len(out), len(out)-MaxInstructions, MaxInstructions)
+	addDefault(next, 0xffffffff)
+	return rs, nil
+}
+
+// actionOutcome returns the outcome "the verdict is a".
+func (g *gen) actionOutcome(a Action, nr uint32) int32 {
+	return g.intern("A"+strconv.FormatUint(uint64(a), 16), &nrOutcome{action: a}, nr)
+}
+
+func (g *gen) intern(key string, o *nrOutcome, nr uint32) int32 {
+	i, ok := g.byKey[key]
+	if !ok {
+		i = int32(len(g.outcomes))
+		g.byKey[key] = i
+		g.outcomes = append(g.outcomes, o)
 	}
-	return &Program{Insns: out, Stats: Stats{Instructions: len(out), Unoptimized: len(out)}}, nil
+	if o := g.outcomes[i]; len(o.nrs) < 4 {
+		o.nrs = append(o.nrs, nr)
+	}
+	return i
+}
+
+// rulesOutcome lowers the rules of one number. Rules whose condition
+// folds to false are dropped; one that folds to true ends the list and
+// becomes the default; trailing rules that give the default go too. What
+// remains, if anything, are the argument checks.
+func (g *gen) rulesOutcome(lw lowering, rules []Rule, dflt Action, nr uint32) (int32, error) {
+	var lr []lrule
+	for _, r := range rules {
+		if r.Cond == nil {
+			dflt = r.Action
+			break
+		}
+		c, err := lw.lower(r.Cond)
+		if err != nil {
+			return 0, err
+		}
+		if c.kind == bFalse {
+			continue
+		}
+		if c.kind == bTrue {
+			dflt = r.Action
+			break
+		}
+		lr = append(lr, lrule{cond: c, action: r.Action})
+	}
+	for len(lr) > 0 && lr[len(lr)-1].action == dflt {
+		lr = lr[:len(lr)-1]
+	}
+	if len(lr) == 0 {
+		return g.actionOutcome(dflt, nr), nil
+	}
+	var key strings.Builder
+	key.WriteString("R")
+	key.WriteString(strconv.FormatUint(uint64(dflt), 16))
+	for _, r := range lr {
+		key.WriteString(";")
+		key.WriteString(strconv.FormatUint(uint64(r.action), 16))
+		key.WriteString(":")
+		r.cond.write(&key)
+	}
+	return g.intern(key.String(), &nrOutcome{action: dflt, rules: lr, lab: -1}, nr), nil
+}
+
+// target is the label a jump to n goes to.
+func (g *gen) target(n *dnode) label {
+	if n.kind == dLeaf {
+		return g.outLabel(n.out)
+	}
+	n.lab = g.b.newLabel()
+	return n.lab
+}
+
+func (g *gen) outLabel(out int32) label {
+	o := g.outcomes[out]
+	if len(o.rules) == 0 {
+		return g.ret(o.action)
+	}
+	if o.lab < 0 {
+		o.lab = g.b.newLabel()
+	}
+	return o.lab
+}
+
+// visit emits n (bound to its label) and, after the last jump to an
+// outcome's argument checks, those checks.
+func (g *gen) visit(n *dnode) {
+	b := &g.b
+	switch n.kind {
+	case dLeaf:
+		g.reached(n.out)
+	case dSplit:
+		lt, rt := g.target(n.left), g.target(n.right)
+		b.jump(opJgeK, n.k, rt, lt, "nr >= "+g.nrName(n.k))
+		if n.left.kind != dLeaf {
+			b.bind(lt)
+		}
+		g.visit(n.left)
+		if n.right.kind != dLeaf {
+			b.bind(rt)
+		}
+		g.visit(n.right)
+	case dChain:
+		for i, e := range n.elems {
+			var next label
+			if i+1 == len(n.elems) {
+				next = g.outLabel(n.out)
+			} else {
+				next = b.newLabel()
+			}
+			b.jump(opJeqK, e.lo, g.outLabel(e.out), next, g.nrName(e.lo))
+			if i+1 < len(n.elems) {
+				b.bind(next)
+			}
+		}
+		for _, e := range n.elems {
+			g.reached(e.out)
+		}
+		g.reached(n.out)
+	}
+}
+
+// reached counts one emitted jump to out; after the last one it emits
+// out's argument checks.
+func (g *gen) reached(out int32) {
+	o := g.outcomes[out]
+	if len(o.rules) == 0 {
+		return
+	}
+	if o.refs--; o.refs > 0 {
+		return
+	}
+	g.b.bind(g.outLabel(out))
+	note := make([]string, len(o.nrs))
+	for i, nr := range o.nrs {
+		note[i] = g.nrName(nr)
+	}
+	g.b.pendingNote = strings.Join(note, ", ")
+	ce := condEmitter{b: &g.b}
+	for i, r := range o.rules {
+		var next label
+		if i+1 == len(o.rules) {
+			next = g.ret(o.action)
+		} else {
+			next = g.b.newLabel()
+		}
+		if err := ce.cond(r.cond, g.ret(r.action), next); err != nil {
+			g.err = err
+			return
+		}
+		if i+1 < len(o.rules) {
+			g.b.bind(next)
+		}
+	}
+}
+
+// nrName is the name of syscall nr, or its number.
+func (g *gen) nrName(nr uint32) string {
+	if s, ok := g.names[nr]; ok {
+		return s
+	}
+	return strconv.FormatUint(uint64(nr), 10)
 }

@@ -1,0 +1,598 @@
+package bpfgen
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Argument conditions are lowered in two steps. First every comparison,
+// 32- or 64-bit, becomes a boolean combination of 32-bit comparisons of
+// word expressions: & and | work bit by bit, so the low and the high
+// halves of a value are computed separately; a 64-bit comparison is then
+// high halves first, low halves when the high halves are equal. Constant
+// parts fold on the way (known bits decide many comparisons). Then the
+// boolean tree is emitted as short-circuit jumps.
+
+// wkind is the kind of a word expression.
+type wkind uint8
+
+const (
+	wWord  wkind = iota // a 32-bit word of seccomp_data at off
+	wConst              // the number k
+	wAnd                // x & y
+	wOr                 // x | y
+)
+
+// wexpr is a 32-bit value computed from seccomp_data words and numbers.
+type wexpr struct {
+	kind wkind
+	k    uint32 // offset of a wWord, value of a wConst
+	x, y *wexpr
+}
+
+func wConstOf(k uint32) *wexpr { return &wexpr{kind: wConst, k: k} }
+
+func (w *wexpr) isConst() bool { return w.kind == wConst }
+
+// simple reports whether computing w needs neither X nor scratch memory.
+func (w *wexpr) simple() bool {
+	switch w.kind {
+	case wWord, wConst:
+		return true
+	}
+	return w.y.isConst() && w.x.simple()
+}
+
+func wequal(a, b *wexpr) bool {
+	if a == b {
+		return true
+	}
+	if a.kind != b.kind || a.k != b.k {
+		return false
+	}
+	if a.kind == wWord || a.kind == wConst {
+		return true
+	}
+	return wequal(a.x, b.x) && wequal(a.y, b.y)
+}
+
+// knownBits returns the bits of w that are one and zero for every input.
+func (w *wexpr) knownBits() (one, zero uint32) {
+	switch w.kind {
+	case wConst:
+		return w.k, ^w.k
+	case wAnd:
+		o1, z1 := w.x.knownBits()
+		o2, z2 := w.y.knownBits()
+		return o1 & o2, z1 | z2
+	case wOr:
+		o1, z1 := w.x.knownBits()
+		o2, z2 := w.y.knownBits()
+		return o1 | o2, z1 & z2
+	}
+	return 0, 0
+}
+
+// mkBit builds x&y (and) or x|y (!and), folding constants: the result is
+// a constant, one operand, or an operation whose constant (if any) is on
+// the right and merged with the constants of nested operations of the same kind.
+func mkBit(and bool, x, y *wexpr) *wexpr {
+	kind, identity, absorb := wOr, uint32(0), ^uint32(0)
+	if and {
+		kind, identity, absorb = wAnd, ^uint32(0), 0
+	}
+	apply := func(a, b uint32) uint32 {
+		if and {
+			return a & b
+		}
+		return a | b
+	}
+	if x.isConst() && !y.isConst() {
+		x, y = y, x
+	}
+	switch {
+	case x.isConst(): // both constant
+		return wConstOf(apply(x.k, y.k))
+	case y.isConst() && y.k == absorb:
+		return y
+	case y.isConst() && y.k == identity:
+		return x
+	case wequal(x, y):
+		return x
+	case y.isConst() && x.kind == kind && x.y.isConst():
+		return mkBit(and, x.x, wConstOf(apply(x.y.k, y.k)))
+	}
+	if one, zero := x.knownBits(); y.isConst() {
+		// Bits the constant cannot change are those x already has.
+		if and && (^y.k)&^zero == 0 {
+			return x
+		}
+		if !and && y.k&^one == 0 {
+			return x
+		}
+	}
+	return &wexpr{kind: kind, x: x, y: y}
+}
+
+func (w *wexpr) write(b *strings.Builder) {
+	switch w.kind {
+	case wWord:
+		b.WriteString("w")
+		b.WriteString(strconv.FormatUint(uint64(w.k), 10))
+	case wConst:
+		b.WriteString("#")
+		b.WriteString(strconv.FormatUint(uint64(w.k), 16))
+	default:
+		b.WriteByte('(')
+		w.x.write(b)
+		if w.kind == wAnd {
+			b.WriteByte('&')
+		} else {
+			b.WriteByte('|')
+		}
+		w.y.write(b)
+		b.WriteByte(')')
+	}
+}
+
+// bkind is the kind of a lowered condition.
+type bkind uint8
+
+const (
+	bFalse bkind = iota
+	bTrue
+	bCmp // x op y, 32-bit unsigned
+	bAnd // l && r
+	bOr  // l || r
+)
+
+// bexpr is a condition over 32-bit comparisons. It never contains a
+// negation: negations are pushed into the comparisons.
+type bexpr struct {
+	kind bkind
+	op   CmpOp
+	x, y *wexpr
+	l, r *bexpr
+}
+
+var (
+	bexprTrue  = &bexpr{kind: bTrue}
+	bexprFalse = &bexpr{kind: bFalse}
+)
+
+func bconst(v bool) *bexpr {
+	if v {
+		return bexprTrue
+	}
+	return bexprFalse
+}
+
+func (e *bexpr) isConst() bool { return e.kind == bTrue || e.kind == bFalse }
+
+// negOp is the operator that holds exactly when op does not.
+func negOp(op CmpOp) CmpOp {
+	switch op {
+	case Eq:
+		return Ne
+	case Ne:
+		return Eq
+	case Lt:
+		return Ge
+	case Ge:
+		return Lt
+	case Gt:
+		return Le
+	}
+	return Gt // Le
+}
+
+// swapOp is the operator with the operands exchanged: x op y == y swapOp(op) x.
+func swapOp(op CmpOp) CmpOp {
+	switch op {
+	case Lt:
+		return Gt
+	case Gt:
+		return Lt
+	case Le:
+		return Ge
+	case Ge:
+		return Le
+	}
+	return op
+}
+
+func cmp32Holds(op CmpOp, x, y uint32) bool { return cmpHolds(op, uint64(x), uint64(y)) }
+
+// mkCmp builds the 32-bit comparison x op y, folded where the known bits
+// of the operands decide it, with any constant on the right.
+func mkCmp(op CmpOp, x, y *wexpr) *bexpr {
+	if x.isConst() && y.isConst() {
+		return bconst(cmp32Holds(op, x.k, y.k))
+	}
+	if wequal(x, y) {
+		return bconst(op == Eq || op == Le || op == Ge)
+	}
+	if x.isConst() {
+		op, x, y = swapOp(op), y, x
+	}
+	if y.isConst() {
+		k := y.k
+		one, zero := x.knownBits()
+		lo, hi := one, ^zero // every value of x lies in [lo, hi]
+		switch op {
+		case Eq, Ne:
+			if k&zero != 0 || ^k&one != 0 {
+				return bconst(op == Ne)
+			}
+		case Gt, Le:
+			if lo > k {
+				return bconst(op == Gt)
+			}
+			if hi <= k {
+				return bconst(op == Le)
+			}
+			if k == lo { // x > lo is x != lo
+				if op == Gt {
+					return &bexpr{kind: bCmp, op: Ne, x: x, y: y}
+				}
+				return &bexpr{kind: bCmp, op: Eq, x: x, y: y}
+			}
+		case Ge, Lt:
+			if lo >= k {
+				return bconst(op == Ge)
+			}
+			if hi < k {
+				return bconst(op == Lt)
+			}
+			if k == hi { // x >= hi is x == hi
+				if op == Ge {
+					return &bexpr{kind: bCmp, op: Eq, x: x, y: y}
+				}
+				return &bexpr{kind: bCmp, op: Ne, x: x, y: y}
+			}
+		}
+	}
+	return &bexpr{kind: bCmp, op: op, x: x, y: y}
+}
+
+// negates reports whether a holds exactly when b does not.
+func negates(a, b *bexpr) bool {
+	return a.kind == bCmp && b.kind == bCmp && negOp(a.op) == b.op && wequal(a.x, b.x) && wequal(a.y, b.y)
+}
+
+func mkAnd(l, r *bexpr) *bexpr {
+	switch {
+	case l.kind == bFalse || r.kind == bTrue:
+		return l
+	case l.kind == bTrue || r.kind == bFalse:
+		return r
+	case negates(l, r):
+		return bexprFalse
+	case r.kind == bOr && negates(l, r.l): // a && (!a || b) == a && b
+		return mkAnd(l, r.r)
+	}
+	return &bexpr{kind: bAnd, l: l, r: r}
+}
+
+func mkOr(l, r *bexpr) *bexpr {
+	switch {
+	case l.kind == bTrue || r.kind == bFalse:
+		return l
+	case l.kind == bFalse || r.kind == bTrue:
+		return r
+	case negates(l, r):
+		return bexprTrue
+	case r.kind == bAnd && negates(l, r.l): // a || (!a && b) == a || b
+		return mkOr(l, r.r)
+	}
+	return &bexpr{kind: bOr, l: l, r: r}
+}
+
+func mkNot(e *bexpr) *bexpr {
+	switch e.kind {
+	case bTrue:
+		return bexprFalse
+	case bFalse:
+		return bexprTrue
+	case bCmp:
+		return mkCmp(negOp(e.op), e.x, e.y)
+	case bAnd:
+		return mkOr(mkNot(e.l), mkNot(e.r))
+	}
+	return mkAnd(mkNot(e.l), mkNot(e.r))
+}
+
+func (e *bexpr) write(b *strings.Builder) {
+	switch e.kind {
+	case bTrue:
+		b.WriteString("T")
+	case bFalse:
+		b.WriteString("F")
+	case bCmp:
+		e.x.write(b)
+		b.WriteString([]string{"==", "!=", "<", "<=", ">", ">="}[e.op])
+		e.y.write(b)
+	default:
+		b.WriteByte('[')
+		e.l.write(b)
+		if e.kind == bAnd {
+			b.WriteString("&&")
+		} else {
+			b.WriteString("||")
+		}
+		e.r.write(b)
+		b.WriteByte(']')
+	}
+}
+
+// lowering turns Exprs into bexprs for one arch's argument layout.
+type lowering struct {
+	bigEndian bool
+}
+
+// halves returns the low and high 32-bit halves of v.
+func (lw lowering) halves(v Value) (lo, hi *wexpr, err error) {
+	switch v := v.(type) {
+	case Arg:
+		if v < 0 || v > 5 {
+			return nil, nil, fmt.Errorf("bpfgen: argument %d out of range 0..5", int(v))
+		}
+		lowOff, highOff := uint32(offArgs+8*v), uint32(offArgs+8*v+4)
+		if lw.bigEndian {
+			lowOff, highOff = highOff, lowOff
+		}
+		return &wexpr{kind: wWord, k: lowOff}, &wexpr{kind: wWord, k: highOff}, nil
+	case Const:
+		return wConstOf(uint32(v)), wConstOf(uint32(v >> 32)), nil
+	case *BitAnd:
+		return lw.bitHalves(true, v.X, v.Y, v != nil)
+	case *BitOr:
+		return lw.bitHalves(false, v.X, v.Y, v != nil)
+	}
+	return nil, nil, fmt.Errorf("bpfgen: invalid operand %T in a comparison", v)
+}
+
+func (lw lowering) bitHalves(and bool, x, y Value, ok bool) (lo, hi *wexpr, err error) {
+	if !ok {
+		return nil, nil, fmt.Errorf("bpfgen: nil operand in a comparison")
+	}
+	xl, xh, err := lw.halves(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	yl, yh, err := lw.halves(y)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mkBit(and, xl, yl), mkBit(and, xh, yh), nil
+}
+
+// lower returns e as a folded condition over 32-bit comparisons.
+func (lw lowering) lower(e Expr) (*bexpr, error) {
+	switch e := e.(type) {
+	case *And:
+		if e == nil {
+			break
+		}
+		l, err := lw.lower(e.X)
+		if err != nil {
+			return nil, err
+		}
+		if l.kind == bFalse {
+			return l, lw.check(e.Y)
+		}
+		r, err := lw.lower(e.Y)
+		if err != nil {
+			return nil, err
+		}
+		return mkAnd(l, r), nil
+	case *Or:
+		if e == nil {
+			break
+		}
+		l, err := lw.lower(e.X)
+		if err != nil {
+			return nil, err
+		}
+		if l.kind == bTrue {
+			return l, lw.check(e.Y)
+		}
+		r, err := lw.lower(e.Y)
+		if err != nil {
+			return nil, err
+		}
+		return mkOr(l, r), nil
+	case *Not:
+		if e == nil {
+			break
+		}
+		x, err := lw.lower(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return mkNot(x), nil
+	case *Compare:
+		if e == nil {
+			break
+		}
+		if e.Op < Eq || e.Op > Ge {
+			return nil, fmt.Errorf("bpfgen: unknown comparison operator %d", int(e.Op))
+		}
+		xl, xh, err := lw.halves(e.X)
+		if err != nil {
+			return nil, err
+		}
+		yl, yh, err := lw.halves(e.Y)
+		if err != nil {
+			return nil, err
+		}
+		if e.Is32 {
+			return mkCmp(e.Op, xl, yl), nil
+		}
+		return cmp64(e.Op, xl, xh, yl, yh), nil
+	}
+	return nil, fmt.Errorf("bpfgen: invalid condition %T", e)
+}
+
+// check validates e without keeping the result (for the operand a folded
+// && or || does not need).
+func (lw lowering) check(e Expr) error {
+	_, err := lw.lower(e)
+	return err
+}
+
+// cmp64 is the 64-bit comparison (xh:xl) op (yh:yl): equality needs both
+// halves equal; an ordering is decided by the high halves unless they
+// are equal, and then by the low halves.
+func cmp64(op CmpOp, xl, xh, yl, yh *wexpr) *bexpr {
+	switch op {
+	case Eq:
+		return mkAnd(mkCmp(Eq, xh, yh), mkCmp(Eq, xl, yl))
+	case Ne:
+		return mkOr(mkCmp(Ne, xh, yh), mkCmp(Ne, xl, yl))
+	}
+	strict := Gt // the high halves decide when they differ in this direction
+	if op == Lt || op == Le {
+		strict = Lt
+	}
+	return mkOr(mkCmp(strict, xh, yh), mkAnd(mkCmp(Eq, xh, yh), mkCmp(op, xl, yl)))
+}
+
+// condEmitter emits lowered conditions as jumps.
+type condEmitter struct {
+	b *builder
+}
+
+// cond emits code that goes to t when e holds and to f otherwise.
+func (c condEmitter) cond(e *bexpr, t, f label) error {
+	switch e.kind {
+	case bTrue:
+		c.b.jump(opJa, 0, t, 0, "")
+	case bFalse:
+		c.b.jump(opJa, 0, f, 0, "")
+	case bAnd:
+		m := c.b.newLabel()
+		if err := c.cond(e.l, m, f); err != nil {
+			return err
+		}
+		c.b.bind(m)
+		return c.cond(e.r, t, f)
+	case bOr:
+		m := c.b.newLabel()
+		if err := c.cond(e.l, t, m); err != nil {
+			return err
+		}
+		c.b.bind(m)
+		return c.cond(e.r, t, f)
+	case bCmp:
+		return c.compare(e.op, e.x, e.y, t, f)
+	}
+	return nil
+}
+
+// jumpOps gives for each operator the jump instruction (K form) and
+// whether its targets are swapped.
+var jumpOps = [...]struct {
+	op   uint16
+	swap bool
+}{
+	Eq: {opJeqK, false},
+	Ne: {opJeqK, true},
+	Lt: {opJgeK, true},
+	Le: {opJgtK, true},
+	Gt: {opJgtK, false},
+	Ge: {opJgeK, false},
+}
+
+func (c condEmitter) compare(op CmpOp, x, y *wexpr, t, f label) error {
+	j := jumpOps[op]
+	if j.swap {
+		t, f = f, t
+	}
+	if y.isConst() {
+		// (v & m) != 0 and (v & m) == m for a single bit m are JSET m.
+		if x.kind == wAnd && x.y.isConst() && (op == Eq || op == Ne) {
+			m := x.y.k
+			switch {
+			case y.k == 0:
+				if err := c.load(x.x, 0); err != nil {
+					return err
+				}
+				c.b.jump(opJsetK, m, f, t, "")
+				return nil
+			case y.k == m && m&(m-1) == 0:
+				if err := c.load(x.x, 0); err != nil {
+					return err
+				}
+				c.b.jump(opJsetK, m, t, f, "")
+				return nil
+			}
+		}
+		if err := c.load(x, 0); err != nil {
+			return err
+		}
+		c.b.jump(j.op, y.k, t, f, "")
+		return nil
+	}
+	// Both sides vary: y goes to X, x to A.
+	if x.simple() {
+		if err := c.load(y, 0); err != nil {
+			return err
+		}
+		c.b.stmt(opTax, 0, "")
+		if err := c.load(x, 0); err != nil {
+			return err
+		}
+	} else {
+		if err := c.load(y, 0); err != nil {
+			return err
+		}
+		c.b.stmt(opSt, 0, "")
+		if err := c.load(x, 1); err != nil {
+			return err
+		}
+		c.b.stmt(opLdxMem, 0, "")
+	}
+	c.b.jump(j.op+(opJeqX-opJeqK), 0, t, f, "")
+	return nil
+}
+
+// scratchSlots is the number of words of BPF scratch memory.
+const scratchSlots = 16
+
+// load emits code that leaves w in A, using scratch slots from slot on.
+func (c condEmitter) load(w *wexpr, slot int) error {
+	switch w.kind {
+	case wWord:
+		c.b.stmt(opLdAbs, w.k, "")
+		return nil
+	case wConst:
+		c.b.stmt(opLdImm, w.k, "")
+		return nil
+	}
+	aluK, aluX := uint16(opAndK), uint16(opAndX)
+	if w.kind == wOr {
+		aluK, aluX = opOrK, opOrX
+	}
+	if w.y.isConst() {
+		if err := c.load(w.x, slot); err != nil {
+			return err
+		}
+		c.b.stmt(aluK, w.y.k, "")
+		return nil
+	}
+	if slot >= scratchSlots {
+		return fmt.Errorf("bpfgen: argument expression needs more than %d scratch words", scratchSlots)
+	}
+	if err := c.load(w.y, slot); err != nil {
+		return err
+	}
+	c.b.stmt(opSt, uint32(slot), "")
+	if err := c.load(w.x, slot+1); err != nil {
+		return err
+	}
+	c.b.stmt(opLdxMem, uint32(slot), "")
+	c.b.stmt(aluX, 0, "")
+	return nil
+}

@@ -1,0 +1,319 @@
+package bpfgen
+
+import (
+	"fmt"
+
+	"golang.org/x/net/bpf"
+)
+
+// Classic BPF opcodes the generator emits (linux/filter.h, linux/bpf_common.h).
+const (
+	opLdAbs  = 0x20 // BPF_LD|BPF_W|BPF_ABS: A = seccomp_data[k]
+	opLdImm  = 0x00 // BPF_LD|BPF_IMM: A = k
+	opLdMem  = 0x60 // BPF_LD|BPF_MEM: A = M[k]
+	opLdxMem = 0x61 // BPF_LDX|BPF_MEM: X = M[k]
+	opSt     = 0x02 // BPF_ST: M[k] = A
+	opAndK   = 0x54 // BPF_ALU|BPF_AND|BPF_K
+	opOrK    = 0x44 // BPF_ALU|BPF_OR|BPF_K
+	opAndX   = 0x5c // BPF_ALU|BPF_AND|BPF_X
+	opOrX    = 0x4c // BPF_ALU|BPF_OR|BPF_X
+	opTax    = 0x07 // BPF_MISC|BPF_TAX
+	opJa     = 0x05 // BPF_JMP|BPF_JA
+	opJeqK   = 0x15 // BPF_JMP|BPF_JEQ|BPF_K
+	opJgtK   = 0x25 // BPF_JMP|BPF_JGT|BPF_K
+	opJgeK   = 0x35 // BPF_JMP|BPF_JGE|BPF_K
+	opJsetK  = 0x45 // BPF_JMP|BPF_JSET|BPF_K
+	opJeqX   = 0x1d // BPF_JMP|BPF_JEQ|BPF_X
+	opJgtX   = 0x2d
+	opJgeX   = 0x3d
+	opRetK   = 0x06 // BPF_RET|BPF_K
+)
+
+// Offsets into struct seccomp_data.
+const (
+	offNr   = 0
+	offArch = 4
+	offArgs = 16
+)
+
+// maxJump is the longest offset a conditional jump can encode.
+const maxJump = 255
+
+// label names an instruction before its position is known. Once the
+// generator is done, every jump target is the id of an instruction.
+type label int32
+
+// insn is an instruction with symbolic jump targets: a conditional jump
+// goes to jt or jf (both explicit, neither is an implicit fall-through),
+// JA goes to jt. Other instructions fall through to the next one.
+type insn struct {
+	op     uint16
+	k      uint32
+	jt, jf label
+	id     label
+	note   string
+}
+
+func opClass(op uint16) uint16 { return op & 0x07 }
+
+func isJump(op uint16) bool { return opClass(op) == 0x05 }
+
+func isCondJump(op uint16) bool { return isJump(op) && op != opJa }
+
+func isRet(op uint16) bool { return opClass(op) == 0x06 }
+
+// isTerminator reports whether control never falls through op.
+func isTerminator(op uint16) bool { return isJump(op) || isRet(op) }
+
+// prog is a program whose jump targets are instruction ids.
+type prog struct {
+	insns  []insn
+	nextID label
+}
+
+// positions maps instruction ids to their current index (-1: absent).
+func (p *prog) positions() []int32 {
+	pos := make([]int32, p.nextID)
+	for i := range pos {
+		pos[i] = -1
+	}
+	for i := range p.insns {
+		pos[p.insns[i].id] = int32(i)
+	}
+	return pos
+}
+
+// newID returns a fresh instruction id.
+func (p *prog) newID() label {
+	id := p.nextID
+	p.nextID++
+	return id
+}
+
+// retarget rewrites every jump target through m (ids not in m stay).
+func (p *prog) retarget(m map[label]label) {
+	if len(m) == 0 {
+		return
+	}
+	follow := func(l label) label {
+		for n := 0; n < len(m)+1; n++ {
+			t, ok := m[l]
+			if !ok {
+				return l
+			}
+			l = t
+		}
+		return l
+	}
+	for i := range p.insns {
+		in := &p.insns[i]
+		if isJump(in.op) {
+			in.jt = follow(in.jt)
+			if in.op != opJa {
+				in.jf = follow(in.jf)
+			}
+		}
+	}
+}
+
+// builder emits instructions with symbolic labels.
+type builder struct {
+	insns   []insn
+	binding []label // label -> id of the instruction it names (-1: unbound)
+	pending []label // labels to bind to the next instruction
+	// pendingNote annotates the next instruction emitted.
+	pendingNote string
+}
+
+func (b *builder) newLabel() label {
+	b.binding = append(b.binding, -1)
+	return label(len(b.binding) - 1)
+}
+
+// bind makes l name the next instruction emitted.
+func (b *builder) bind(l label) { b.pending = append(b.pending, l) }
+
+func (b *builder) emit(in insn) {
+	id := b.newLabel()
+	b.binding[id] = id
+	for _, l := range b.pending {
+		b.binding[l] = id
+	}
+	b.pending = b.pending[:0]
+	in.id = id
+	if b.pendingNote != "" {
+		if in.note == "" {
+			in.note = b.pendingNote
+		}
+		b.pendingNote = ""
+	}
+	b.insns = append(b.insns, in)
+}
+
+func (b *builder) stmt(op uint16, k uint32, note string) {
+	b.emit(insn{op: op, k: k, note: note})
+}
+
+func (b *builder) jump(op uint16, k uint32, jt, jf label, note string) {
+	b.emit(insn{op: op, k: k, jt: jt, jf: jf, note: note})
+}
+
+// finish resolves labels to instruction ids.
+func (b *builder) finish() (*prog, error) {
+	if len(b.pending) > 0 {
+		return nil, fmt.Errorf("bpfgen: internal error: label bound past the end of the program")
+	}
+	resolve := func(l label) (label, error) {
+		if l < 0 || int(l) >= len(b.binding) || b.binding[l] < 0 {
+			return 0, fmt.Errorf("bpfgen: internal error: jump to unbound label %d", l)
+		}
+		return b.binding[l], nil
+	}
+	pos := make([]int, len(b.binding))
+	for i, in := range b.insns {
+		pos[in.id] = i
+	}
+	for i := range b.insns {
+		in := &b.insns[i]
+		if !isJump(in.op) {
+			continue
+		}
+		var err error
+		if in.jt, err = resolve(in.jt); err != nil {
+			return nil, err
+		}
+		if pos[in.jt] <= i {
+			return nil, fmt.Errorf("bpfgen: internal error: backward jump at %d", i)
+		}
+		if in.op == opJa {
+			continue
+		}
+		if in.jf, err = resolve(in.jf); err != nil {
+			return nil, err
+		}
+		if pos[in.jf] <= i {
+			return nil, fmt.Errorf("bpfgen: internal error: backward jump at %d", i)
+		}
+	}
+	if n := len(b.insns); n == 0 || isJump(b.insns[n-1].op) || !isRet(b.insns[n-1].op) {
+		return nil, fmt.Errorf("bpfgen: internal error: program does not end in a return")
+	}
+	return &prog{insns: b.insns, nextID: label(len(b.binding))}, nil
+}
+
+// TooLongError reports a filter longer than the kernel accepts.
+type TooLongError struct {
+	// Instructions is the length of the filter.
+	Instructions int
+}
+
+// Error says how long the filter is and by how much it exceeds the limit.
+func (e *TooLongError) Error() string {
+	return fmt.Sprintf("filter has %d instructions, %d over the kernel's limit of %d",
+		e.Instructions, e.Instructions-MaxInstructions, MaxInstructions)
+}
+
+// assemble lays the program out and turns labels into offsets. A
+// conditional jump whose target is more than 255 instructions away is
+// sent to a nearby equivalent instead: a copy of the return it targets,
+// or a JA to the target (a trampoline) placed right after the jump.
+//
+// It works from the end of the program backwards, so that every
+// instruction after the one being placed already has its final relative
+// position.
+func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
+	n := len(p.insns)
+	// rev holds the output in reverse order; r-index = index into rev.
+	type out struct {
+		in     insn
+		rt, rf int // r-index of jump targets
+	}
+	rev := make([]out, 0, n+n/16)
+	exact := make(map[label]int, n)    // id -> r-index of that instruction
+	nearRet := make(map[uint32]int)    // RET k -> r-index of the closest copy
+	nearJump := make(map[label]int, 8) // id -> r-index of the closest trampoline to it
+	place := func(in insn, rt, rf int) int {
+		r := len(rev)
+		rev = append(rev, out{in: in, rt: rt, rf: rf})
+		return r
+	}
+	pos := p.positions()
+	// near returns the r-index of the closest instruction that jumping to
+	// id can go to instead of id itself (id, a copy of the same return, or
+	// a trampoline to id), if the instruction placed next reaches it.
+	near := func(id label) (int, bool) {
+		here := len(rev)
+		if r := exact[id]; here-r-1 <= maxJump {
+			return r, true
+		}
+		var r int
+		var ok bool
+		if ti := &p.insns[pos[id]]; isRet(ti.op) {
+			r, ok = nearRet[ti.k]
+		} else {
+			r, ok = nearJump[id]
+		}
+		return r, ok && here-r-1 <= maxJump
+	}
+	for i := n - 1; i >= 0; i-- {
+		in := p.insns[i]
+		var r int
+		switch {
+		case in.op == opJa:
+			r = place(in, exact[in.jt], 0)
+		case isCondJump(in.op):
+			for {
+				rt, okT := near(in.jt)
+				rf, okF := near(in.jf)
+				if okT && okF {
+					r = place(in, rt, rf)
+					break
+				}
+				// Place a copy of the return or a trampoline right after in.
+				far := in.jt
+				if okT {
+					far = in.jf
+				}
+				if ti := p.insns[pos[far]]; isRet(ti.op) {
+					nearRet[ti.k] = place(insn{op: ti.op, k: ti.k, id: -1, note: ti.note}, 0, 0)
+				} else {
+					nearJump[far] = place(insn{op: opJa, jt: far, id: -1}, exact[far], 0)
+				}
+			}
+		default:
+			r = place(in, 0, 0)
+			if isRet(in.op) {
+				nearRet[in.k] = r
+			}
+		}
+		exact[in.id] = r
+	}
+	total := len(rev)
+	if total > MaxInstructions {
+		return nil, nil, &TooLongError{Instructions: total}
+	}
+	insns := make([]bpf.RawInstruction, total)
+	var notes map[int]string
+	for r, o := range rev {
+		at := total - 1 - r
+		ri := bpf.RawInstruction{Op: o.in.op, K: o.in.k}
+		switch {
+		case o.in.op == opJa:
+			ri.K = uint32(r - o.rt - 1)
+		case isCondJump(o.in.op):
+			jt, jf := r-o.rt-1, r-o.rf-1
+			if jt < 0 || jt > maxJump || jf < 0 || jf > maxJump {
+				return nil, nil, fmt.Errorf("bpfgen: internal error: jump offset %d/%d at %d", jt, jf, at)
+			}
+			ri.Jt, ri.Jf = uint8(jt), uint8(jf)
+		}
+		insns[at] = ri
+		if o.in.note != "" {
+			if notes == nil {
+				notes = make(map[int]string)
+			}
+			notes[at] = o.in.note
+		}
+	}
+	return insns, notes, nil
+}

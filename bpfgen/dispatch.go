@@ -1,0 +1,247 @@
+package bpfgen
+
+import (
+	"sort"
+)
+
+// The syscall-number dispatch of an arch is a decision tree over the
+// ranges of numbers that lead to the same outcome, the ranges of the
+// default action included. Its inner nodes are "nr >= k" splits and, for
+// numbers that stand alone between ranges of one outcome, chains of
+// "nr == k" tests. Small range lists get the tree that is cheapest by a
+// cost of size plus weighted path length (dynamic programming over
+// intervals); large ones are first cut at their weighted middle.
+
+// x32 ABI on x86_64 (arch/x86/include/uapi/asm/unistd.h).
+const (
+	auditArchX86_64 = 0xc000003e
+	x32SyscallBit   = 0x40000000
+)
+
+// nrRange is a range of syscall numbers with one outcome.
+type nrRange struct {
+	lo, hi uint32
+	out    int32 // index into gen.outcomes
+	w      int64 // weight: how often the range is expected to be hit
+}
+
+func (r nrRange) single() bool { return r.lo == r.hi }
+
+// Weights. A number of the measured window (the first PathSyscalls
+// numbers of the arch, as MeasurePaths counts them) weighs numWeight;
+// every range weighs at least 1, so that the rest of the number space
+// still prefers shallow trees.
+const numWeight = 16
+
+// insnCost is the price of one instruction in path weight: an
+// instruction more is worth a mean path longer by insnCost/numWeight/PathSyscalls.
+const insnCost = numWeight * PathSyscalls / 6
+
+// dpMax is the longest range list planned by dynamic programming; longer
+// lists are cut at their weighted middle first.
+const dpMax = 192
+
+// chainMax is the longest chain of "nr == k" tests considered.
+const chainMax = 12
+
+// weigh sets the weight of each range for numbers counted from base.
+func weigh(rs []nrRange, base uint32) {
+	end := uint64(base) + PathSyscalls
+	for i := range rs {
+		lo, hi := max(uint64(rs[i].lo), uint64(base)), min(uint64(rs[i].hi)+1, end)
+		rs[i].w = 1
+		if lo < hi {
+			rs[i].w += int64(hi-lo) * numWeight
+		}
+	}
+}
+
+// dkind is the kind of a dispatch tree node.
+type dkind uint8
+
+const (
+	dLeaf  dkind = iota // the outcome out
+	dSplit              // nr >= k: right, else left
+	dChain              // nr == elems[i].lo: elems[i].out, else outcome out
+)
+
+type dnode struct {
+	kind        dkind
+	out         int32
+	k           uint32
+	left, right *dnode
+	elems       []nrRange
+	lab         label
+}
+
+// planner builds the dispatch tree of one range list.
+type planner struct {
+	rs  []nrRange
+	sum []int64 // sum[i] = weight of rs[:i]
+}
+
+func newPlanner(rs []nrRange) *planner {
+	p := &planner{rs: rs, sum: make([]int64, len(rs)+1)}
+	for i, r := range rs {
+		p.sum[i+1] = p.sum[i] + r.w
+	}
+	return p
+}
+
+func (p *planner) weight(a, b int) int64 { return p.sum[b+1] - p.sum[a] }
+
+// plan returns the tree deciding between rs[a..b].
+func (p *planner) plan(a, b int) *dnode {
+	switch {
+	case a == b:
+		return &dnode{kind: dLeaf, out: p.rs[a].out}
+	case b-a+1 <= dpMax:
+		return p.optimal(a, b)
+	}
+	// Cut at the weighted middle.
+	half := p.sum[a] + p.weight(a, b)/2
+	k := sort.Search(b-a, func(i int) bool { return p.sum[a+i+1] >= half }) + a
+	if k >= b {
+		k = b - 1
+	}
+	return p.split(k, p.plan(a, k), p.plan(k+1, b))
+}
+
+func (p *planner) split(k int, l, r *dnode) *dnode {
+	return &dnode{kind: dSplit, k: p.rs[k+1].lo, left: l, right: r}
+}
+
+// chain returns the cost of deciding rs[a..b] with a chain of equality
+// tests, and the outcome the chain falls back to; ok is false when the
+// ranges do not form such a chain: all but those of one outcome must be
+// single numbers, and not too many.
+func (p *planner) chain(a, b int) (cost int64, bg int32, ok bool) {
+	bg = -1
+	for i := a; i <= b; i++ {
+		if r := p.rs[i]; !r.single() {
+			if bg >= 0 && bg != r.out {
+				return 0, 0, false
+			}
+			bg = r.out
+		}
+	}
+	if bg >= 0 {
+		cost, ok = p.chainCost(a, b, bg)
+		return cost, bg, ok
+	}
+	// All single numbers: fall back to the outcome of one of the first two.
+	c0, ok0 := p.chainCost(a, b, p.rs[a].out)
+	c1, ok1 := p.chainCost(a, b, p.rs[a+1].out)
+	switch {
+	case ok0 && (!ok1 || c0 <= c1):
+		return c0, p.rs[a].out, true
+	case ok1:
+		return c1, p.rs[a+1].out, true
+	}
+	return 0, 0, false
+}
+
+// chainCost is the cost of the chain over rs[a..b] that falls back to bg.
+func (p *planner) chainCost(a, b int, bg int32) (int64, bool) {
+	n, wE := int64(0), int64(0)
+	for i := a; i <= b; i++ {
+		if p.rs[i].out != bg {
+			n++
+			wE += p.rs[i].w
+		}
+	}
+	if n > chainMax {
+		return 0, false
+	}
+	// The tested numbers take 1..n steps, the others all n.
+	return n*insnCost + wE*(n+1)/2 + (p.weight(a, b)-wE)*n, true
+}
+
+// optimal returns the cheapest tree for rs[a..b] by dynamic programming
+// over intervals, with Knuth's bound on the split points.
+func (p *planner) optimal(a, b int) *dnode {
+	m := b - a + 1
+	type cell struct {
+		cost  int64
+		root  int32 // best split: left is [i..root]
+		chain bool
+		bg    int32
+	}
+	t := make([]cell, m*m)
+	at := func(i, j int) *cell { return &t[i*m+j] }
+	for i := 0; i < m; i++ {
+		at(i, i).root = int32(i)
+	}
+	for n := 2; n <= m; n++ {
+		for i := 0; i+n-1 < m; i++ {
+			j := i + n - 1
+			c := at(i, j)
+			lo, hi := i, j-1
+			if n > 2 {
+				lo, hi = int(at(i, j-1).root), int(at(i+1, j).root)
+				if hi > j-1 {
+					hi = j - 1
+				}
+				if lo > hi {
+					lo, hi = hi, lo
+				}
+			}
+			w := p.weight(a+i, a+j) + insnCost
+			c.cost = -1
+			for k := lo; k <= hi; k++ {
+				s := at(i, k).cost + at(k+1, j).cost + w
+				if c.cost < 0 || s < c.cost {
+					c.cost, c.root = s, int32(k)
+				}
+			}
+			if n <= 2*chainMax+2 {
+				if s, bg, ok := p.chain(a+i, a+j); ok && s < c.cost {
+					c.cost, c.chain, c.bg = s, true, bg
+				}
+			}
+		}
+	}
+	var build func(i, j int) *dnode
+	build = func(i, j int) *dnode {
+		if i == j {
+			return &dnode{kind: dLeaf, out: p.rs[a+i].out}
+		}
+		c := at(i, j)
+		if c.chain {
+			return p.chainNode(a+i, a+j, c.bg)
+		}
+		k := int(c.root)
+		return p.split(a+k, build(i, k), build(k+1, j))
+	}
+	return build(0, m-1)
+}
+
+// chainNode tests the numbers of rs[a..b] whose outcome is not bg, the
+// heaviest first.
+func (p *planner) chainNode(a, b int, bg int32) *dnode {
+	var elems []nrRange
+	for i := a; i <= b; i++ {
+		if p.rs[i].out != bg {
+			elems = append(elems, p.rs[i])
+		}
+	}
+	sort.SliceStable(elems, func(i, j int) bool { return elems[i].w > elems[j].w })
+	return &dnode{kind: dChain, out: bg, elems: elems}
+}
+
+// walkRefs calls visit for each outcome the tree leads to, in the order
+// emitTree emits the jumps to them.
+func walkRefs(n *dnode, visit func(out int32)) {
+	switch n.kind {
+	case dLeaf:
+		visit(n.out)
+	case dSplit:
+		walkRefs(n.left, visit)
+		walkRefs(n.right, visit)
+	case dChain:
+		for _, e := range n.elems {
+			visit(e.out)
+		}
+		visit(n.out)
+	}
+}
