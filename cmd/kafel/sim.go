@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gokafel/gokafel/bpfgen"
+	"github.com/gokafel/gokafel/internal/cli"
+	"github.com/gokafel/gokafel/kafel"
+	"github.com/gokafel/gokafel/syscalls"
+)
+
+func init() { commands = append(commands, newSimCmd) }
+
+func newSimCmd() *cobra.Command {
+	var (
+		arch     string
+		includes []string
+		allowX32 bool
+		verbose  bool
+	)
+	c := &cobra.Command{
+		Use:   "sim [--arch ARCH] [-I DIR] [-v] POLICY SYSCALL [ARG...]",
+		Short: "Print the action a policy's filter gives a syscall",
+		Long: `sim compiles POLICY for one arch, runs the filter in the simulator on
+SYSCALL (a name, or a number) with up to six arguments, and prints the
+action: ALLOW, LOG, KILL, KILL_PROCESS, USER_NOTIF, ERRNO(n), TRAP(n) or
+TRACE(n). Numbers are written as in Kafel: 42, -1, 0x1f, 0755, 0b101.
+Flags go before POLICY. Missing arguments are 0. With -v it also prints how many BPF
+instructions ran.
+
+Exit status: 0 ok, 1 the policy has errors, 2 usage or I/O errors.`,
+		Example: `  kafel sim --arch x86_64 policy.kafel write 1 0 0`,
+		Args:    cobra.RangeArgs(2, 8),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a := syscalls.HostArch()
+			if arch != "" {
+				var ok bool
+				if a, ok = syscalls.LookupArch(arch); !ok {
+					return cli.Usage("unknown arch %q", arch)
+				}
+			}
+			if a == nil {
+				return cli.Usage("no syscall table for this host's arch; give --arch")
+			}
+			d := bpfgen.SeccompData{Arch: a.AuditArch}
+			nr, err := syscallNumber(a, args[1])
+			if err != nil {
+				return cli.Usage("%v", err)
+			}
+			d.Nr = int32(nr)
+			for i, s := range args[2:] {
+				if d.Args[i], err = parseKafelNumber(s); err != nil {
+					return cli.Usage("argument %d: %v", i, err)
+				}
+			}
+			name, src, err := readPolicyArg(args[0], cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			p, err := kafel.Load(name, src, kafel.Options{IncludePaths: includes, Arches: []*syscalls.Arch{a}, AllowX32: allowX32})
+			if err != nil {
+				diags, sources, ferr := findings(nil, err)
+				if ferr != nil {
+					return &cli.ExitError{Code: cli.ExitFindings, Err: ferr}
+				}
+				_ = kafel.Render(cmd.ErrOrStderr(), diags, sources)
+				return cli.Findings()
+			}
+			prog, err := bpfgen.Compile(p.RuleSet(), bpfgen.Options{})
+			if err != nil {
+				return &cli.ExitError{Code: cli.ExitFindings, Err: fmt.Errorf("%s: %w", name, err)}
+			}
+			act, steps, err := bpfgen.Simulate(prog.Insns, d, a.BigEndian)
+			if err != nil {
+				return &cli.ExitError{Code: cli.ExitFindings, Err: fmt.Errorf("%s: %w", name, err)}
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintln(out, act)
+			if verbose {
+				fmt.Fprintf(out, "instructions executed: %d of %d\n", steps, len(prog.Insns))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	// Flags come before POLICY, so that arguments such as -1 are numbers.
+	f.SetInterspersed(false)
+	f.StringVar(&arch, "arch", "", "the arch to compile for and simulate (default: the host's)")
+	f.StringArrayVarP(&includes, "include", "I", nil, "search `DIR` for #include files (repeatable, in order)")
+	f.BoolVar(&allowX32, "allow-x32", false, "let x32 syscalls through on x86_64")
+	f.BoolVarP(&verbose, "verbose", "v", false, "also print the number of instructions executed")
+	_ = c.RegisterFlagCompletionFunc("arch", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var names []string
+		for _, a := range syscalls.Arches() {
+			names = append(names, a.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
+	return c
+}
+
+// syscallNumber resolves a syscall name of arch a, or a number.
+func syscallNumber(a *syscalls.Arch, s string) (uint32, error) {
+	if sc, ok := a.Lookup(s); ok {
+		return sc.Nr, nil
+	}
+	n, err := parseKafelNumber(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is neither a syscall of %s nor a number", s, a.Name)
+	}
+	if n > 0xffffffff && n < 0xffffffff80000000 {
+		return 0, fmt.Errorf("syscall number %s does not fit in 32 bits", s)
+	}
+	return uint32(n), nil
+}
+
+// parseKafelNumber reads a number as Kafel writes it: decimal, negative
+// decimal (two's complement), 0x hex, octal with a leading 0, 0b binary;
+// it must fit in 64 bits.
+func parseKafelNumber(s string) (uint64, error) {
+	neg := strings.HasPrefix(s, "-")
+	digits := strings.TrimPrefix(s, "-")
+	base := 10
+	switch {
+	case neg:
+	case strings.HasPrefix(digits, "0x") || strings.HasPrefix(digits, "0X"):
+		base, digits = 16, digits[2:]
+	case strings.HasPrefix(digits, "0b") || strings.HasPrefix(digits, "0B"):
+		base, digits = 2, digits[2:]
+	case len(digits) > 1 && digits[0] == '0':
+		base, digits = 8, digits[1:]
+	}
+	n, ok := new(big.Int).SetString(digits, base)
+	if !ok || digits == "" || strings.ContainsAny(digits, "+-_") {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	if n.BitLen() > 64 {
+		return 0, fmt.Errorf("%q does not fit in 64 bits", s)
+	}
+	v := n.Uint64()
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
