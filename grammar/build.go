@@ -41,13 +41,7 @@ func (b *builder) endBefore(p lexer.Position) lexer.Position {
 	}
 	idx := len(b.toks)
 	if p != b.eof {
-		if b.byPos != nil {
-			if i, ok := b.byPos[p]; ok {
-				idx = i
-			}
-		} else {
-			idx = sort.Search(len(b.toks), func(i int) bool { return b.toks[i].pos.Offset >= p.Offset })
-		}
+		idx = b.index(p)
 	}
 	if idx == 0 {
 		return p
@@ -179,7 +173,7 @@ func (b *builder) rule(p *pRule) *Rule {
 		sc.Range = sc.Name.Range
 	} else {
 		// SYSCALL [ n ]: from the keyword to just past "]".
-		sc.Range = Range{Pos: p.Pos, End: b.endBefore(b.nextAfter(sc.Number.End, "]"))}
+		sc.Range = Range{Pos: p.Pos, End: b.closingBracket(sc.Number.Pos)}
 	}
 	r.Syscall = sc
 	if p.Params != nil {
@@ -204,18 +198,29 @@ func (b *builder) rule(p *pRule) *Rule {
 	return r
 }
 
-// nextAfter returns the start of the token after the one ending at end
-// (used for "]" whose position participle does not record).
-func (b *builder) nextAfter(end lexer.Position, _ string) lexer.Position {
-	for i, t := range b.toks {
-		if t.end == end {
-			if i+2 <= len(b.toks)-1 {
-				return b.toks[i+2].pos
-			}
-			return b.eof
-		}
+// closingBracket returns the end of the token after the one at p (the "]"
+// of SYSCALL[n], whose position participle does not record).
+func (b *builder) closingBracket(p lexer.Position) lexer.Position {
+	i := b.index(p)
+	if i+1 < len(b.toks) {
+		return b.toks[i+1].end
 	}
-	return end
+	return p
+}
+
+// index returns the index of the token that starts at p, or len(b.toks).
+func (b *builder) index(p lexer.Position) int {
+	if b.byPos != nil {
+		if i, ok := b.byPos[p]; ok {
+			return i
+		}
+		return len(b.toks)
+	}
+	i := sort.Search(len(b.toks), func(i int) bool { return b.toks[i].pos.Offset >= p.Offset })
+	if i < len(b.toks) && b.toks[i].pos != p {
+		return len(b.toks)
+	}
+	return i
 }
 
 // Expressions. Each builder returns the node and its depth as the reference
@@ -295,6 +300,9 @@ func plainValue(e *pExpr) *pBitOr {
 	u := e.Terms[0].Terms[0].Terms[0]
 	if u.Not != nil || u.Cond.Y != nil {
 		return nil
+	}
+	if inner := loneParen(u.Cond.X); inner != nil && plainValue(inner) == nil {
+		return nil // parentheses around a condition
 	}
 	return u.Cond.X
 }

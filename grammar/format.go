@@ -225,13 +225,17 @@ func writeExpr(b *strings.Builder, e Expr) {
 		b.WriteString(")")
 	case *BinaryExpr:
 		prec := precedence(e)
+		if e.Op.IsComparison() {
+			// Kafel's | and & bind tighter than comparisons, unlike C's;
+			// parentheses keep the printed text unambiguous to C readers.
+			writeOperand(b, e.X, precAtom)
+			b.WriteString(" " + e.Op.String() + " ")
+			writeOperand(b, e.Y, precAtom)
+			return
+		}
 		writeOperand(b, e.X, prec)
 		b.WriteString(" " + e.Op.String() + " ")
-		if e.Op.IsComparison() {
-			writeOperand(b, e.Y, prec) // comparisons do not chain
-		} else {
-			writeOperand(b, e.Y, prec+1)
-		}
+		writeOperand(b, e.Y, prec+1)
 	}
 }
 

@@ -59,6 +59,8 @@ type scanner struct {
 	diags *Diagnostics
 	// crSeen stops reporting carriage returns after the first one.
 	crSeen bool
+	// errs counts reported errors; past maxErrors the scanner goes quiet.
+	errs int
 }
 
 func (s *scanner) pos() lexer.Position {
@@ -79,6 +81,15 @@ func (s *scanner) advance(n int) {
 }
 
 func (s *scanner) report(sev Severity, kind Kind, start, end lexer.Position, hint, format string, args ...any) {
+	if sev == Error {
+		s.errs++
+		if s.errs == maxErrors+1 {
+			*s.diags = append(*s.diags, Diagnostic{Pos: start, End: start, Severity: Error, Kind: kind, Msg: "too many errors in this file; stopped reporting"})
+		}
+		if s.errs > maxErrors {
+			return
+		}
+	}
 	*s.diags = append(*s.diags, Diagnostic{Pos: start, End: end, Severity: sev, Kind: kind, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 

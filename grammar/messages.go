@@ -135,6 +135,9 @@ func closeExpected(before []token) string {
 				}
 				return "a syscall name or `}`"
 			}
+			if i >= 1 && before[i-1].typ != tokKeyword {
+				return "a condition or `}`" // the braces of a filter
+			}
 			return "`}`"
 		}
 	}

@@ -154,6 +154,8 @@ type parser struct {
 	prevOK bool
 	// comma is a file-scope comma after prev, waiting for the next statement.
 	comma *token
+	// errors counts the errors among the first counted diagnostics.
+	errors, counted int
 }
 
 var statementStarts = map[string]bool{
@@ -163,13 +165,12 @@ var statementStarts = map[string]bool{
 }
 
 func (p *parser) errorCount() int {
-	n := 0
-	for _, d := range *p.diags {
-		if d.Severity == Error {
-			n++
+	for ; p.counted < len(*p.diags); p.counted++ {
+		if (*p.diags)[p.counted].Severity == Error {
+			p.errors++
 		}
 	}
-	return n
+	return p.errors
 }
 
 func (p *parser) file(f *File) {
