@@ -165,7 +165,7 @@ func init() {
 		{Name: "sendfile", Nr: 187, Args: []Arg{{"out_fd", 4}, {"in_fd", 4}, {"offset", 4}, {"count", 4}}},
 		{Name: "vfork", Nr: 190},
 		{Name: "getrlimit", Nr: 191, Args: []Arg{{"resource", 4}, {"rlim", 4}}},
-		{Name: "mmap2", Nr: 192, Args: []Arg{{"addr", 4}, {"len", 4}, {"fd", 4}, {"pgoff", 4}}},
+		{Name: "mmap2", Nr: 192, Args: []Arg{{"addr", 4}, {"len", 4}, {"prot", 4}, {"flags", 4}, {"fd", 4}, {"pgoff", 4}}},
 		{Name: "truncate64", Nr: 193, Args: []Arg{{"path", 4}, {"pad", 4}, {"length_lo", 4}, {"length_hi", 4}}},
 		{Name: "ftruncate64", Nr: 194, Args: []Arg{{"fd", 4}, {"pad", 4}, {"length_lo", 4}, {"length_hi", 4}}},
 		{Name: "stat64", Nr: 195, Args: []Arg{{"filename", 4}, {"statbuf", 4}}},

@@ -122,16 +122,16 @@ func parseDefs(file string, data []byte) []*def {
 		}
 		// Old-style definitions and prototypes: the return type may sit
 		// on the line before the name.
-		joined := l
+		joined, next := l, i+1
 		if i+1 < len(lines) && !strings.Contains(l, "(") {
-			joined = l + "\n" + lines[i+1]
+			joined, next = l+"\n"+lines[i+1], i+2
 		}
 		m := reFunc.FindStringSubmatch(joined)
 		if m == nil {
 			continue
 		}
 		open := strings.Index(joined, "(")
-		rest := strings.Join(append(strings.Split(joined, "\n"), lines[min(i+2, len(lines)):min(i+12, len(lines))]...), "\n")
+		rest := strings.Join(append([]string{joined}, lines[min(next, len(lines)):min(next+12, len(lines))]...), "\n")
 		body, after, ok := balanced(rest, open)
 		if !ok {
 			continue
