@@ -1,6 +1,92 @@
 package bpfgen
 
-// optimize runs the optimizer passes to a fixpoint, counting in counts
-// how often each one changed p.
+import (
+	"fmt"
+	"strings"
+)
+
+// A pass rewrites the program into one that gives the same verdict and
+// executes no more instructions on any input, and reports whether it
+// changed anything. The passes work on instructions whose jump targets
+// are instruction ids, so they never deal with offsets.
+type pass struct {
+	name string
+	run  func(p *prog) bool
+}
+
+// passes are the optimizer passes in the order they run.
+var passes = []pass{
+	{"thread-jumps", threadJumps},
+	{"known-jumps", foldKnownJumps},
+	{"redundant-loads", removeRedundantLoads},
+	{"dead-loads", removeDeadLoads},
+	{"merge-tails", mergeTails},
+	{"jumps-to-next", removeJumpsToNext},
+	{"unreachable", removeUnreachable},
+}
+
+// maxRounds bounds the rounds of passes; every pass shrinks the program
+// or shortens a path, so the fixpoint comes long before.
+const maxRounds = 100
+
+// optimize runs the passes to a fixpoint, counting in counts how often
+// each one changed p.
 func optimize(p *prog, counts map[string]int) {
+	for round := 0; round < maxRounds; round++ {
+		changed := false
+		for _, ps := range passes {
+			if ps.run(p) {
+				counts[ps.name]++
+				changed = true
+			}
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
+// remove deletes the instructions whose index is marked in drop; jumps to
+// a deleted instruction go to redirect[its id] instead, which must
+// itself survive or be redirected.
+func (p *prog) remove(drop []bool, redirect map[label]label) {
+	p.retarget(redirect)
+	out := p.insns[:0]
+	for i, in := range p.insns {
+		if !drop[i] {
+			out = append(out, in)
+		}
+	}
+	p.insns = out
+}
+
+// targeted marks the instructions (by index) that some jump goes to.
+func (p *prog) targeted(pos []int32) []bool {
+	t := make([]bool, len(p.insns))
+	for _, in := range p.insns {
+		if isJump(in.op) {
+			t[pos[in.jt]] = true
+			if in.op != opJa {
+				t[pos[in.jf]] = true
+			}
+		}
+	}
+	return t
+}
+
+// String lists the program with targets as indexes, for tests.
+func (p *prog) String() string {
+	pos := p.positions()
+	var b strings.Builder
+	for i, in := range p.insns {
+		fmt.Fprintf(&b, "%d: %#02x %#x", i, in.op, in.k)
+		if isJump(in.op) {
+			fmt.Fprintf(&b, " ->%d", pos[in.jt])
+			if in.op != opJa {
+				fmt.Fprintf(&b, ",%d", pos[in.jf])
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -1,0 +1,176 @@
+package bpfgen
+
+// Values in A are numbered: two instructions that compute the same value
+// from seccomp_data words and constants get the same number, whatever
+// path led to them. seccomp_data does not change while the filter runs.
+
+const (
+	valUnknown int32 = -1 // a value we do not follow
+	valUnset   int32 = -2 // no path reaches the instruction yet
+)
+
+type valKey struct {
+	op uint16
+	a  int32
+	k  uint32
+}
+
+type valNumbers map[valKey]int32
+
+func (vn valNumbers) number(op uint16, a int32, k uint32) int32 {
+	key := valKey{op, a, k}
+	v, ok := vn[key]
+	if !ok {
+		v = int32(len(vn))
+		vn[key] = v
+	}
+	return v
+}
+
+// loadValue is the value a load of A leaves, or valUnknown; ok is false
+// when in does not set A from scratch.
+func (vn valNumbers) loadValue(in insn) (v int32, ok bool) {
+	switch in.op {
+	case opLdAbs, opLdImm:
+		return vn.number(in.op, -1, in.k), true
+	case opLdMem:
+		return valUnknown, true
+	}
+	return 0, false
+}
+
+// aluValue is the value A holds after the ALU instruction in runs on a;
+// ok is false when in is not an ALU instruction with a constant.
+func (vn valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
+	if opClass(in.op) != 0x04 || in.op&0x08 != 0 {
+		return 0, false
+	}
+	if a < 0 {
+		return valUnknown, true
+	}
+	return vn.number(in.op, a, in.k), true
+}
+
+// valuesInA computes the value A holds when each instruction starts.
+func valuesInA(p *prog, pos []int32, vn valNumbers) []int32 {
+	in := make([]int32, len(p.insns))
+	for i := range in {
+		in[i] = valUnset
+	}
+	merge := func(i int, v int32) {
+		switch in[i] {
+		case valUnset:
+			in[i] = v
+		case v:
+		default:
+			in[i] = valUnknown
+		}
+	}
+	if len(in) > 0 {
+		in[0] = valUnknown
+	}
+	for i, ins := range p.insns {
+		a := in[i]
+		if a == valUnset {
+			a = valUnknown // unreachable
+		}
+		out := a
+		if v, ok := vn.loadValue(ins); ok {
+			out = v
+		} else if v, ok := vn.aluValue(ins, a); ok {
+			out = v
+		} else if opClass(ins.op) == 0x04 || ins.op == 0x87 { // ALU with X, TXA
+			out = valUnknown
+		}
+		if !isTerminator(ins.op) && i+1 < len(p.insns) {
+			merge(i+1, out)
+		}
+		if isJump(ins.op) {
+			merge(int(pos[ins.jt]), out)
+			if ins.op != opJa {
+				merge(int(pos[ins.jf]), out)
+			}
+		}
+	}
+	return in
+}
+
+// removeRedundantLoads deletes a load of A, with the ALU instructions
+// that follow it, when A already holds the value they compute on every
+// path that reaches them.
+func removeRedundantLoads(p *prog) bool {
+	pos := p.positions()
+	vn := make(valNumbers)
+	inA := valuesInA(p, pos, vn)
+	targeted := p.targeted(pos)
+	drop := make([]bool, len(p.insns))
+	redirect := make(map[label]label)
+	for i := 0; i < len(p.insns); i++ {
+		have := inA[i]
+		v, ok := vn.loadValue(p.insns[i])
+		if !ok || have < 0 {
+			continue
+		}
+		// The longest run i..end that recomputes have.
+		end := -1
+		if v == have {
+			end = i
+		}
+		for j := i + 1; j < len(p.insns) && !targeted[j] && v >= 0; j++ {
+			var ok bool
+			if v, ok = vn.aluValue(p.insns[j], v); !ok {
+				break
+			}
+			if v == have {
+				end = j
+			}
+		}
+		if end < 0 || end+1 >= len(p.insns) {
+			continue
+		}
+		for j := i; j <= end; j++ {
+			drop[j] = true
+		}
+		redirect[p.insns[i].id] = p.insns[end+1].id
+		i = end
+	}
+	if len(redirect) == 0 {
+		return false
+	}
+	p.remove(drop, redirect)
+	return true
+}
+
+// setsA reports whether in overwrites A without reading it.
+func setsA(in insn) bool {
+	switch in.op {
+	case opLdAbs, opLdImm, opLdMem, 0x80 /* BPF_LD|BPF_LEN */ :
+		return true
+	}
+	return false
+}
+
+// removeDeadLoads deletes a load or ALU instruction whose result the
+// next instruction overwrites before anything reads it, or that comes
+// right before a return of a constant.
+func removeDeadLoads(p *prog) bool {
+	drop := make([]bool, len(p.insns))
+	redirect := make(map[label]label)
+	for i := 0; i+1 < len(p.insns); i++ {
+		in := p.insns[i]
+		writesOnlyA := setsA(in) || (opClass(in.op) == 0x04)
+		if !writesOnlyA {
+			continue
+		}
+		next := p.insns[i+1]
+		if setsA(next) || next.op == opRetK {
+			drop[i] = true
+			redirect[in.id] = next.id
+		}
+	}
+	if len(redirect) == 0 {
+		return false
+	}
+	p.remove(drop, redirect)
+	return true
+}
