@@ -36,7 +36,7 @@ type LogSettings struct {
 }
 
 type origin struct {
-	path []seg // in the file
+	path []seg  // in the file
 	flag string // or the flag that set it
 }
 
