@@ -139,15 +139,31 @@ func TestFlags(t *testing.T) {
 		{[]string{"--rlimit_as", "128"}, func(c *sandbox.Config, _ *Loaded) string {
 			return want(getRlimit(c, unix.RLIMIT_AS), sandbox.Rlimit{Resource: unix.RLIMIT_AS, Soft: 128 << 20, Hard: 128 << 20})
 		}},
-		{[]string{"--rlimit_core", "2"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_CORE).Soft, uint64(2<<20)) }},
+		{[]string{"--rlimit_core", "2"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_CORE).Soft, uint64(2<<20))
+		}},
 		{[]string{"--rlimit_cpu", "7"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_CPU).Hard, uint64(7)) }},
-		{[]string{"--rlimit_fsize", "3"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_FSIZE).Soft, uint64(3<<20)) }},
-		{[]string{"--rlimit_nofile", "0x40"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_NOFILE).Soft, uint64(64)) }},
-		{[]string{"--rlimit_nproc", "soft"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_NPROC).Soft, curNproc.Soft) }},
-		{[]string{"--rlimit_stack", "max"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_STACK).Soft, curStackHard.Hard) }},
-		{[]string{"--rlimit_memlock", "16"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_MEMLOCK).Soft, uint64(16<<10)) }},
-		{[]string{"--rlimit_rtprio", "inf"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_RTPRIO).Soft, sandbox.RlimitInfinity) }},
-		{[]string{"--rlimit_msgqueue", "HARD"}, func(c *sandbox.Config, _ *Loaded) string { return want(getRlimit(c, unix.RLIMIT_MSGQUEUE).Resource, unix.RLIMIT_MSGQUEUE) }},
+		{[]string{"--rlimit_fsize", "3"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_FSIZE).Soft, uint64(3<<20))
+		}},
+		{[]string{"--rlimit_nofile", "0x40"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_NOFILE).Soft, uint64(64))
+		}},
+		{[]string{"--rlimit_nproc", "soft"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_NPROC).Soft, curNproc.Soft)
+		}},
+		{[]string{"--rlimit_stack", "max"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_STACK).Soft, curStackHard.Hard)
+		}},
+		{[]string{"--rlimit_memlock", "16"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_MEMLOCK).Soft, uint64(16<<10))
+		}},
+		{[]string{"--rlimit_rtprio", "inf"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_RTPRIO).Soft, sandbox.RlimitInfinity)
+		}},
+		{[]string{"--rlimit_msgqueue", "HARD"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(getRlimit(c, unix.RLIMIT_MSGQUEUE).Resource, unix.RLIMIT_MSGQUEUE)
+		}},
 		{[]string{"--disable_rlimits"}, func(c *sandbox.Config, _ *Loaded) string { return want(len(c.Rlimits), 0) }},
 		{[]string{"--persona_addr_compat_layout"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.Personality.AddrCompatLayout, true) }},
 		{[]string{"--persona_mmap_page_zero"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.Personality.MmapPageZero, true) }},
