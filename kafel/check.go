@@ -1,0 +1,273 @@
+package kafel
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/gokafel/gokafel/bpfgen"
+	"github.com/gokafel/gokafel/grammar"
+	"github.com/gokafel/gokafel/syscalls"
+)
+
+// resolved is one rule of one policy for one arch.
+type resolved struct {
+	nr   uint32
+	rule bpfgen.Rule
+}
+
+// argName is an argument name usable in a filter, with its width.
+type argName struct {
+	name string
+	size int
+}
+
+// resolveArch checks every policy (used or not, as the reference does)
+// against one arch and expands the top-level policy into its rules.
+func (l *loader) resolveArch(arch *syscalls.Arch) bpfgen.ArchRules {
+	key := archKey(arch)
+	ar := bpfgen.ArchRules{
+		AuditArch: arch.AuditArch,
+		BigEndian: arch.BigEndian,
+		AllowX32:  l.opts.AllowX32,
+		Default:   bpfgen.KillThread,
+		Syscalls:  map[uint32][]bpfgen.Rule{},
+		Names:     map[uint32]string{},
+	}
+	if l.deflt != nil {
+		ar.Default = *l.deflt
+	}
+	blocks := map[*blockDef][]resolved{}
+	for _, p := range l.defs {
+		for _, it := range p.items {
+			if it.block == nil {
+				continue
+			}
+			var rs []resolved
+			for _, r := range it.block.rules {
+				if x, ok := l.resolveRule(arch, key, r, it.block.action, ar.Names); ok {
+					rs = append(rs, x)
+				}
+			}
+			blocks[it.block] = rs
+		}
+	}
+	// Expand USEs in place. A policy is expanded once: a second copy of
+	// its rules could never match first, so it is skipped, as in the
+	// reference (this also keeps repeated USEs from growing exponentially).
+	used := map[*policyDef]bool{}
+	var expand func(p *policyDef)
+	expand = func(p *policyDef) {
+		for _, it := range p.items {
+			if it.use != nil {
+				if !used[it.use] {
+					used[it.use] = true
+					expand(it.use)
+				}
+				continue
+			}
+			for _, x := range blocks[it.block] {
+				rules := ar.Syscalls[x.nr]
+				if n := len(rules); n > 0 && rules[n-1].Cond == nil {
+					continue // an unconditional rule already decides
+				}
+				ar.Syscalls[x.nr] = append(rules, x.rule)
+			}
+		}
+	}
+	expand(l.main)
+	return ar
+}
+
+// resolveRule resolves a rule's syscall and argument names on arch. It
+// reports false when the rule does not apply (guarded out, unknown names,
+// or a filter that never holds).
+func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action bpfgen.Action, names map[uint32]string) (resolved, bool) {
+	if r.guard != nil && !r.guard[key] {
+		return resolved{}, false
+	}
+	var sc *syscalls.Syscall
+	nr := r.nr
+	if !r.custom {
+		s, ok := arch.Lookup(r.name)
+		if !ok {
+			l.errorf(r.namePos, KindUndefined, l.syscallHint(arch, r.name), "unknown syscall `%s` on %s", r.name, arch.Name)
+			return resolved{}, false
+		}
+		if s.IsAlias() {
+			l.warnf(r.namePos, KindSyscallAlias, fmt.Sprintf("write `%s`", s.AliasOf),
+				"`%s` is a libc name: use `%s`; the reference compiler does not know `%s` on %s", r.name, s.AliasOf, r.name, arch.Name)
+			l.voteFix(r.namePos, r.name, s.AliasOf)
+			names[s.Nr] = s.AliasOf
+		} else {
+			names[s.Nr] = s.Name
+		}
+		sc, nr = s, s.Nr
+	}
+	var args []argName
+	switch {
+	case r.declared:
+		for _, p := range r.params {
+			args = append(args, argName{p, 8})
+		}
+	case sc != nil:
+		for _, a := range sc.Args {
+			args = append(args, argName{a.Name, a.Size})
+		}
+	}
+	rule := bpfgen.Rule{Action: action}
+	if r.filter != nil {
+		c, ok := l.resolveCond(arch, r, sc, args, r.filter)
+		if !ok {
+			return resolved{}, false
+		}
+		switch c = simplify(c); c.kind {
+		case kFalse:
+			return resolved{}, false
+		case kTrue:
+		default:
+			rule.Cond = lower(c)
+		}
+	}
+	return resolved{nr: nr, rule: rule}, true
+}
+
+// resolveCond replaces argument names by argument numbers and widths.
+func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, c *cond) (*cond, bool) {
+	switch c.kind {
+	case kIdent:
+		for i, a := range args {
+			if a.name == c.name {
+				return &cond{kind: kArg, arg: i, size: a.size}, true
+			}
+		}
+		if i, ok := genericArg(c.name); ok {
+			size := 8
+			portable := ""
+			switch {
+			case r.declared && i < len(r.params):
+				portable = r.params[i]
+			case !r.declared && sc != nil && i < len(sc.Args):
+				size, portable = sc.Args[i].Size, sc.Args[i].Name
+			}
+			if portable != "" {
+				l.warnf(c.pos, KindGenericArg, fmt.Sprintf("write `%s`", portable),
+					"generic argument name `%s`: use `%s`; the reference compiler knows only the declared or kernel names", c.name, portable)
+				l.voteFix(c.pos, c.name, portable)
+			} else {
+				l.warnf(c.pos, KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
+					"generic argument name `%s`: the reference compiler knows only declared or kernel names", c.name)
+			}
+			return &cond{kind: kArg, arg: i, size: size}, true
+		}
+		l.errorf(c.pos, KindUndefined, argHint(r, args, c.name), "unknown argument `%s` of %s on %s", c.name, l.ruleLabel(r), arch.Name)
+		return nil, false
+	case kNot:
+		x, ok := l.resolveCond(arch, r, sc, args, c.x)
+		if !ok {
+			return nil, false
+		}
+		return &cond{kind: kNot, x: x}, true
+	case kAnd, kOr, kCmp, kBitAnd, kBitOr:
+		x, okx := l.resolveCond(arch, r, sc, args, c.x)
+		y, oky := l.resolveCond(arch, r, sc, args, c.y)
+		if !okx || !oky {
+			return nil, false
+		}
+		return &cond{kind: c.kind, op: c.op, x: x, y: y}, true
+	}
+	return c, true
+}
+
+// genericArg reports whether name is arg0..arg5 and which.
+func genericArg(name string) (int, bool) {
+	if len(name) == 4 && strings.HasPrefix(name, "arg") && name[3] >= '0' && name[3] < '0'+maxArgs {
+		return int(name[3] - '0'), true
+	}
+	return 0, false
+}
+
+func (l *loader) ruleLabel(r *ruleDef) string {
+	if r.custom {
+		return fmt.Sprintf("SYSCALL[%d]", int32(r.nr))
+	}
+	return "`" + r.name + "`"
+}
+
+func argHint(r *ruleDef, args []argName, name string) string {
+	if len(args) == 0 {
+		if r.declared {
+			return "the declared list names no arguments"
+		}
+		return "this syscall has no argument names here; declare them, e.g. SYSCALL[n](a, b) { a == 1 }"
+	}
+	var ns []string
+	for _, a := range args {
+		ns = append(ns, a.name)
+	}
+	if h := didYouMean(name, ns); h != "" {
+		return h
+	}
+	return "the arguments are " + strings.Join(ns, ", ")
+}
+
+func (l *loader) syscallHint(arch *syscalls.Arch, name string) string {
+	var ns []string
+	for _, s := range arch.Syscalls() {
+		ns = append(ns, s.Name)
+	}
+	return didYouMean(name, ns)
+}
+
+// voteFix records a portable rewrite; rewrites that differ between arches
+// for the same identifier are dropped.
+func (l *loader) voteFix(pos Pos, old, new string) {
+	k := fmt.Sprintf("%s:%d", pos.Filename, pos.Offset)
+	if v, ok := l.fixes[k]; ok {
+		if v.fix.New != new {
+			v.conflict = true
+		}
+		return
+	}
+	l.fixes[k] = &fixVote{fix: Fix{Pos: pos, Old: old, New: new}}
+}
+
+// finish applies strict mode, sorts the findings and builds the result.
+func (l *loader) finish() (*Policy, error) {
+	if l.opts.Strict {
+		for i := range l.diags {
+			if d := &l.diags[i]; d.Severity == grammar.Warning {
+				d.Severity = grammar.Error
+				d.Msg += " (strict mode)"
+			}
+		}
+	}
+	l.diags.Sort()
+	if l.diags.HasErrors() {
+		return nil, &Error{Diagnostics: l.diags, Sources: l.sources}
+	}
+	p := &Policy{
+		Name:     l.name,
+		Arches:   l.opts.Arches,
+		Default:  bpfgen.KillThread,
+		Warnings: l.diags,
+		Sources:  l.sources,
+		ruleSet:  l.ruleSet,
+	}
+	if l.deflt != nil {
+		p.Default = *l.deflt
+	}
+	for _, v := range l.fixes {
+		if !v.conflict {
+			p.fixes = append(p.fixes, v.fix)
+		}
+	}
+	sort.Slice(p.fixes, func(i, j int) bool {
+		a, b := p.fixes[i].Pos, p.fixes[j].Pos
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Offset < b.Offset
+	})
+	return p, nil
+}

@@ -1,0 +1,693 @@
+package kafel
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/gokafel/gokafel/bpfgen"
+	"github.com/gokafel/gokafel/grammar"
+	"github.com/gokafel/gokafel/syscalls"
+)
+
+// Options configure Load and Compile. The zero value compiles for the host
+// arch, reads no include files and accepts the lenient forms with warnings.
+type Options struct {
+	// IncludePaths are the directories searched, in order, for the files
+	// named by #include. A file is found only under one of them.
+	IncludePaths []string
+	// Arches are the target arches; empty means the host arch.
+	Arches []*syscalls.Arch
+	// Strict turns every portability warning into an error, so that a
+	// policy is accepted only when the reference compiler accepts it.
+	Strict bool
+	// AllowX32 lets x32 syscalls (nr | 0x40000000) through the x86_64 part
+	// of the filter instead of treating them as a foreign arch.
+	AllowX32 bool
+	// ReadFile reads an include file; os.ReadFile when nil.
+	ReadFile func(path string) ([]byte, error)
+}
+
+// Policy is a loaded and checked policy: the ordered rules of every target
+// arch and the diagnostics that did not stop it.
+type Policy struct {
+	// Name is the name the main source was loaded under.
+	Name string
+	// Arches are the target arches, in the order given.
+	Arches []*syscalls.Arch
+	// Default is the action when no rule holds (KILL when the policy has no
+	// DEFAULT).
+	Default bpfgen.Action
+	// Warnings are the portability warnings and notes found while loading.
+	Warnings Diagnostics
+	// Sources holds the text of every file read, by name, for Render.
+	Sources map[string][]byte
+
+	ruleSet *bpfgen.RuleSet
+	fixes   []Fix
+}
+
+// RuleSet returns the policy in the code generator's form: for each target
+// arch, the rules of each syscall number in order, and the default action.
+// The result is shared; callers must not modify it.
+func (p *Policy) RuleSet() *bpfgen.RuleSet { return p.ruleSet }
+
+// Fix is a rewrite to the portable spelling that kafel fmt can apply: the
+// identifier at Pos (in Pos.Filename) written Old should read New.
+type Fix struct {
+	Pos      lexer.Position
+	Old, New string
+}
+
+// Fixes returns the identifier rewrites (libc syscall names to kernel
+// names, generic argument names to declared or kernel ones) that make the
+// policy portable, sorted by position. A rewrite that would differ between
+// target arches is left out.
+func (p *Policy) Fixes() []Fix { return append([]Fix(nil), p.fixes...) }
+
+// Load reads, checks and resolves the Kafel policy src, named name in
+// diagnostics ("<stdin>" for standard input). On failure the error is an
+// *Error holding every diagnostic found (errors and warnings); use
+// errors.As with *Error or Diagnostics to inspect it.
+func Load(name string, src []byte, opts Options) (*Policy, error) {
+	l := newLoader(name, src, opts)
+	l.run()
+	return l.finish()
+}
+
+// limits of the checker, beyond those of the grammar.
+const (
+	maxIncludeFiles = 4096 // include files read in one compilation
+	maxArgs         = 6
+)
+
+// Kinds of the findings of the checker (the grammar defines the syntactic ones).
+const (
+	KindUndefined     grammar.Kind = "undefined"      // unknown syscall, argument, policy or arch name
+	KindRedefined     grammar.Kind = "redefined"      // a policy, constant, argument or DEFAULT given twice
+	KindRange         grammar.Kind = "range"          // a number out of range for its place
+	KindSyscallAlias  grammar.Kind = "syscall-alias"  // Warning: a libc syscall name the reference does not know
+	KindGenericArg    grammar.Kind = "generic-arg"    // Warning: arg0..arg5 where the syscall has other names
+	KindDefaultClash  grammar.Kind = "default-clash"  // DEFAULT inside a POLICY that differs from the file's
+	KindEmpty         grammar.Kind = "empty"          // nothing to compile
+	KindInvalidFilter grammar.Kind = "invalid-filter" // a filter of the wrong shape
+)
+
+type constDef struct {
+	value uint64
+	pos   Pos
+}
+
+// policyDef is a named policy, or the implicit top-level one (name "").
+type policyDef struct {
+	name  string
+	pos   Pos
+	items []policyItem
+}
+
+// policyItem is a USE (use set) or an action block.
+type policyItem struct {
+	use   *policyDef
+	block *blockDef
+}
+
+type blockDef struct {
+	action bpfgen.Action
+	rules  []*ruleDef
+}
+
+// ruleDef is a rule after the arch-independent checks.
+type ruleDef struct {
+	pos      Pos
+	name     string // syscall name; empty when custom
+	namePos  Pos
+	custom   bool   // SYSCALL[n] or a constant
+	nr       uint32 // when custom
+	declared bool
+	params   []string
+	guard    map[string]bool // canonical arch names; nil: every arch
+	filter   *cond           // nil: always holds
+}
+
+type innerDefault struct {
+	policy string
+	pos    Pos
+	action bpfgen.Action
+	text   string
+}
+
+type loader struct {
+	name string
+	src  []byte
+	opts Options
+
+	diags      Diagnostics
+	seen       map[diagKey]bool
+	parseError bool
+	sources    map[string][]byte
+	includes   int
+
+	consts        map[string]constDef
+	policies      map[string]*policyDef
+	definedAt     map[string]Pos // first POLICY of each name, anywhere in the file
+	defs          []*policyDef   // named policies in order, then main
+	main          *policyDef
+	deflt         *bpfgen.Action
+	defltPos      Pos
+	defltText     string
+	innerDefaults []innerDefault
+	nstmts        int
+
+	ruleSet *bpfgen.RuleSet
+	fixes   map[string]*fixVote
+}
+
+type diagKey struct {
+	file string
+	off  int
+	sev  grammar.Severity
+	msg  string
+}
+
+type fixVote struct {
+	fix      Fix
+	conflict bool
+}
+
+func newLoader(name string, src []byte, opts Options) *loader {
+	if len(opts.Arches) == 0 {
+		if h := syscalls.HostArch(); h != nil {
+			opts.Arches = []*syscalls.Arch{h}
+		}
+	}
+	return &loader{
+		name:      name,
+		src:       src,
+		opts:      opts,
+		seen:      map[diagKey]bool{},
+		sources:   map[string][]byte{name: src},
+		consts:    map[string]constDef{},
+		policies:  map[string]*policyDef{},
+		definedAt: map[string]Pos{},
+		fixes:     map[string]*fixVote{},
+	}
+}
+
+func (l *loader) report(d grammar.Diagnostic) {
+	k := diagKey{d.Pos.Filename, d.Pos.Offset, d.Severity, d.Msg}
+	if l.seen[k] {
+		return
+	}
+	l.seen[k] = true
+	l.diags = append(l.diags, d)
+}
+
+func (l *loader) errorf(pos Pos, kind grammar.Kind, hint string, format string, args ...any) {
+	l.report(grammar.Diagnostic{Pos: pos, End: pos, Severity: grammar.Error, Kind: kind, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (l *loader) warnf(pos Pos, kind grammar.Kind, hint string, format string, args ...any) {
+	l.report(grammar.Diagnostic{Pos: pos, End: pos, Severity: grammar.Warning, Kind: kind, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (l *loader) run() {
+	if len(l.opts.Arches) == 0 {
+		l.errorf(Pos{Filename: l.name, Line: 1, Column: 1}, KindUndefined, "", "no target arch: the host has no syscall table; choose one with --arch")
+		return
+	}
+	file, pdiags := grammar.Parse(l.name, l.src, &grammar.Options{Include: l.include})
+	for _, d := range pdiags {
+		if d.Severity == grammar.Error {
+			l.parseError = true
+		}
+		l.report(d)
+	}
+	if file == nil {
+		return
+	}
+	l.prescan(file.Stmts)
+	l.fileStmts(file.Stmts)
+	if l.nstmts == 0 && !l.parseError {
+		l.errorf(Pos{Filename: l.name, Line: 1, Column: 1}, KindEmpty, "a minimal policy is `DEFAULT KILL`",
+			"empty policy: the reference compiler needs at least one statement")
+	}
+	l.checkDefaults()
+	if l.main == nil {
+		l.main = &policyDef{}
+	}
+	l.defs = append(l.defs, l.main)
+	rs := &bpfgen.RuleSet{}
+	for _, a := range l.opts.Arches {
+		rs.Arches = append(rs.Arches, l.resolveArch(a))
+	}
+	l.ruleSet = rs
+}
+
+// include finds an #include'd file under the search paths, in order.
+func (l *loader) include(name string, from lexer.Position) (string, []byte, error) {
+	l.includes++
+	if l.includes > maxIncludeFiles {
+		return "", nil, fmt.Errorf("more than %d include files in one compilation", maxIncludeFiles)
+	}
+	if len(l.opts.IncludePaths) == 0 {
+		return "", nil, fmt.Errorf("cannot include %q: no include search path given (use -I DIR)", name)
+	}
+	read := l.opts.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	for _, dir := range l.opts.IncludePaths {
+		p := filepath.Join(dir, name)
+		if src, ok := l.sources[p]; ok {
+			return p, src, nil
+		}
+		src, err := read(p)
+		if err == nil {
+			l.sources[p] = src
+			return p, src, nil
+		}
+	}
+	return "", nil, fmt.Errorf("cannot find include file %q in the include paths (%s)", name, strings.Join(l.opts.IncludePaths, ", "))
+}
+
+// prescan records where each policy is first defined, for the hint of a
+// USE that comes before the definition.
+func (l *loader) prescan(stmts []grammar.Stmt) {
+	for _, s := range stmts {
+		if p, ok := s.(*grammar.Policy); ok && p.Name != nil {
+			if _, dup := l.definedAt[p.Name.Name]; !dup {
+				l.definedAt[p.Name.Name] = p.Name.Pos
+			}
+		}
+	}
+}
+
+func (l *loader) mainPolicy() *policyDef {
+	if l.main == nil {
+		l.main = &policyDef{}
+	}
+	return l.main
+}
+
+func (l *loader) fileStmts(stmts []grammar.Stmt) {
+	for _, s := range stmts {
+		switch s := s.(type) {
+		case *grammar.Include:
+			// The grammar splices the included statements in place.
+			continue
+		case *grammar.Define:
+			l.nstmts++
+			l.define(s)
+		case *grammar.Policy:
+			l.nstmts++
+			l.policy(s)
+		case *grammar.Use:
+			l.nstmts++
+			if u := l.use(s, ""); u != nil {
+				m := l.mainPolicy()
+				m.items = append(m.items, policyItem{use: u})
+			}
+		case *grammar.Default:
+			l.nstmts++
+			l.fileDefault(s)
+		case *grammar.ActionBlock:
+			l.nstmts++
+			if b := l.block(s); b != nil {
+				m := l.mainPolicy()
+				m.items = append(m.items, policyItem{block: b})
+			}
+		}
+	}
+}
+
+func (l *loader) define(d *grammar.Define) {
+	if d.Name == nil || d.Value == nil {
+		return
+	}
+	name, v := d.Name.Name, d.Value.Value
+	if prev, ok := l.consts[name]; ok {
+		if prev.value != v {
+			l.errorf(d.Name.Pos, KindRedefined, fmt.Sprintf("first defined at %s", posString(prev.pos)),
+				"constant `%s` redefined with a different value (was %d, now %d)", name, prev.value, v)
+		}
+		return
+	}
+	l.consts[name] = constDef{value: v, pos: d.Name.Pos}
+}
+
+func (l *loader) policy(p *grammar.Policy) {
+	if p.Name == nil {
+		return
+	}
+	name := p.Name.Name
+	def := &policyDef{name: name, pos: p.Name.Pos}
+	for _, s := range p.Body {
+		switch s := s.(type) {
+		case *grammar.Use:
+			if u := l.use(s, name); u != nil {
+				def.items = append(def.items, policyItem{use: u})
+			}
+		case *grammar.ActionBlock:
+			if b := l.block(s); b != nil {
+				def.items = append(def.items, policyItem{block: b})
+			}
+		case *grammar.Default:
+			if s.Action == nil {
+				continue
+			}
+			if a, ok := l.action(s.Action); ok {
+				l.innerDefaults = append(l.innerDefaults, innerDefault{policy: name, pos: s.Pos, action: a, text: actionText(s.Action)})
+			}
+		}
+	}
+	if prev, ok := l.policies[name]; ok {
+		l.errorf(p.Name.Pos, KindRedefined, fmt.Sprintf("first defined at %s", posString(prev.pos)),
+			"policy `%s` redefined", name)
+		return
+	}
+	l.policies[name] = def
+	l.defs = append(l.defs, def)
+}
+
+// use resolves USE name inside policy `in` ("" at file scope).
+func (l *loader) use(u *grammar.Use, in string) *policyDef {
+	if u.Name == nil {
+		return nil
+	}
+	name := u.Name.Name
+	if p, ok := l.policies[name]; ok {
+		return p
+	}
+	if l.parseError {
+		// The definition may be among the statements the parser lost.
+		if _, ok := l.definedAt[name]; !ok {
+			return nil
+		}
+	}
+	switch at, later := l.definedAt[name]; {
+	case name == in:
+		l.errorf(u.Name.Pos, KindUndefined, "a policy is defined only after its closing brace",
+			"policy `%s` cannot USE itself", name)
+	case later:
+		l.errorf(u.Name.Pos, KindUndefined, fmt.Sprintf("`%s` is defined later, at %s; a policy must be defined before it is used", name, posString(at)),
+			"undefined policy `%s`", name)
+	default:
+		var names []string
+		for n := range l.policies {
+			names = append(names, n)
+		}
+		l.errorf(u.Name.Pos, KindUndefined, didYouMean(name, names), "undefined policy `%s`", name)
+	}
+	return nil
+}
+
+func (l *loader) fileDefault(d *grammar.Default) {
+	if d.Action == nil {
+		return
+	}
+	a, ok := l.action(d.Action)
+	if !ok {
+		return
+	}
+	if l.deflt != nil {
+		l.errorf(d.Pos, KindRedefined, fmt.Sprintf("first given at %s; DEFAULT may appear once per compilation, includes counted", posString(l.defltPos)),
+			"DEFAULT given twice")
+		return
+	}
+	l.deflt, l.defltPos, l.defltText = &a, d.Pos, actionText(d.Action)
+}
+
+// checkDefaults reconciles DEFAULTs written inside POLICY braces (a
+// lenient form the grammar warns about) with the file's DEFAULT: the same
+// action is fine, another one is an error. Without a file-level DEFAULT
+// the first one inside a policy serves.
+func (l *loader) checkDefaults() {
+	for _, d := range l.innerDefaults {
+		if l.deflt == nil {
+			a := d.action
+			l.deflt, l.defltPos, l.defltText = &a, d.pos, d.text
+			continue
+		}
+		if d.action != *l.deflt {
+			l.errorf(d.pos, KindDefaultClash, fmt.Sprintf("the DEFAULT in force is %s, given at %s", l.defltText, posString(l.defltPos)),
+				"DEFAULT %s inside POLICY %s conflicts with DEFAULT %s", d.text, d.policy, l.defltText)
+		}
+	}
+}
+
+func actionText(a *grammar.Action) string {
+	if a.Param != nil {
+		return fmt.Sprintf("%s(%s)", a.Keyword, a.Param.Text)
+	}
+	return a.Keyword
+}
+
+// action maps an action to its seccomp return value.
+func (l *loader) action(a *grammar.Action) (bpfgen.Action, bool) {
+	var base bpfgen.Action
+	switch a.Kind {
+	case grammar.ActionAllow:
+		return bpfgen.Allow, true
+	case grammar.ActionLog:
+		return bpfgen.Log, true
+	case grammar.ActionKill:
+		return bpfgen.KillThread, true
+	case grammar.ActionKillProcess:
+		return bpfgen.KillProcess, true
+	case grammar.ActionUserNotif:
+		return bpfgen.UserNotif, true
+	case grammar.ActionErrno:
+		base = bpfgen.Errno
+	case grammar.ActionTrap:
+		base = bpfgen.Trap
+	case grammar.ActionTrace:
+		base = bpfgen.Trace
+	default:
+		return 0, false
+	}
+	if a.Param == nil {
+		return 0, false
+	}
+	if a.Param.Value > math.MaxUint16 {
+		l.errorf(a.Param.Pos, KindRange, "the value is 16 bits wide", "%s value %s out of range (0-65535)", a.Kind, a.Param.Text)
+		return 0, false
+	}
+	return base.WithData(uint16(a.Param.Value)), true
+}
+
+func (l *loader) block(b *grammar.ActionBlock) *blockDef {
+	if b.Action == nil {
+		return nil
+	}
+	act, ok := l.action(b.Action)
+	if !ok {
+		return nil
+	}
+	out := &blockDef{action: act}
+	for _, r := range b.Rules {
+		if rd := l.rule(r); rd != nil {
+			out.rules = append(out.rules, rd)
+		}
+	}
+	return out
+}
+
+// syscallNumber turns the number of SYSCALL[n] or of a constant into a
+// syscall number: seccomp_data.nr is a 32-bit int, so n must fit in 32
+// bits, unsigned or as a negative int (-1 is 0xffffffff).
+func syscallNumber(v uint64) (uint32, bool) {
+	if v <= math.MaxUint32 {
+		return uint32(v), true
+	}
+	if int64(v) < 0 && int64(v) >= math.MinInt32 {
+		return uint32(v), true
+	}
+	return 0, false
+}
+
+func (l *loader) rule(r *grammar.Rule) *ruleDef {
+	if r.Syscall == nil {
+		return nil
+	}
+	rd := &ruleDef{pos: r.Pos}
+	switch s := r.Syscall; {
+	case s.Number != nil:
+		nr, ok := syscallNumber(s.Number.Value)
+		if !ok {
+			l.errorf(s.Number.Pos, KindRange, "seccomp syscall numbers are 32 bits", "syscall number %s out of range", s.Number.Text)
+			return nil
+		}
+		rd.custom, rd.nr = true, nr
+	case s.Name != nil:
+		if c, ok := l.consts[s.Name.Name]; ok {
+			nr, ok := syscallNumber(c.value)
+			if !ok {
+				l.errorf(s.Name.Pos, KindRange, "seccomp syscall numbers are 32 bits", "constant `%s` = %d is out of range as a syscall number", s.Name.Name, c.value)
+				return nil
+			}
+			rd.custom, rd.nr = true, nr
+		} else {
+			rd.name, rd.namePos = s.Name.Name, s.Name.Pos
+		}
+	default:
+		return nil
+	}
+	ok := true
+	if r.Params != nil {
+		rd.declared = true
+		for i, p := range r.Params.Names {
+			if i == maxArgs {
+				l.errorf(p.Pos, KindRange, "", "too many argument names: a syscall has at most %d arguments", maxArgs)
+				ok = false
+				break
+			}
+			for _, q := range rd.params {
+				if q == p.Name {
+					l.errorf(p.Pos, KindRedefined, "", "argument `%s` declared twice", p.Name)
+					ok = false
+				}
+			}
+			rd.params = append(rd.params, p.Name)
+		}
+	}
+	if r.Arch != nil {
+		rd.guard = map[string]bool{}
+		written := map[string]string{}
+		for _, n := range r.Arch.Names {
+			c, known := canonicalArch(n.Name)
+			if !known {
+				l.errorf(n.Pos, KindUndefined, didYouMean(strings.ToLower(n.Name), archNameList()), "unknown arch `%s`", n.Name)
+				ok = false
+				continue
+			}
+			if prev, dup := written[c]; dup {
+				l.errorf(n.Pos, KindRedefined, "", "arch `%s` repeated in ON guard (already named as `%s`)", n.Name, prev)
+				ok = false
+				continue
+			}
+			written[c] = n.Name
+			rd.guard[c] = true
+		}
+	}
+	if r.Filter != nil {
+		c, _, fok := l.convert(r.Filter, true)
+		if !fok {
+			return nil
+		}
+		rd.filter = c
+	}
+	if !ok {
+		return nil
+	}
+	return rd
+}
+
+// convert turns a filter into a cond, replacing the constants defined so
+// far by their values, and checks the reference's depth limit. It returns
+// the operator depth (0 for a leaf).
+func (l *loader) convert(e grammar.Expr, boolean bool) (*cond, int, bool) {
+	switch e := e.(type) {
+	case *grammar.Number:
+		if boolean {
+			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "a number is not a condition")
+			return nil, 0, false
+		}
+		return &cond{kind: kNum, num: e.Value}, 0, true
+	case *grammar.Ident:
+		if boolean {
+			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "`%s` is not a condition", e.Name)
+			return nil, 0, false
+		}
+		if c, ok := l.consts[e.Name]; ok {
+			return &cond{kind: kNum, num: c.value}, 0, true
+		}
+		return &cond{kind: kIdent, name: e.Name, pos: e.Pos}, 0, true
+	case *grammar.NotExpr:
+		if !boolean {
+			l.errorf(e.Pos, KindInvalidFilter, "", "`!` applies to a condition, not to a value")
+			return nil, 0, false
+		}
+		x, d, ok := l.convert(e.X, true)
+		if !ok {
+			return nil, 0, false
+		}
+		if d >= maxExprDepth {
+			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
+			return nil, 0, false
+		}
+		return &cond{kind: kNot, x: x}, d + 1, true
+	case *grammar.BinaryExpr:
+		var kind condKind
+		operandsBool := false
+		switch {
+		case e.Op.IsLogical():
+			kind, operandsBool = kOr, true
+			if e.Op == grammar.OpAnd {
+				kind = kAnd
+			}
+		case e.Op.IsComparison():
+			kind = kCmp
+		case e.Op.IsBitwise():
+			kind = kBitOr
+			if e.Op == grammar.OpBitAnd {
+				kind = kBitAnd
+			}
+		default:
+			return nil, 0, false
+		}
+		isBool := kind != kBitAnd && kind != kBitOr
+		if isBool != boolean {
+			if boolean {
+				l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "a value is not a condition")
+			} else {
+				l.errorf(e.Pos, KindInvalidFilter, "", "a condition cannot be an operand of `%s`", e.Op)
+			}
+			return nil, 0, false
+		}
+		if e.X == nil || e.Y == nil {
+			return nil, 0, false
+		}
+		x, dx, ok := l.convert(e.X, operandsBool)
+		if !ok {
+			return nil, 0, false
+		}
+		y, dy, ok := l.convert(e.Y, operandsBool)
+		if !ok {
+			return nil, 0, false
+		}
+		if dx >= maxExprDepth || dy >= maxExprDepth {
+			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
+			return nil, 0, false
+		}
+		c := &cond{kind: kind, x: x, y: y}
+		if kind == kCmp {
+			c.op = cmpOps[e.Op]
+		}
+		return c, max(dx, dy) + 1, true
+	}
+	return nil, 0, false
+}
+
+var cmpOps = map[grammar.Op]bpfgen.CmpOp{
+	grammar.OpEq: bpfgen.Eq, grammar.OpNe: bpfgen.Ne,
+	grammar.OpLt: bpfgen.Lt, grammar.OpLe: bpfgen.Le,
+	grammar.OpGt: bpfgen.Gt, grammar.OpGe: bpfgen.Ge,
+}
+
+func didYouMean(name string, candidates []string) string {
+	if c := closest(name, candidates); c != "" {
+		return fmt.Sprintf("did you mean `%s`?", c)
+	}
+	return ""
+}
+
+func posString(p Pos) string {
+	if p.Filename != "" {
+		return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+	}
+	return fmt.Sprintf("%d:%d", p.Line, p.Column)
+}
