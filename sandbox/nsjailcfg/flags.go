@@ -101,8 +101,8 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	f.idMapFlag("group", "g", true, false, "jail's gid, or inside:outside:count (repeatable)")
 	f.idMapFlag("uid_mapping", "U", false, true, "uid mapping inside:outside:count written with newuidmap (repeatable)")
 	f.idMapFlag("gid_mapping", "G", true, true, "gid mapping inside:outside:count written with newgidmap (repeatable)")
-	fs.StringVarP(&f.hostname, "hostname", "H", "NSJAIL", "hostname of the jail (default without --config: kafel)")
-	fs.StringVarP(&f.cwd, "cwd", "D", "/", "working directory in the jail (default without --config: /tmp)")
+	fs.StringVarP(&f.hostname, "hostname", "H", sandbox.DefaultHostname, "hostname of the jail (a config file's default: NSJAIL)")
+	fs.StringVarP(&f.cwd, "cwd", "D", sandbox.DefaultCwd, "working directory in the jail (a config file's default: /)")
 	fs.UintVarP(&f.port, "port", "p", 0, "TCP port to listen on (selects mode l)")
 	fs.StringVar(&f.bindhost, "bindhost", "::", "address to listen on in mode l")
 	fs.UintVar(&f.maxConns, "max_conns", 0, "most connections at once in mode l (0: no limit)")
@@ -130,7 +130,7 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 			unit = " in seconds"
 		}
 		fs.StringVar(&f.rlimits[i], "rlimit_"+spec.name, rlimitFlagDefault(spec.name),
-			fmt.Sprintf("RLIMIT_%s%s, or max/hard, def/soft (your current limits), inf", strings.ToUpper(spec.name), unit))
+			fmt.Sprintf("RLIMIT_%s%s, or max/hard, def/soft (your current limits), inf%s", strings.ToUpper(spec.name), unit, nsjailRlimitNote(spec.name)))
 	}
 	fs.BoolVar(&f.disableRlimits, "disable_rlimits", false, "set no rlimit: the jail keeps yours")
 	for i, name := range personaFlagNames {
@@ -157,7 +157,7 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	fs.StringArrayVar(&f.seccompString, "seccomp_string", nil, "Kafel policy text (repeatable, joined by newlines)")
 	fs.BoolVar(&f.seccompLog, "seccomp_log", false, "log instead of kill: the log-then-enforce workflow")
 	fs.StringArrayVar(&f.includePaths, "include_path", nil, "directory searched by #include in the policy (repeatable)")
-	fs.IntVar(&f.niceLevel, "nice_level", 19, "niceness of the program, -20..19 (default without --config: 0)")
+	fs.IntVar(&f.niceLevel, "nice_level", 0, "niceness of the program, -20..19 (a config file's default: 19)")
 	fs.IntVar(&f.oomScoreAdj, "oom_score_adj", 0, "oom_score_adj of the program, -1000..1000 (default: left alone)")
 	fs.Uint64Var(&f.cgMemMax, "cgroup_mem_max", 0, "cgroup memory limit in bytes (0: none)")
 	fs.Uint64Var(&f.cgMemMemswMax, "cgroup_mem_memsw_max", 0, "cgroup v1 memory+swap limit in bytes (0: none)")
@@ -190,6 +190,17 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	return f
 }
 
+func nsjailRlimitNote(name string) string {
+	switch name {
+	case "fsize":
+		return " (a config file's default: 1)"
+	case "nofile":
+		return " (a config file's default: 32)"
+	}
+	return ""
+}
+
+// rlimitFlagDefault is the default --help shows: DefaultConfig's.
 func rlimitFlagDefault(name string) string {
 	switch name {
 	case "as":
@@ -199,9 +210,9 @@ func rlimitFlagDefault(name string) string {
 	case "cpu":
 		return "600"
 	case "fsize":
-		return "1"
+		return "64"
 	case "nofile":
-		return "32"
+		return "1024"
 	}
 	return "soft"
 }

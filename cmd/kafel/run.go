@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gokafel/gokafel/internal/cli"
+	"github.com/gokafel/gokafel/sandbox"
+	"github.com/gokafel/gokafel/sandbox/nsjailcfg"
+)
+
+func init() { commands = append(commands, newRunCmd) }
+
+// ExitRunner is the exit status of `kafel run` when it fails itself (bad
+// flags, configuration or policy; a part of the jail that cannot be set
+// up), so that scripts can tell it from the program's own status: the
+// convention of env, chroot, timeout and docker run.
+const ExitRunner = 125
+
+func newRunCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "run [flags] [--] CMD [ARG...]",
+		Short: "Run a program in a sandbox (nsjail's flags and config files)",
+		Long: `run runs CMD in a jail: user, pid, mount, net, uts, ipc and cgroup
+namespaces, a root built from explicit mounts, rlimits, cgroup limits and a
+Kafel seccomp policy. It takes nsjail's flags and configuration files
+(NsJailConfig in protobuf text format, or JSON): flags override the file,
+and CMD after "--" replaces the file's exec_bin.
+
+Without --config the jail is kafel's default: every namespace but time, no
+network, read-only /usr, /lib*, /bin and /sbin, a tmpfs /tmp (the working
+directory), a fresh /proc, a minimal /dev, rlimits, 512 MiB memory, 64 pids
+and one CPU where the host's cgroups allow, and the embedded policy that
+lets ordinary programs (python3, sh, coreutils) run. A file or flags
+without a policy get the embedded policy too; --seccomp_string or -P
+replace it.
+
+When run as root, the jail's user maps to nobody (65534) outside unless
+a map says otherwise; a map to outside id 0 is run as written, with a
+warning.
+
+Exit status: the program's own; 128+N when signal N ended it; 125 when
+kafel run itself failed (bad flags, configuration or policy, or a part of
+the jail that could not be set up: the program did not run). A time,
+memory, pids or CPU limit, or a seccomp kill, is reported in one line on
+stderr and in the --report file.`,
+		Example: `  kafel run -- python3 -c 'print(1)'
+  kafel run --config python-sandbox.cfg -- /usr/bin/python3 -c "print('hello')"
+  kafel run --policy p.kafel --time_limit 10 --report result.json -- ./a.out
+  kafel run -Mo --chroot / --disable_proc -- /bin/echo ABC`,
+		// Flags are parsed here, not by cobra, so that every failure of
+		// the runner exits with ExitRunner and CMD's own flags are left
+		// alone after the first word that is not a flag.
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd, args)
+		},
+	}
+	nsjailcfg.AddFlags(c.Flags())
+	return c
+}
+
+// runnerError ends `kafel run` with ExitRunner after printing err.
+func runnerError(err error) error {
+	return &cli.ExitError{Code: ExitRunner, Err: err}
+}
+
+func runRun(cmd *cobra.Command, args []string) error {
+	// Parse a fresh set: the command's own set keeps the defaults that
+	// --help shows. The first word that is not a flag starts CMD.
+	set := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	set.SetInterspersed(false)
+	flags := nsjailcfg.AddFlags(set)
+	help := set.BoolP("help", "h", false, "help for run")
+	if err := set.Parse(args); err != nil {
+		return runnerError(fmt.Errorf("%w\nRun 'kafel run --help' for usage.", err))
+	}
+	if *help {
+		return cmd.Help()
+	}
+	command := set.Args()
+	if len(command) == 0 && flags.Config == "" {
+		return runnerError(errors.New("no command: kafel run [flags] -- CMD [ARG...]\nRun 'kafel run --help' for usage."))
+	}
+	stderr := cmd.ErrOrStderr()
+	loaded, err := flags.Load(command)
+	if err != nil {
+		return runnerError(err)
+	}
+	logw, closeLog, err := logWriter(loaded.Log, stderr)
+	if err != nil {
+		return runnerError(err)
+	}
+	defer closeLog()
+	level := slogLevel(loaded.Log.Level)
+	if level <= slog.LevelWarn {
+		for _, w := range loaded.Warnings {
+			fmt.Fprintf(logw, "kafel run: %s\n", w)
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+
+	res, err := sandbox.Run(context.Background(), loaded.Config, sandbox.RunOptions{
+		Stdin:         cmd.InOrStdin(),
+		Stdout:        cmd.OutOrStdout(),
+		Stderr:        stderr,
+		Logger:        logger,
+		HandleSignals: true,
+	})
+	if err != nil {
+		if flags.Report != "" {
+			if werr := writeReport(flags.Report, errorReport{ExitCode: ExitRunner, ReasonKind: "error", Reason: err.Error()}); werr != nil {
+				fmt.Fprintf(stderr, "kafel run: %v\n", werr)
+			}
+		}
+		return runnerError(err)
+	}
+	if res.ReasonKind != sandbox.ReasonExited && res.Reason != "" && level <= slog.LevelError+4 {
+		fmt.Fprintf(stderr, "kafel run: %s\n", res.Reason)
+	}
+	if flags.Report != "" {
+		if err := writeReport(flags.Report, res); err != nil {
+			fmt.Fprintf(stderr, "kafel run: %v\n", err)
+			if res.ExitCode == 0 {
+				return cli.Exit(ExitRunner)
+			}
+		}
+	}
+	if res.ExitCode == 0 {
+		return nil
+	}
+	return cli.Exit(res.ExitCode)
+}
+
+// errorReport is the --report file when the program never ran: the
+// fields of sandbox.Result that still mean something.
+type errorReport struct {
+	ExitCode   int    `json:"exit_code"`
+	ReasonKind string `json:"reason_kind"`
+	Reason     string `json:"reason"`
+}
+
+// writeReport writes r (a *sandbox.Result or an errorReport) as JSON.
+func writeReport(path string, r any) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
+}
+
+// logWriter opens where the runner's messages go: --log FILE (appended),
+// --log_fd N, or stderr.
+func logWriter(s nsjailcfg.LogSettings, stderr io.Writer) (io.Writer, func(), error) {
+	switch {
+	case s.File != "":
+		f, err := os.OpenFile(s.File, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("log file: %w", err)
+		}
+		return f, func() { f.Close() }, nil
+	case s.FD >= 0 && s.FD != 2:
+		f := os.NewFile(uintptr(s.FD), fmt.Sprintf("log fd %d", s.FD))
+		if f == nil {
+			return nil, nil, fmt.Errorf("log fd %d is not open", s.FD)
+		}
+		if _, err := f.Stat(); err != nil {
+			return nil, nil, fmt.Errorf("log fd %d: %w", s.FD, err)
+		}
+		return f, func() {}, nil
+	}
+	return stderr, func() {}, nil
+}
+
+func slogLevel(l nsjailcfg.LogLevel) slog.Level {
+	switch l {
+	case nsjailcfg.LogLevel_DEBUG:
+		return slog.LevelDebug
+	case nsjailcfg.LogLevel_WARNING:
+		return slog.LevelWarn
+	case nsjailcfg.LogLevel_ERROR:
+		return slog.LevelError
+	case nsjailcfg.LogLevel_FATAL:
+		return slog.LevelError + 4
+	}
+	return slog.LevelInfo
+}
