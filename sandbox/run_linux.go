@@ -2,10 +2,620 @@ package sandbox
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Run runs cfg's program in a jail and reports how it ended.
+//
+// The jail's first process is this binary re-executed (see Init) in the
+// configured namespaces, with its uid/gid maps written and its per-run
+// cgroup joined before it reads its configuration; it builds the root,
+// drops privileges, installs the seccomp filter last and executes the
+// program in place. Anything asked for that cannot be applied is a
+// *SetupError and the program never runs. The program's end, however it
+// comes, is a Result: a nil error means the program ran.
+//
+// Run kills the whole jail when the time limit passes, the seccomp policy
+// forbids a call, ctx ends, or (with RunOptions.HandleSignals) the runner
+// gets SIGINT, SIGTERM or SIGHUP. It returns only when every process of
+// the jail is gone and its cgroup removed. If the runner itself dies, the
+// jail gets SIGKILL (parent-death signal) and the next run removes the
+// stale cgroup.
+//
+// Run supports ModeOnce; ModeExecve runs like ModeOnce. The other modes
+// are loops around Run that belong to the caller.
 func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
-	return nil, errors.New("sandbox: Run is being written (issue 5)")
+	if cfg == nil {
+		return nil, errors.New("sandbox: Run: nil Config")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	switch cfg.Mode {
+	case ModeOnce, ModeExecve:
+	default:
+		return nil, fmt.Errorf("sandbox: Run runs one program (modes once and execve); mode %d is a loop around Run", cfg.Mode)
+	}
+	r := &runner{cfg: cfg, opts: opts, log: opts.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	return r.run(ctx)
 }
+
+type runner struct {
+	cfg  *Config
+	opts RunOptions
+	log  *slog.Logger
+
+	cmd     *exec.Cmd
+	cg      *jailCgroups
+	sock    int // the parent's end
+	pid     int
+	killed  sync.Once
+	reason  ReasonKind // set by whoever killed the jail first
+	reasonN string
+	mu      sync.Mutex
+	viol    *SeccompViolation
+}
+
+func (r *runner) warn(format string, args ...any) { r.log.Warn(fmt.Sprintf(format, args...)) }
+
+// events from the init's socket.
+type initEvent struct {
+	log      string
+	err      *SetupError
+	listener int // >= 0: the seccomp listener fd
+	eof      bool
+}
+
+func (r *runner) run(ctx context.Context) (res *Result, err error) {
+	cfg := r.cfg
+	ic := &initConfig{Config: cfg, Path: cfg.Path, UID: -1, GID: -1, PassFDs: cfg.PassFDs}
+	ic.Argv = cfg.Argv
+	if len(ic.Argv) == 0 {
+		ic.Argv = []string{cfg.Path}
+	}
+	if cfg.KeepEnv {
+		ic.Env = append(os.Environ(), cfg.Env...)
+	} else {
+		ic.Env = cfg.Env
+	}
+	if len(cfg.UIDMap) > 0 {
+		ic.UID = int(cfg.UIDMap[0].Inside)
+	}
+	if len(cfg.GIDMap) > 0 {
+		ic.GID = int(cfg.GIDMap[0].Inside)
+	}
+	root := os.Geteuid() == 0
+	newIDMap := cfg.Namespaces.User && needNewIDMap(cfg, root)
+	ic.SetGroups = !cfg.Namespaces.User || root || newIDMap
+	if cfg.Namespaces.Cgroup {
+		ic.Unshare |= unix.CLONE_NEWCGROUP
+	}
+	if cfg.Namespaces.Time {
+		ic.Unshare |= unix.CLONE_NEWTIME
+	}
+
+	// The seccomp filter, compiled before anything starts.
+	policy := r.opts.Filter
+	if policy == nil {
+		policy, err = compilePolicy(cfg.Seccomp)
+		if err != nil {
+			return nil, err
+		}
+	}
+	ic.Notify = len(policy) > 0 && !cfg.Seccomp.Log && userNotifAvailable()
+	ic.Gate, err = newGateLayout(ic.Argv, ic.Env, ic.Notify)
+	if err != nil {
+		return nil, err
+	}
+
+	// The socket goes right after the passed fds.
+	sockNum := 3
+	for _, fd := range cfg.PassFDs {
+		sockNum = max(sockNum, fd+1)
+	}
+	if len(policy) > 0 {
+		ic.Filter, err = buildFilter(policy, cfg.Seccomp, ic.Gate, sockNum)
+		if err != nil {
+			return nil, err
+		}
+	}
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: socketpair: %w", err)
+	}
+	r.sock = pair[0]
+	childEnd := os.NewFile(uintptr(pair[1]), "jail-init-socket")
+	defer func() {
+		childEnd.Close()
+		unix.Close(r.sock)
+	}()
+	extra := make([]*os.File, sockNum-3+1)
+	for _, fd := range cfg.PassFDs {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return nil, &SetupError{Op: "pass fd " + strconv.Itoa(fd), Err: err}
+		}
+		extra[fd-3] = os.NewFile(uintptr(fd), "pass-fd-"+strconv.Itoa(fd))
+	}
+	extra[sockNum-3] = childEnd
+
+	r.cg, err = newJailCgroups(&cfg.Cgroups, r.warn)
+	if err != nil {
+		if !root && errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("%w (cgroups are not delegated to this user; leave the limits out or delegate a cgroup)", err)
+		}
+		return nil, err
+	}
+	defer func() {
+		if derr := r.cg.destroy(); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+
+	exe := r.opts.Executable
+	if exe == "" {
+		exe = "/proc/self/exe"
+	}
+	cmd := &exec.Cmd{
+		Path:       exe,
+		Args:       []string{initArg0},
+		Env:        []string{initEnv + "=" + strconv.Itoa(sockNum), "GODEBUG=asyncpreemptoff=1", "GOGC=off", "GOMAXPROCS=1"},
+		ExtraFiles: extra,
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: cloneFlags(cfg),
+			Setsid:     !cfg.SkipSetsid,
+			Pdeathsig:  syscall.SIGKILL,
+		},
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
+	if cmd.Stdin == nil {
+		cmd.Stdin = os.Stdin
+	}
+	if cmd.Stdout == nil {
+		cmd.Stdout = os.Stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	if cfg.Silent {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+	}
+	if cfg.StderrToNull {
+		cmd.Stderr = nil
+	}
+	if cfg.Namespaces.User && !newIDMap {
+		cmd.SysProcAttr.UidMappings = idMaps(cfg.UIDMap)
+		cmd.SysProcAttr.GidMappings = idMaps(cfg.GIDMap)
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = root
+	}
+	if cfg.Namespaces.User {
+		// The init's uid has no mapping (or not to 0) in the new user
+		// namespace, so execve would take the capabilities the clone gave
+		// it; keep them as ambient ones. The init drops all of them before
+		// it executes the program.
+		cmd.SysProcAttr.AmbientCaps = allCaps()
+	}
+	r.cmd = cmd
+
+	var sigCh chan os.Signal
+	if r.opts.HandleSignals {
+		sigCh = make(chan os.Signal, 1)
+		signal.Notify(sigCh, unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
+		defer signal.Stop(sigCh)
+	}
+
+	// The parent-death signal fires when the thread that started the
+	// child exits: start it from a thread that stays.
+	runtime.LockOSThread()
+	start := time.Now()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	childEnd.Close()
+	if err != nil {
+		return nil, &SetupError{Op: "start the jail init", Path: exe, Err: err}
+	}
+	r.pid = cmd.Process.Pid
+	waitCh := make(chan error, 1)
+	go func() { waitCh <- cmd.Wait() }()
+
+	if err := r.prepare(ic, newIDMap); err != nil {
+		r.kill("", "")
+		<-waitCh
+		return nil, err
+	}
+
+	events := make(chan initEvent, 16)
+	go r.readInit(events)
+
+	var timer <-chan time.Time
+	if cfg.TimeLimit > 0 {
+		t := time.NewTimer(cfg.TimeLimit)
+		defer t.Stop()
+		timer = t.C
+	}
+	var (
+		setupErr  *SetupError
+		waitErr   error
+		exited    bool
+		eventsEOF bool
+		notifDone chan struct{}
+		stopNotif = -1
+	)
+	for !exited || !eventsEOF {
+		select {
+		case ev := <-events:
+			switch {
+			case ev.eof:
+				eventsEOF = true
+				events = nil
+			case ev.log != "":
+				r.log.Info(ev.log)
+			case ev.err != nil:
+				if setupErr == nil {
+					setupErr = ev.err
+				}
+				r.kill("", "")
+			case ev.listener >= 0:
+				notifDone = make(chan struct{})
+				var p [2]int
+				if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+					unix.Close(ev.listener)
+					setupErr = &SetupError{Op: "pipe", Err: err}
+					r.kill("", "")
+					close(notifDone)
+					break
+				}
+				stopNotif = p[1]
+				go r.watchNotif(ev.listener, p[0], notifDone)
+			}
+		case waitErr = <-waitCh:
+			exited = true
+			waitCh = nil
+			// The jail's processes are gone with its init when it had a
+			// pid namespace; without one, kill what is left.
+			r.killRest()
+		case <-timer:
+			r.kill(ReasonTimeLimit, fmt.Sprintf("time limit of %v reached; the jail was killed", cfg.TimeLimit))
+		case <-ctx.Done():
+			r.kill(ReasonInterrupted, "interrupted: "+ctx.Err().Error())
+		case s := <-sigCh:
+			r.kill(ReasonInterrupted, fmt.Sprintf("interrupted by %v; the jail was killed", s))
+		}
+	}
+	wall := time.Since(start)
+	if notifDone != nil {
+		unix.Write(stopNotif, []byte{0})
+		<-notifDone
+		unix.Close(stopNotif)
+	}
+	if setupErr != nil {
+		return nil, setupErr
+	}
+	return r.result(cmd.ProcessState, waitErr, wall), nil
+}
+
+// prepare does what must happen between the init's start and its reading
+// of the configuration: id maps by newuidmap, oom_score_adj, cgroups;
+// then it sends the configuration.
+func (r *runner) prepare(ic *initConfig, newIDMap bool) error {
+	cfg := r.cfg
+	if newIDMap {
+		if err := writeNewIDMap("newuidmap", r.pid, cfg.UIDMap); err != nil {
+			return err
+		}
+		if err := writeNewIDMap("newgidmap", r.pid, cfg.GIDMap); err != nil {
+			return err
+		}
+	}
+	if cfg.OOMScoreAdj != nil {
+		p := "/proc/" + strconv.Itoa(r.pid) + "/oom_score_adj"
+		if err := os.WriteFile(p, []byte(strconv.Itoa(*cfg.OOMScoreAdj)), 0); err != nil {
+			return &SetupError{Op: "set oom_score_adj " + strconv.Itoa(*cfg.OOMScoreAdj), Path: p, Err: err}
+		}
+	}
+	if r.cg != nil {
+		if err := r.cg.add(r.pid); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(ic)
+	if err != nil {
+		return fmt.Errorf("sandbox: encode the jail configuration: %w", err)
+	}
+	if err := writeFrame(fdWriter(r.sock), frameConfig, b); err != nil {
+		return &SetupError{Op: "send the configuration to the jail init", Err: err}
+	}
+	return nil
+}
+
+type fdWriter int
+
+func (w fdWriter) Write(p []byte) (int, error) {
+	if err := writeAll(int(w), p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// readInit reads the init's messages until EOF.
+func (r *runner) readInit(events chan<- initEvent) {
+	defer func() { events <- initEvent{eof: true, listener: -1} }()
+	var buf []byte
+	chunk := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(r.sock, chunk, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			return
+		}
+		fds := parseRights(oob[:oobn])
+		buf = append(buf, chunk[:n]...)
+		for len(buf) >= frameHeader {
+			size := int(binary.LittleEndian.Uint32(buf[1:]))
+			if len(buf) < frameHeader+size {
+				break
+			}
+			typ, p := buf[0], buf[frameHeader:frameHeader+size]
+			switch typ {
+			case frameLog:
+				events <- initEvent{log: string(p), listener: -1}
+			case frameError:
+				events <- initEvent{err: fromWire(p), listener: -1}
+			case frameListener:
+				if len(fds) == 0 {
+					events <- initEvent{err: &SetupError{Op: "receive the seccomp listener", Err: errors.New("no fd in the message")}, listener: -1}
+					break
+				}
+				events <- initEvent{listener: fds[0]}
+				fds = fds[1:]
+			case frameExecError:
+				stage := binary.LittleEndian.Uint32(p)
+				errno := syscall.Errno(binary.LittleEndian.Uint32(p[4:]))
+				op := "execve"
+				if stage == execStageSendmsg {
+					op = "pass the seccomp listener to the runner"
+				}
+				events <- initEvent{err: &SetupError{Op: op, Path: r.cfg.Path, Err: errno}, listener: -1}
+			}
+			buf = buf[frameHeader+size:]
+		}
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}
+}
+
+func parseRights(oob []byte) []int {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	var fds []int
+	for _, m := range msgs {
+		if f, err := unix.ParseUnixRights(&m); err == nil {
+			fds = append(fds, f...)
+		}
+	}
+	return fds
+}
+
+// watchNotif waits for the first forbidden syscall and kills the jail.
+func (r *runner) watchNotif(listener, stop int, done chan<- struct{}) {
+	defer close(done)
+	defer unix.Close(listener)
+	defer unix.Close(stop)
+	n, ok, err := recvNotif(listener, stop)
+	if err != nil {
+		r.warn("seccomp listener: %v", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	v := violationOf(n)
+	r.mu.Lock()
+	if r.viol == nil {
+		r.viol = v
+	}
+	r.mu.Unlock()
+	r.kill(ReasonSeccomp, "seccomp violation: "+v.String())
+}
+
+// kill SIGKILLs the jail once; the first caller's reason is the run's.
+func (r *runner) kill(reason ReasonKind, text string) {
+	r.killed.Do(func() {
+		r.mu.Lock()
+		r.reason, r.reasonN = reason, text
+		r.mu.Unlock()
+		unix.Kill(r.pid, unix.SIGKILL)
+		r.killRest()
+	})
+}
+
+// killRest kills processes of the jail that may outlive its init: those
+// of its session when it has no pid namespace, and any in its cgroup.
+func (r *runner) killRest() {
+	if !r.cfg.Namespaces.PID && !r.cfg.SkipSetsid {
+		unix.Kill(-r.pid, unix.SIGKILL)
+	}
+	r.cg.kill()
+}
+
+var allCaps = sync.OnceValue(func() []uintptr {
+	last := unix.CAP_LAST_CAP
+	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(string(bytesTrim(b))); err == nil {
+			last = n
+		}
+	}
+	caps := make([]uintptr, last+1)
+	for i := range caps {
+		caps[i] = uintptr(i)
+	}
+	return caps
+})
+
+func cloneFlags(cfg *Config) uintptr {
+	var f uintptr
+	ns := cfg.Namespaces
+	for _, x := range []struct {
+		on   bool
+		flag uintptr
+	}{{ns.User, unix.CLONE_NEWUSER}, {ns.PID, unix.CLONE_NEWPID}, {ns.Mount, unix.CLONE_NEWNS}, {ns.Net, unix.CLONE_NEWNET}, {ns.UTS, unix.CLONE_NEWUTS}, {ns.IPC, unix.CLONE_NEWIPC}} {
+		if x.on {
+			f |= x.flag
+		}
+	}
+	return f
+}
+
+func idMaps(m []IDMap) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(m))
+	for i, x := range m {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(x.Inside), HostID: int(x.Outside), Size: int(x.Count)}
+	}
+	return out
+}
+
+// needNewIDMap reports whether the maps must be written by the setuid
+// helpers: when asked, or when an unprivileged runner maps anything but
+// its own uid and gid.
+func needNewIDMap(cfg *Config, root bool) bool {
+	for _, m := range append(append([]IDMap(nil), cfg.UIDMap...), cfg.GIDMap...) {
+		if m.UseNewIDMap {
+			return true
+		}
+	}
+	if root {
+		return false
+	}
+	own := func(ms []IDMap, id int) bool {
+		return len(ms) == 0 || len(ms) == 1 && ms[0].Count == 1 && int(ms[0].Outside) == id
+	}
+	return !own(cfg.UIDMap, os.Geteuid()) || !own(cfg.GIDMap, os.Getegid())
+}
+
+func writeNewIDMap(tool string, pid int, maps []IDMap) error {
+	if len(maps) == 0 {
+		return nil
+	}
+	path, err := exec.LookPath(tool)
+	if err != nil {
+		return &SetupError{Op: "write the id map", Path: tool, Err: fmt.Errorf("%w (install the uidmap package)", err)}
+	}
+	args := []string{strconv.Itoa(pid)}
+	for _, m := range maps {
+		args = append(args, strconv.FormatUint(uint64(m.Inside), 10), strconv.FormatUint(uint64(m.Outside), 10), strconv.FormatUint(uint64(m.Count), 10))
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
+	if err != nil {
+		return &SetupError{Op: "write the id map with", Path: tool, Err: fmt.Errorf("%w: %s", err, bytesTrim(out))}
+	}
+	return nil
+}
+
+func bytesTrim(b []byte) string {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}
+
+// result describes how the run ended.
+func (r *runner) result(ps *os.ProcessState, waitErr error, wall time.Duration) *Result {
+	res := &Result{WallTime: wall}
+	if ps == nil {
+		res.ReasonKind, res.Reason, res.ExitCode = ReasonSignaled, fmt.Sprintf("jail init lost: %v", waitErr), 128+int(unix.SIGKILL)
+		return res
+	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && ru != nil {
+		res.CPUTime = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	ws, _ := ps.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Exited():
+		res.ExitCode = ws.ExitStatus()
+		res.ReasonKind, res.Reason = ReasonExited, fmt.Sprintf("exited with status %d", res.ExitCode)
+	case ws.Signaled():
+		res.Signal = int(ws.Signal())
+		res.ExitCode = 128 + res.Signal
+		res.ReasonKind, res.Reason = ReasonSignaled, fmt.Sprintf("killed by signal %d (%v)", res.Signal, signalName(ws.Signal()))
+	}
+	st := r.cg.stats()
+	res.PeakMemory = st.PeakMemory
+
+	r.mu.Lock()
+	reason, text, viol := r.reason, r.reasonN, r.viol
+	r.mu.Unlock()
+	cpuLimit := r.rlimit(unix.RLIMIT_CPU)
+	switch {
+	case reason == ReasonInterrupted:
+		res.ReasonKind, res.Reason = reason, text
+	case viol != nil:
+		res.ReasonKind, res.Reason, res.SeccompViolation = ReasonSeccomp, "seccomp violation: "+viol.String(), viol
+	case reason != "":
+		res.ReasonKind, res.Reason = reason, text
+	case res.Signal == int(unix.SIGSYS) && len(r.opts.Filter)+len(r.cfg.Seccomp.PolicyFile)+len(r.cfg.Seccomp.Policy) > 0 || res.Signal == int(unix.SIGSYS) && r.cfg.Seccomp.Default:
+		res.ReasonKind, res.Reason = ReasonSeccomp, "killed by SIGSYS (seccomp): the kernel did not say which syscall"
+	case st.OOMKills > 0 && res.ExitCode != 0:
+		res.ReasonKind, res.Reason = ReasonMemoryLimit, fmt.Sprintf("memory limit of %s reached (%d OOM kills)", bytesText(r.memLimit()), st.OOMKills)
+	case res.Signal == int(unix.SIGXCPU) || cpuLimit != nil && res.Signal == int(unix.SIGKILL) && res.CPUTime >= time.Duration(cpuLimit.Hard)*time.Second-50*time.Millisecond:
+		res.ReasonKind, res.Reason = ReasonCPULimit, fmt.Sprintf("cpu time limit reached (%v of CPU)", res.CPUTime.Round(time.Millisecond))
+	case st.PidsMaxHit > 0 && res.ExitCode != 0:
+		res.ReasonKind, res.Reason = ReasonPidsLimit, fmt.Sprintf("pids limit of %d reached (%d forks refused)", r.cfg.Cgroups.PidsMax, st.PidsMaxHit)
+	}
+	if st.PidsMaxHit > 0 && res.ReasonKind != ReasonPidsLimit {
+		res.Reason += fmt.Sprintf("; the pids limit of %d refused %d forks", r.cfg.Cgroups.PidsMax, st.PidsMaxHit)
+	}
+	return res
+}
+
+func (r *runner) rlimit(res int) *Rlimit {
+	for i := range r.cfg.Rlimits {
+		if r.cfg.Rlimits[i].Resource == res && r.cfg.Rlimits[i].Hard != RlimitInfinity {
+			return &r.cfg.Rlimits[i]
+		}
+	}
+	return nil
+}
+
+func (r *runner) memLimit() uint64 { return r.cfg.Cgroups.MemMax }
+
+func bytesText(n uint64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func signalName(s syscall.Signal) string {
+	if n := unix.SignalName(s); n != "" {
+		return n
+	}
+	return s.String()
+}
+
+var _ io.Writer = fdWriter(0)

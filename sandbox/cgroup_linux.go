@@ -1,0 +1,477 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Per-run cgroups.
+//
+// Each run gets its own cgroup, named kafel.<runner pid>.<n>, under the
+// configured parent of each v1 controller it needs (memory, pids, cpu,
+// net_cls) or under the runner's own cgroup in the v2 hierarchy. It is
+// created and filled with the limits before the jail starts, the init is
+// placed in it before it reads its configuration (so before the program
+// exists), and it is always removed afterwards: remaining processes are
+// killed, the runner waits until it is empty and removes it. A cgroup
+// left by a runner that was SIGKILLed (its pid is gone) is removed by the
+// next run that uses the same parent.
+
+// cgroupPrefix starts the names of per-run cgroups.
+const cgroupPrefix = "kafel."
+
+var cgroupSeq atomic.Uint64
+
+// Hooks for tests that lay out a fake cgroupfs in a temporary directory:
+// there a new directory has no control files and a directory with files
+// cannot be removed with rmdir.
+var (
+	cgroupMkdir = func(dir string) error { return os.Mkdir(dir, 0o755) }
+	cgroupRmdir = func(dir string) error { return unix.Rmdir(dir) }
+)
+
+// jailCgroups is the per-run cgroup of one jail.
+type jailCgroups struct {
+	v2 bool
+	// dirs are the per-run directories (one per v1 controller, one for v2).
+	dirs []string
+	// Controller directories; empty when not used.
+	mem, pids, cpu, netcls string
+	memsw                  bool // memory.memsw.* exists (v1)
+}
+
+// cgroupsWanted reports whether g asks for any limit.
+func cgroupsWanted(g *Cgroups) bool {
+	return g.MemMax > 0 || g.MemMemswMax > 0 || g.PidsMax > 0 || g.CPUMsPerSec > 0 || g.NetClsClassID != 0 ||
+		(g.MemSwapMax >= 0 && g.MemMax > 0)
+}
+
+// useCgroupV2 decides the hierarchy: --use_cgroupv2, or --detect_cgroupv2
+// and V2Mount is a cgroup2 filesystem.
+func useCgroupV2(g *Cgroups) bool {
+	if g.UseV2 {
+		return true
+	}
+	if g.DetectV2 {
+		var st unix.Statfs_t
+		if err := unix.Statfs(v2Mount(g), &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			return true
+		}
+	}
+	return false
+}
+
+func v2Mount(g *Cgroups) string {
+	if g.V2Mount == "" {
+		return "/sys/fs/cgroup"
+	}
+	return g.V2Mount
+}
+
+// newJailCgroups creates and fills the per-run cgroup. With g.Optional,
+// a limit the host cannot apply is logged through warn and skipped;
+// otherwise it is an error and nothing is left behind.
+func newJailCgroups(g *Cgroups, warn func(string, ...any)) (cg *jailCgroups, err error) {
+	if !cgroupsWanted(g) {
+		return nil, nil
+	}
+	name := fmt.Sprintf("%s%d.%d", cgroupPrefix, os.Getpid(), cgroupSeq.Add(1))
+	cg = &jailCgroups{}
+	defer func() {
+		if err != nil {
+			cg.destroy()
+			cg = nil
+		}
+	}()
+	if useCgroupV2(g) {
+		cg.v2 = true
+		return cg, cg.setupV2(g, name, warn)
+	}
+	return cg, cg.setupV1(g, name, warn)
+}
+
+// limitErr handles a limit that cannot be applied.
+func limitErr(g *Cgroups, warn func(string, ...any), what string, err error) error {
+	if g.Optional {
+		warn("cgroup %s not applied: %v", what, err)
+		return nil
+	}
+	return &SetupError{Op: "cgroup " + what, Err: err}
+}
+
+func (cg *jailCgroups) makeDir(parent, name string) (string, error) {
+	removeStale(parent)
+	dir := filepath.Join(parent, name)
+	if err := cgroupMkdir(dir); err != nil {
+		return "", err
+	}
+	cg.dirs = append(cg.dirs, dir)
+	return dir, nil
+}
+
+// v1Dir creates <mount>/<parent>/<name> for one v1 controller.
+func (cg *jailCgroups) v1Dir(mount, parent, name string) (string, error) {
+	if mount == "" {
+		return "", fmt.Errorf("no mount point configured: %w", ErrNotSupported)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(mount, &st); err != nil {
+		return "", fmt.Errorf("%s: %w", mount, err)
+	}
+	p := filepath.Join(mount, parent)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		return "", err
+	}
+	return cg.makeDir(p, name)
+}
+
+func (cg *jailCgroups) setupV1(g *Cgroups, name string, warn func(string, ...any)) error {
+	parent := func(p string) string {
+		if p == "" {
+			return "NSJAIL"
+		}
+		return p
+	}
+	if g.MemMax > 0 || g.MemMemswMax > 0 {
+		dir, err := cg.v1Dir(g.V1MemMount, parent(g.V1MemParent), name)
+		if err == nil {
+			cg.mem = dir
+			_, serr := os.Stat(filepath.Join(dir, "memory.memsw.limit_in_bytes"))
+			cg.memsw = serr == nil
+			err = cg.memV1(g)
+		}
+		if err := limitErr(g, warn, "memory", err); err != nil {
+			return err
+		}
+	}
+	if g.PidsMax > 0 {
+		dir, err := cg.v1Dir(g.V1PidsMount, parent(g.V1PidsParent), name)
+		if err == nil {
+			cg.pids = dir
+			err = writeCgroup(dir, "pids.max", strconv.FormatUint(g.PidsMax, 10))
+		}
+		if err := limitErr(g, warn, "pids", err); err != nil {
+			return err
+		}
+	}
+	if g.CPUMsPerSec > 0 {
+		dir, err := cg.v1Dir(g.V1CPUMount, parent(g.V1CPUParent), name)
+		if err == nil {
+			cg.cpu = dir
+			const period = 100000 // µs
+			err = writeCgroup(dir, "cpu.cfs_period_us", strconv.Itoa(period))
+			if err == nil {
+				err = writeCgroup(dir, "cpu.cfs_quota_us", strconv.FormatUint(g.CPUMsPerSec*period/1000, 10))
+			}
+		}
+		if err := limitErr(g, warn, "cpu", err); err != nil {
+			return err
+		}
+	}
+	if g.NetClsClassID != 0 {
+		dir, err := cg.v1Dir(g.V1NetClsMount, parent(g.V1NetClsParent), name)
+		if err == nil {
+			cg.netcls = dir
+			err = writeCgroup(dir, "net_cls.classid", strconv.FormatUint(uint64(g.NetClsClassID), 10))
+		}
+		if err := limitErr(g, warn, "net_cls", err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (cg *jailCgroups) memV1(g *Cgroups) error {
+	if g.MemMax > 0 {
+		if err := writeCgroup(cg.mem, "memory.limit_in_bytes", strconv.FormatUint(g.MemMax, 10)); err != nil {
+			return err
+		}
+	}
+	memsw := g.MemMemswMax
+	if memsw == 0 && g.MemMax > 0 && g.MemSwapMax >= 0 {
+		memsw = g.MemMax + uint64(g.MemSwapMax)
+	}
+	if memsw == 0 {
+		return nil
+	}
+	if !cg.memsw {
+		if g.MemMemswMax > 0 {
+			return fmt.Errorf("memory.memsw.limit_in_bytes: the kernel has no swap accounting: %w", ErrNotSupported)
+		}
+		return nil // no swap accounting: swap is not limited, nor usable beyond MemMax
+	}
+	return writeCgroup(cg.mem, "memory.memsw.limit_in_bytes", strconv.FormatUint(memsw, 10))
+}
+
+// ownCgroupV2 returns the runner's cgroup path in the v2 hierarchy.
+func ownCgroupV2() string {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return "/"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			return p
+		}
+	}
+	return "/"
+}
+
+func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any)) error {
+	base := filepath.Join(v2Mount(g), ownCgroupV2())
+	avail, err := os.ReadFile(filepath.Join(base, "cgroup.controllers"))
+	if err != nil {
+		return limitErr(g, warn, "v2 hierarchy", err)
+	}
+	have := map[string]bool{}
+	for _, c := range strings.Fields(string(avail)) {
+		have[c] = true
+	}
+	want := map[string]bool{}
+	var enable []string
+	need := func(ctrl string, on bool) error {
+		if !on {
+			return nil
+		}
+		if !have[ctrl] {
+			return limitErr(g, warn, ctrl, fmt.Errorf("controller %q is not available in %s: %w", ctrl, base, ErrNotSupported))
+		}
+		want[ctrl] = true
+		enable = append(enable, "+"+ctrl)
+		return nil
+	}
+	if err := need("memory", g.MemMax > 0); err != nil {
+		return err
+	}
+	if err := need("pids", g.PidsMax > 0); err != nil {
+		return err
+	}
+	if err := need("cpu", g.CPUMsPerSec > 0); err != nil {
+		return err
+	}
+	if g.NetClsClassID != 0 {
+		if err := limitErr(g, warn, "net_cls", fmt.Errorf("cgroup v2 has no net_cls controller: %w", ErrNotSupported)); err != nil {
+			return err
+		}
+	}
+	if len(enable) > 0 {
+		if err := writeCgroup(base, "cgroup.subtree_control", strings.Join(enable, " ")); err != nil {
+			return &SetupError{Op: "cgroup enable " + strings.Join(enable, " "), Path: base, Err: err}
+		}
+	}
+	dir, err := cg.makeDir(base, name)
+	if err != nil {
+		return &SetupError{Op: "cgroup create", Path: filepath.Join(base, name), Err: err}
+	}
+	if want["memory"] {
+		cg.mem = dir
+		if err := writeCgroup(dir, "memory.max", strconv.FormatUint(g.MemMax, 10)); err != nil {
+			return err
+		}
+		if g.MemSwapMax >= 0 {
+			if err := writeCgroup(dir, "memory.swap.max", strconv.FormatInt(g.MemSwapMax, 10)); err != nil {
+				if err := limitErr(g, warn, "memory.swap.max", err); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if want["pids"] {
+		cg.pids = dir
+		if err := writeCgroup(dir, "pids.max", strconv.FormatUint(g.PidsMax, 10)); err != nil {
+			return err
+		}
+	}
+	if want["cpu"] {
+		cg.cpu = dir
+		const period = 100000
+		if err := writeCgroup(dir, "cpu.max", fmt.Sprintf("%d %d", g.CPUMsPerSec*period/1000, period)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeCgroup(dir, file, value string) error {
+	p := filepath.Join(dir, file)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return &SetupError{Op: "cgroup write " + value + " to", Path: p, Err: err}
+	}
+	_, err = f.WriteString(value)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &SetupError{Op: "cgroup write " + value + " to", Path: p, Err: err}
+	}
+	return nil
+}
+
+// add places pid in every per-run cgroup.
+func (cg *jailCgroups) add(pid int) error {
+	for _, d := range cg.dirs {
+		if err := writeCgroup(d, "cgroup.procs", strconv.Itoa(pid)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cgroupStats are what the cgroups saw of a run.
+type cgroupStats struct {
+	PeakMemory uint64
+	OOMKills   uint64
+	PidsMaxHit uint64
+}
+
+func (cg *jailCgroups) stats() cgroupStats {
+	var s cgroupStats
+	if cg == nil {
+		return s
+	}
+	if cg.mem != "" {
+		if cg.v2 {
+			s.PeakMemory, _ = readUint(filepath.Join(cg.mem, "memory.peak"))
+			s.OOMKills = readKey(filepath.Join(cg.mem, "memory.events"), "oom_kill")
+		} else {
+			s.PeakMemory, _ = readUint(filepath.Join(cg.mem, "memory.max_usage_in_bytes"))
+			s.OOMKills = readKey(filepath.Join(cg.mem, "memory.oom_control"), "oom_kill")
+			if s.OOMKills == 0 {
+				// Kernels before 4.13 have no oom_kill count: a hit limit
+				// shows in failcnt, an OOM kill as under_oom at most.
+				if n := readKey(filepath.Join(cg.mem, "memory.oom_control"), "under_oom"); n > 0 {
+					s.OOMKills = n
+				}
+			}
+		}
+	}
+	if cg.pids != "" {
+		s.PidsMaxHit = readKey(filepath.Join(cg.pids, "pids.events"), "max")
+	}
+	return s
+}
+
+func readUint(p string) (uint64, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+}
+
+// readKey reads the value of key in a flat-keyed cgroup file.
+func readKey(p, key string) uint64 {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 2 && f[0] == key {
+			n, _ := strconv.ParseUint(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// kill sends SIGKILL to every process in the cgroups.
+func (cg *jailCgroups) kill() {
+	if cg == nil {
+		return
+	}
+	for _, d := range cg.dirs {
+		killCgroupDir(d)
+	}
+}
+
+func killCgroupDir(d string) {
+	if _, err := os.Stat(filepath.Join(d, "cgroup.kill")); err == nil {
+		if writeCgroup(d, "cgroup.kill", "1") == nil {
+			return
+		}
+	}
+	for _, pid := range cgroupPids(d) {
+		unix.Kill(pid, unix.SIGKILL)
+	}
+}
+
+func cgroupPids(d string) []int {
+	b, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}
+
+// destroy kills what is left in the cgroups, waits until they are empty
+// and removes them. It returns the first error; it tries every directory.
+func (cg *jailCgroups) destroy() error {
+	if cg == nil {
+		return nil
+	}
+	var first error
+	for i := len(cg.dirs) - 1; i >= 0; i-- {
+		if err := removeCgroupDir(cg.dirs[i]); err != nil && first == nil {
+			first = err
+		}
+	}
+	cg.dirs = nil
+	return first
+}
+
+func removeCgroupDir(d string) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for wait := 50 * time.Microsecond; ; wait = min(2*wait, 10*time.Millisecond) {
+		err := cgroupRmdir(d)
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
+			return &SetupError{Op: "remove cgroup", Path: d, Err: err}
+		}
+		killCgroupDir(d)
+		time.Sleep(wait)
+	}
+}
+
+// removeStale removes per-run cgroups under parent whose runner is gone.
+func removeStale(parent string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), cgroupPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidStr, _, _ := strings.Cut(rest, ".")
+		pid, err := strconv.Atoi(pidStr)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := unix.Kill(pid, 0); err == unix.ESRCH {
+			removeCgroupDir(filepath.Join(parent, e.Name()))
+		}
+	}
+}

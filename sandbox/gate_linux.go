@@ -1,0 +1,172 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// The execve gate.
+//
+// The user's policy must not have to allow the runner's own syscalls. The
+// init installs the filter as its last step and then makes at most three
+// calls: sendmsg of the seccomp listener to the parent, execve of the
+// program, and, only if execve failed, one write of the error to the
+// parent. The filter lets exactly these calls through by construction: a
+// short prefix, placed in front of the compiled policy, allows
+//
+//	execve(P, Q, R)             P, Q, R: path, argv and envp of the init
+//	sendmsg(sock, M, 0)         M: the init's msghdr
+//	write(sock, E, n)           E: the init's error frame
+//
+// where every pointer lies in a region the init maps at an address the
+// parent draws at random for each run (crypto/rand, about 2^34 page
+// positions) and sends only to the init. All six 64-bit argument words
+// are compared in full. After execve the init's memory is gone; the
+// program never sees the address and the filter itself cannot be read
+// without CAP_SYS_ADMIN in the initial user namespace, so it cannot
+// reproduce the pointers, and a wrong guess meets the policy's own action
+// for the call. Every other call, and these calls with any other
+// arguments, fall through to the policy unchanged. The prefix only
+// matches the runner's native arch (x32 and compat numbers differ).
+//
+// Jumps in a classic BPF program are relative, so the compiled policy
+// needs no change when the prefix is put in front of it; the prefix jumps
+// to its first instruction when nothing matched.
+
+// gateLayout places the init's last data in the gate region. Offsets are
+// from the region's start, which is Addr.
+type gateLayout struct {
+	Addr     uint64 // where the init maps the region
+	Size     int    // bytes, a multiple of the page size
+	ArgvOff  int    // argv pointer array (len(argv)+1 words)
+	EnvpOff  int    // envp pointer array (len(env)+1 words)
+	PathOff  int    // path, NUL-terminated, at most pathMax bytes
+	MsgOff   int    // msghdr + iovec + payload + cmsg of the listener message
+	ErrOff   int    // the error frame written when execve fails
+	DataOff  int    // strings of argv and envp
+	Notify   bool   // the sendmsg rule is present
+}
+
+const (
+	pathMax      = 4096 // PATH_MAX, including the NUL
+	msgAreaSize  = 256  // msghdr(56) + iovec(16) + payload(8) + cmsg(24) with room
+	errFrameSize = frameHeader + 8 // stage and errno, uint32 each
+	gateMinAddr  = 1 << 44 // above Go's heap hint (0xc000000000)
+	gateMaxAddr  = 7 << 44 // below the mmap base and stack near 0x7fff...
+)
+
+// newGateLayout sizes the region for argv and env and draws its address.
+func newGateLayout(argv, env []string, notify bool) (gateLayout, error) {
+	page := unix.Getpagesize()
+	l := gateLayout{Notify: notify}
+	off := 0
+	l.ArgvOff = off
+	off += 8 * (len(argv) + 1)
+	l.EnvpOff = off
+	off += 8 * (len(env) + 1)
+	l.PathOff = off
+	off += pathMax
+	l.MsgOff = off
+	off += msgAreaSize
+	l.ErrOff = off
+	off += (errFrameSize + 7) &^ 7
+	l.DataOff = off
+	for _, s := range argv {
+		off += len(s) + 1
+	}
+	for _, s := range env {
+		off += len(s) + 1
+	}
+	l.Size = (off + page - 1) &^ (page - 1)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return l, fmt.Errorf("drawing the gate address: %w", err)
+	}
+	span := uint64(gateMaxAddr-gateMinAddr) - uint64(l.Size)
+	l.Addr = (gateMinAddr + binary.LittleEndian.Uint64(b[:])%span) &^ uint64(page-1)
+	return l, nil
+}
+
+// gateCall is one call the gate lets through: the syscall number and the
+// exact values of its first three arguments.
+type gateCall struct {
+	Nr   uint32
+	Args [3]uint64
+}
+
+// gateCalls lists the calls of the init the gate allows for layout l and
+// the init's socket fd.
+func gateCalls(l gateLayout, sock int) []gateCall {
+	calls := []gateCall{
+		{unix.SYS_EXECVE, [3]uint64{l.Addr + uint64(l.PathOff), l.Addr + uint64(l.ArgvOff), l.Addr + uint64(l.EnvpOff)}},
+		{unix.SYS_WRITE, [3]uint64{uint64(sock), l.Addr + uint64(l.ErrOff), errFrameSize}},
+	}
+	if l.Notify {
+		calls = append(calls, gateCall{unix.SYS_SENDMSG, [3]uint64{uint64(sock), l.Addr + uint64(l.MsgOff), 0}})
+	}
+	return calls
+}
+
+// seccomp_data offsets.
+const (
+	offNr   = 0
+	offArch = 4
+	offArgs = 16
+)
+
+// gatePrefix returns the instructions to put in front of a compiled
+// policy:
+//
+//	    ld  arch
+//	    jeq NATIVE, 0, policy
+//	c1: ld  nr
+//	    jeq NR1, 0, c2
+//	    ld  arg0.lo; jeq V, 0, policy; ld arg0.hi; jeq V, 0, policy
+//	    ... arg1, arg2 likewise
+//	    ret ALLOW
+//	c2: ...
+//	policy:
+func gatePrefix(calls []gateCall) ([]bpf.RawInstruction, error) {
+	var prog []bpf.Instruction
+	type fixup struct{ at, label int }
+	var fixups []fixup // SkipFalse of prog[at] must reach label
+	var labels []int   // label k: index of block k; len(calls) is the policy
+	jumpFalse := func(val uint32, label int) {
+		fixups = append(fixups, fixup{len(prog), label})
+		prog = append(prog, bpf.JumpIf{Cond: bpf.JumpEqual, Val: val})
+	}
+	policy := len(calls)
+	prog = append(prog, bpf.LoadAbsolute{Off: offArch, Size: 4})
+	jumpFalse(nativeAuditArch, policy)
+	for k, c := range calls {
+		labels = append(labels, len(prog))
+		prog = append(prog, bpf.LoadAbsolute{Off: offNr, Size: 4})
+		jumpFalse(c.Nr, k+1)
+		for i, v := range c.Args {
+			loOff, hiOff := uint32(offArgs+8*i), uint32(offArgs+8*i+4)
+			if nativeBigEndian {
+				loOff, hiOff = hiOff, loOff
+			}
+			prog = append(prog, bpf.LoadAbsolute{Off: loOff, Size: 4})
+			jumpFalse(uint32(v), policy)
+			prog = append(prog, bpf.LoadAbsolute{Off: hiOff, Size: 4})
+			jumpFalse(uint32(v>>32), policy)
+		}
+		prog = append(prog, bpf.RetConstant{Val: seccompRetAllow})
+	}
+	labels = append(labels, len(prog))
+	for _, f := range fixups {
+		skip := labels[f.label] - f.at - 1
+		if skip > 255 {
+			return nil, fmt.Errorf("sandbox: execve gate: jump of %d instructions", skip)
+		}
+		j := prog[f.at].(bpf.JumpIf)
+		j.SkipFalse = uint8(skip)
+		prog[f.at] = j
+	}
+	return bpf.Assemble(prog)
+}

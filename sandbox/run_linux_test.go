@@ -1,0 +1,70 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	Init()
+	os.Exit(m.Run())
+}
+
+// requireRoot skips t unless the test runs as root.
+func requireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the test builds jails with cgroups and id maps only root may write")
+	}
+}
+
+// testConfig is a full-isolation jail running argv with the default
+// mounts and no limits.
+func testConfig(argv ...string) *Config {
+	c := &Config{
+		Mode:       ModeOnce,
+		Hostname:   "jail",
+		Cwd:        "/",
+		Path:       argv[0],
+		Argv:       argv,
+		Env:        []string{"PATH=/usr/bin:/bin"},
+		Namespaces: Namespaces{User: true, PID: true, Mount: true, Net: true, UTS: true, IPC: true, Cgroup: true},
+		UIDMap:     []IDMap{{Inside: 1000, Outside: 65534, Count: 1}},
+		GIDMap:     []IDMap{{Inside: 1000, Outside: 65534, Count: 1}},
+		Mounts:     DefaultMounts(),
+		Cgroups:    NsjailCgroups(),
+	}
+	return c
+}
+
+// runJail runs c and returns the result and the program's stdout and stderr.
+func runJail(t testing.TB, c *Config, opts RunOptions) (*Result, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	opts.Stdout, opts.Stderr = &out, &errb
+	if opts.Stdin == nil {
+		opts.Stdin = strings.NewReader("")
+	}
+	res, err := Run(context.Background(), c, opts)
+	if err != nil {
+		t.Fatalf("Run(%q): %v\nstderr: %s", c.Argv, err, errb.String())
+	}
+	return res, out.String(), errb.String()
+}
+
+func TestRunTrue(t *testing.T) {
+	requireRoot(t)
+	res, out, errs := runJail(t, testConfig("/bin/true"), RunOptions{})
+	if res.ExitCode != 0 || res.ReasonKind != ReasonExited {
+		t.Fatalf("result %+v, stdout %q, stderr %q", res, out, errs)
+	}
+}
+
+func TestRunShellProbe(t *testing.T) {
+	requireRoot(t)
+	res, out, errs := runJail(t, testConfig("/bin/sh", "-c", "id; hostname; echo pid $$; cat /proc/self/uid_map; grep -E 'Cap|NoNewPrivs|Seccomp' /proc/self/status; ls /; cat /proc/self/mountinfo; ls /proc; exit 3"), RunOptions{})
+	t.Logf("result %+v\nstdout:\n%s\nstderr:\n%s", res, out, errs)
+}

@@ -1,0 +1,206 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/gokafel/gokafel/syscalls"
+)
+
+// How a violation is reported.
+//
+// Unless Seccomp.Log is set, every kill action of the policy (KILL_THREAD,
+// KILL_PROCESS, including the default and foreign-arch actions) is
+// replaced by SECCOMP_RET_USER_NOTIF, and the filter is installed with
+// SECCOMP_FILTER_FLAG_NEW_LISTENER. The init passes the listener to the
+// parent (SCM_RIGHTS) through the gate's sendmsg. A forbidden call then
+// blocks in the kernel until the parent reads the notification (pid,
+// number, arch, arguments), records it and SIGKILLs the whole jail; the
+// parent never answers, so the call never runs. If the parent is gone the
+// listener is closed, the call fails with ENOSYS, and the jail is already
+// dying from its parent-death signal. A filter the program installs
+// itself cannot let the call run either: only ALLOW, LOG and TRACE rank
+// below USER_NOTIF, and none of them wins over it.
+//
+// When the kernel lacks USER_NOTIF (before 5.0), kill actions stay
+// KILL_PROCESS and the run reports "killed by SIGSYS (seccomp)" without
+// naming the call. With Seccomp.Log, kill actions become LOG, nothing is
+// killed, and the kernel's audit log names the calls.
+
+// Seccomp return actions used here.
+const (
+	seccompRetKillProcess = 0x80000000
+	seccompRetKillThread  = 0x00000000
+	seccompRetUserNotif   = 0x7fc00000
+	seccompRetLog         = 0x7ffc0000
+	seccompRetAllow       = 0x7fff0000
+	seccompRetActionFull  = 0xffff0000
+)
+
+var (
+	nativeAuditArch uint32
+	nativeBigEndian bool
+	nativeArchName  string
+)
+
+func init() {
+	if a := syscalls.HostArch(); a != nil {
+		nativeAuditArch, nativeBigEndian, nativeArchName = a.AuditArch, a.BigEndian, a.Name
+	}
+}
+
+// mapKills returns prog with the kill actions of its RET instructions
+// replaced by to. A RET of the accumulator cannot be mapped statically and
+// is refused.
+func mapKills(prog []bpf.RawInstruction, to uint32) ([]bpf.RawInstruction, error) {
+	out := make([]bpf.RawInstruction, len(prog))
+	copy(out, prog)
+	for i, ins := range out {
+		switch ins.Op {
+		case unix.BPF_RET | unix.BPF_K:
+			switch ins.K & seccompRetActionFull {
+			case seccompRetKillProcess, seccompRetKillThread:
+				out[i].K = to
+			}
+		case unix.BPF_RET | unix.BPF_A:
+			return nil, fmt.Errorf("sandbox: seccomp filter instruction %d returns the accumulator; kill actions cannot be mapped", i)
+		}
+	}
+	return out, nil
+}
+
+// userNotifAvailable reports whether the kernel offers SECCOMP_RET_USER_NOTIF.
+func userNotifAvailable() bool {
+	b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
+	if err != nil {
+		return false
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if f == "user_notif" {
+			return true
+		}
+	}
+	return false
+}
+
+// jailFilter is what the init installs.
+type jailFilter struct {
+	Insns  []bpf.RawInstruction
+	Notify bool // install with NEW_LISTENER and pass the listener
+}
+
+// buildFilter puts the gate in front of policy and maps its kill actions.
+func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l gateLayout, sock int) ([]bpf.RawInstruction, error) {
+	if nativeAuditArch == 0 {
+		return nil, fmt.Errorf("sandbox: seccomp: no syscall table for this arch: %w", ErrNotSupported)
+	}
+	var err error
+	switch {
+	case sc.Log:
+		policy, err = mapKills(policy, seccompRetLog)
+	case l.Notify:
+		policy, err = mapKills(policy, seccompRetUserNotif)
+	default:
+		policy, err = mapKills(policy, seccompRetKillProcess)
+	}
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := gatePrefix(gateCalls(l, sock))
+	if err != nil {
+		return nil, err
+	}
+	prog := append(prefix, policy...)
+	if len(prog) > 4096 {
+		return nil, fmt.Errorf("sandbox: seccomp filter of %d instructions (policy %d + execve gate %d) exceeds the kernel's 4096", len(prog), len(policy), len(prefix))
+	}
+	return prog, nil
+}
+
+// seccompNotif mirrors struct seccomp_notif.
+type seccompNotif struct {
+	ID    uint64
+	PID   uint32
+	Flags uint32
+	Data  struct {
+		Nr   int32
+		Arch uint32
+		IP   uint64
+		Args [6]uint64
+	}
+}
+
+// recvNotif waits for the next notification on the listener fd. It
+// returns ok false when the filter has no users left or stop became
+// readable.
+func recvNotif(fd, stop int) (n seccompNotif, ok bool, err error) {
+	for {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(stop), Events: unix.POLLIN}}
+		_, err := unix.Poll(pfd, -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, false, err
+		}
+		if pfd[1].Revents != 0 {
+			return n, false, nil
+		}
+		if pfd[0].Revents&unix.POLLIN == 0 {
+			return n, false, nil // POLLHUP: no task uses the filter any more
+		}
+		n = seccompNotif{}
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n)))
+		switch e {
+		case 0:
+			return n, true, nil
+		case unix.EINTR, unix.ENOENT: // the caller died before we read it
+			continue
+		default:
+			return n, false, e
+		}
+	}
+}
+
+// violationOf describes a notification as a SeccompViolation.
+func violationOf(n seccompNotif) *SeccompViolation {
+	v := &SeccompViolation{Nr: int(n.Data.Nr), Args: n.Data.Args, PID: int(n.PID)}
+	v.Arch = fmt.Sprintf("audit_arch_%#x", n.Data.Arch)
+	nr := uint32(n.Data.Nr)
+	for _, a := range syscalls.Arches() {
+		if a.AuditArch != n.Data.Arch {
+			continue
+		}
+		v.Arch = a.Name
+		if a.AuditArch == unix.AUDIT_ARCH_X86_64 && nr&0x40000000 != 0 {
+			v.Arch = "x32"
+			if x, ok := syscalls.LookupArch("x32"); ok {
+				a = x
+			}
+		}
+		if s, ok := a.ByNumber(nr); ok {
+			v.Syscall = s.Name
+		}
+		break
+	}
+	if v.Arch == fmt.Sprintf("audit_arch_%#x", n.Data.Arch) {
+		switch n.Data.Arch {
+		case unix.AUDIT_ARCH_I386:
+			v.Arch = "i386"
+		case unix.AUDIT_ARCH_X86_64:
+			v.Arch = "x86_64"
+		}
+	}
+	if v.Syscall == "" {
+		v.Syscall = fmt.Sprintf("syscall_%d", n.Data.Nr)
+	}
+	return v
+}
+
+var errNoListener = errors.New("no seccomp listener received")
