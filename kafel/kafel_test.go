@@ -45,7 +45,7 @@ func loadOK(t *testing.T, src string, opts Options) *Policy {
 func TestRules(t *testing.T) {
 	tests := []struct {
 		name, src, want string
-		warnings       int
+		warnings        int
 	}{
 		{"allow list with default", "ALLOW { read, write } DEFAULT ERRNO(1)", `
 default ERRNO(1)

@@ -15,7 +15,7 @@ import (
 func TestSeedPolicies(t *testing.T) {
 	const (
 		nrRead, nrOpen, nrStat, nrClone, nrSocket, nrPtrace, nrOpenat = 0, 2, 4, 56, 41, 101, 257
-		cloneThread                                                    = 0x10000
+		cloneThread                                                   = 0x10000
 	)
 	type call struct {
 		nr   int32
@@ -39,8 +39,8 @@ func TestSeedPolicies(t *testing.T) {
 			{nrOpenat, [6]uint64{0, 0x1000, 0}, bpfgen.Allow},
 			{nrOpenat, [6]uint64{0, 0x1000, 2}, bpfgen.KillThread},
 			{nrClone, [6]uint64{cloneThread | 0x100}, bpfgen.Allow},
-			{nrClone, [6]uint64{0x11}, bpfgen.KillThread}, // fork-like clone
-			{nrSocket, [6]uint64{1, 1}, bpfgen.Allow},     // AF_UNIX
+			{nrClone, [6]uint64{0x11}, bpfgen.KillThread},  // fork-like clone
+			{nrSocket, [6]uint64{1, 1}, bpfgen.Allow},      // AF_UNIX
 			{nrSocket, [6]uint64{2, 1}, bpfgen.KillThread}, // AF_INET
 			{nrRead, [6]uint64{}, bpfgen.KillThread},
 		}},
