@@ -40,23 +40,23 @@ import (
 // gateLayout places the init's last data in the gate region. Offsets are
 // from the region's start, which is Addr.
 type gateLayout struct {
-	Addr     uint64 // where the init maps the region
-	Size     int    // bytes, a multiple of the page size
-	ArgvOff  int    // argv pointer array (len(argv)+1 words)
-	EnvpOff  int    // envp pointer array (len(env)+1 words)
-	PathOff  int    // path, NUL-terminated, at most pathMax bytes
-	MsgOff   int    // msghdr + iovec + payload + cmsg of the listener message
-	ErrOff   int    // the error frame written when execve fails
-	DataOff  int    // strings of argv and envp
-	Notify   bool   // the sendmsg rule is present
+	Addr    uint64 // where the init maps the region
+	Size    int    // bytes, a multiple of the page size
+	ArgvOff int    // argv pointer array (len(argv)+1 words)
+	EnvpOff int    // envp pointer array (len(env)+1 words)
+	PathOff int    // path, NUL-terminated, at most pathMax bytes
+	MsgOff  int    // msghdr + iovec + payload + cmsg of the listener message
+	ErrOff  int    // the error frame written when execve fails
+	DataOff int    // strings of argv and envp
+	Notify  bool   // the sendmsg rule is present
 }
 
 const (
-	pathMax      = 4096 // PATH_MAX, including the NUL
-	msgAreaSize  = 256  // msghdr(56) + iovec(16) + payload(8) + cmsg(24) with room
+	pathMax      = 4096            // PATH_MAX, including the NUL
+	msgAreaSize  = 256             // msghdr(56) + iovec(16) + payload(8) + cmsg(24) with room
 	errFrameSize = frameHeader + 8 // stage and errno, uint32 each
-	gateMinAddr  = 1 << 44 // above Go's heap hint (0xc000000000)
-	gateMaxAddr  = 7 << 44 // below the mmap base and stack near 0x7fff...
+	gateMinAddr  = 1 << 44         // above Go's heap hint (0xc000000000)
+	gateMaxAddr  = 7 << 44         // below the mmap base and stack near 0x7fff...
 )
 
 // newGateLayout sizes the region for argv and env and draws its address.

@@ -1,0 +1,145 @@
+package sandbox
+
+import (
+	"context"
+	"io"
+	"os/exec"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchLaunch runs launch b.N times and reports the median launch time
+// (ms/launch) besides the mean ns/op.
+func benchLaunch(b *testing.B, launch func() error) {
+	b.Helper()
+	if err := launch(); err != nil { // warm up, and fail early
+		b.Fatal(err)
+	}
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if err := launch(); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(t0))
+	}
+	b.StopTimer()
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)/2].Nanoseconds())/1e6, "median-ms")
+}
+
+// benchConfig is full isolation running /bin/true: every namespace but
+// time, the default mounts, no cgroup limit, no seccomp filter.
+func benchConfig() *Config {
+	c := testConfig("/bin/true")
+	return c
+}
+
+func runQuiet(c *Config) error {
+	res, err := Run(context.Background(), c, RunOptions{Stdin: eofReader{}, Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return &exec.ExitError{}
+	}
+	return nil
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+func BenchmarkLaunch(b *testing.B) {
+	requireRoot(b)
+	b.Run("kafel", func(b *testing.B) {
+		c := benchConfig()
+		benchLaunch(b, func() error { return runQuiet(c) })
+	})
+	b.Run("bwrap", func(b *testing.B) {
+		bin := requireBinary(b, "bwrap")
+		benchLaunch(b, func() error {
+			return exec.Command(bin, "--unshare-all", "--ro-bind", "/", "/", "/bin/true").Run()
+		})
+	})
+	b.Run("unshare", func(b *testing.B) {
+		bin := requireBinary(b, "unshare")
+		benchLaunch(b, func() error {
+			return exec.Command(bin, "-Urpf", "--mount-proc", "/bin/true").Run()
+		})
+	})
+}
+
+// BenchmarkThroughput launches full-isolation jails from 2 workers and
+// reports sandboxes per second.
+func BenchmarkThroughput(b *testing.B) {
+	requireRoot(b)
+	const workers = 2
+	c := benchConfig()
+	if err := runQuiet(c); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	next := make(chan struct{}, b.N)
+	for i := 0; i < b.N; i++ {
+		next <- struct{}{}
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				if err := runQuiet(c); err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "sandboxes/s")
+}
+
+func requireBinary(b testing.TB, name string) string {
+	b.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		b.Skipf("needs %s for the baseline: %v", name, err)
+	}
+	return p
+}
+
+// BenchmarkLaunchParts measures launches with one part of the isolation
+// left out, to show what each costs.
+func BenchmarkLaunchParts(b *testing.B) {
+	requireRoot(b)
+	parts := []struct {
+		name string
+		edit func(*Config)
+	}{
+		{"full", func(*Config) {}},
+		{"no-net", func(c *Config) { c.Namespaces.Net = false }},
+		{"no-mounts", func(c *Config) { c.Mounts = nil }},
+		{"no-ns", func(c *Config) { c.Namespaces = Namespaces{}; c.Mounts = nil; c.Hostname = ""; c.UIDMap, c.GIDMap = nil, nil }},
+	}
+	for _, p := range parts {
+		b.Run(p.name, func(b *testing.B) {
+			c := benchConfig()
+			p.edit(c)
+			benchLaunch(b, func() error { return runQuiet(c) })
+		})
+	}
+}

@@ -1,0 +1,170 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/gokafel/gokafel/bpfgen"
+)
+
+// TestGatePrefix checks the execve gate against the simulator: the exact
+// calls pass, every other value of each argument word, another syscall,
+// another arch and an x32 number fall through to the policy.
+func TestGatePrefix(t *testing.T) {
+	l := gateLayout{Addr: 0x1234_5678_9000, ArgvOff: 0, EnvpOff: 64, PathOff: 128, MsgOff: 4224, ErrOff: 4480, Notify: true}
+	calls := gateCalls(l, 7)
+	prefix, err := gatePrefix(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const policyRet = 0x00050000 | 1 // ERRNO(EPERM): "the policy decided"
+	prog := append(prefix, bpf.RawInstruction{Op: unix.BPF_RET | unix.BPF_K, K: policyRet})
+	run := func(d bpfgen.SeccompData) bpfgen.Action {
+		t.Helper()
+		a, _, err := bpfgen.Simulate(prog, d, nativeBigEndian)
+		if err != nil {
+			t.Fatalf("simulate %+v: %v", d, err)
+		}
+		return a
+	}
+	for _, c := range calls {
+		d := bpfgen.SeccompData{Nr: int32(c.Nr), Arch: nativeAuditArch, Args: [6]uint64{c.Args[0], c.Args[1], c.Args[2], 0xdead, 0xbeef, 1}}
+		if got := run(d); got != bpfgen.Allow {
+			t.Errorf("nr %d with the gate's args: %#x, want ALLOW", c.Nr, uint32(got))
+		}
+		for i := 0; i < 3; i++ {
+			for _, flip := range []uint64{1, 1 << 31, 1 << 32, 1 << 63} {
+				e := d
+				e.Args[i] ^= flip
+				if got := run(e); got != policyRet {
+					t.Errorf("nr %d arg%d^%#x: %#x, want the policy's", c.Nr, i, flip, uint32(got))
+				}
+			}
+		}
+		e := d
+		e.Arch = unix.AUDIT_ARCH_I386
+		if got := run(e); got != policyRet {
+			t.Errorf("nr %d on i386: %#x, want the policy's", c.Nr, uint32(got))
+		}
+		e = d
+		e.Nr |= 0x40000000
+		if got := run(e); got != policyRet {
+			t.Errorf("x32 nr %#x: %#x, want the policy's", e.Nr, uint32(got))
+		}
+	}
+	d := bpfgen.SeccompData{Nr: unix.SYS_GETPID, Arch: nativeAuditArch, Args: [6]uint64{calls[0].Args[0], calls[0].Args[1], calls[0].Args[2]}}
+	if got := run(d); got != policyRet {
+		t.Errorf("getpid with execve's args: %#x, want the policy's", uint32(got))
+	}
+}
+
+func TestMapKills(t *testing.T) {
+	prog := []bpf.RawInstruction{
+		{Op: unix.BPF_RET | unix.BPF_K, K: seccompRetKillProcess},
+		{Op: unix.BPF_RET | unix.BPF_K, K: seccompRetKillThread},
+		{Op: unix.BPF_RET | unix.BPF_K, K: 0x00050000 | 13},
+		{Op: unix.BPF_RET | unix.BPF_K, K: seccompRetAllow},
+		{Op: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: seccompRetKillProcess}, // not a return
+	}
+	got, err := mapKills(prog, seccompRetUserNotif)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []uint32{seccompRetUserNotif, seccompRetUserNotif, 0x00050000 | 13, seccompRetAllow, seccompRetKillProcess}
+	for i := range want {
+		if got[i].K != want[i] {
+			t.Errorf("insn %d: K %#x, want %#x", i, got[i].K, want[i])
+		}
+	}
+	if _, err := mapKills([]bpf.RawInstruction{{Op: unix.BPF_RET | unix.BPF_A}}, seccompRetLog); err == nil {
+		t.Error("RET A was accepted")
+	}
+}
+
+// policyConfig runs a shell script under a Kafel policy text.
+func policyConfig(policy, script string) *Config {
+	c := testConfig("/bin/sh", "-c", script)
+	c.Seccomp.Policy = policy
+	return c
+}
+
+func TestSeccompViolationNamed(t *testing.T) {
+	requireRoot(t)
+	c := policyConfig("POLICY p { KILL { uname } } USE p DEFAULT ALLOW", "echo before; uname; echo after")
+	res, out, errs := runJail(t, c, RunOptions{})
+	if res.ReasonKind != ReasonSeccomp || res.SeccompViolation == nil {
+		t.Fatalf("result %+v, stdout %q, stderr %q; want a seccomp violation", res, out, errs)
+	}
+	v := res.SeccompViolation
+	if (v.Syscall != "uname" && v.Syscall != "newuname") || v.Nr != unix.SYS_UNAME || v.Arch != "x86_64" {
+		t.Errorf("violation %+v, want [new]uname (%d) on x86_64", v, unix.SYS_UNAME)
+	}
+	if out != "before\n" {
+		t.Errorf("stdout %q: the program must run up to the forbidden call and no further", out)
+	}
+	if res.ExitCode != 128+int(unix.SIGKILL) {
+		t.Errorf("exit code %d, want %d (the jail is SIGKILLed)", res.ExitCode, 128+int(unix.SIGKILL))
+	}
+	t.Logf("reason: %s", res.Reason)
+}
+
+// TestSeccompExecveGate: the policy forbids execve, yet the runner's own
+// execve of the program gets through; the program's execve does not.
+func TestSeccompExecveGate(t *testing.T) {
+	requireRoot(t)
+	c := policyConfig("POLICY p { KILL { execve, execveat } } USE p DEFAULT ALLOW", "echo in; /bin/true; echo after")
+	res, out, errs := runJail(t, c, RunOptions{})
+	if out != "in\n" {
+		t.Errorf("stdout %q, want %q", out, "in\n")
+	}
+	if res.SeccompViolation == nil || res.SeccompViolation.Syscall != "execve" {
+		t.Fatalf("result %+v, stderr %q; want the shell's execve reported", res, errs)
+	}
+}
+
+// TestSeccompDenyAllButGate: a policy that allows nothing still lets the
+// gate through; the program dies at its first syscall, which is reported.
+func TestSeccompDenyAll(t *testing.T) {
+	requireRoot(t)
+	c := policyConfig("POLICY nothing { ALLOW { } }\nUSE nothing DEFAULT KILL", "echo hi")
+	res, out, errs := runJail(t, c, RunOptions{})
+	if res.ReasonKind != ReasonSeccomp || res.SeccompViolation == nil || out != "" {
+		t.Fatalf("result %+v, stdout %q, stderr %q", res, out, errs)
+	}
+	if res.SeccompViolation.Syscall == "execve" {
+		t.Errorf("the runner's own execve was refused: %+v", res.SeccompViolation)
+	}
+	t.Logf("first call of /bin/sh: %s", res.SeccompViolation)
+}
+
+func TestSeccompLog(t *testing.T) {
+	requireRoot(t)
+	c := policyConfig("POLICY p { KILL { uname } } USE p DEFAULT ALLOW", "echo before; uname >/dev/null; echo after")
+	c.Seccomp.Log = true
+	res, out, errs := runJail(t, c, RunOptions{})
+	if res.ExitCode != 0 || out != "before\nafter\n" {
+		t.Fatalf("result %+v, stdout %q, stderr %q; with Seccomp.Log the call must only be logged", res, out, errs)
+	}
+}
+
+func TestSeccompDefaultPolicyRunsShell(t *testing.T) {
+	requireRoot(t)
+	c := testConfig("/bin/sh", "-c", "echo ok; ls / >/dev/null; cat /proc/self/status | grep -c Seccomp")
+	c.Seccomp.Default = true
+	res, out, errs := runJail(t, c, RunOptions{})
+	if res.ExitCode != 0 || !strings.HasPrefix(out, "ok\n") {
+		t.Fatalf("result %+v, stdout %q, stderr %q", res, out, errs)
+	}
+}
+
+func TestSeccompPolicyError(t *testing.T) {
+	requireRoot(t)
+	c := policyConfig("POLICY p { KILL { no_such_call } } USE p DEFAULT ALLOW", "true")
+	_, err := Run(t.Context(), c, RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), "no_such_call") {
+		t.Fatalf("err %v, want the compiler's diagnostic naming no_such_call", err)
+	}
+}
