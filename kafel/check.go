@@ -194,6 +194,25 @@ func (l *loader) ruleLabel(r *ruleDef) string {
 	return "`" + r.name + "`"
 }
 
+// replacements are the syscalls that newer arches (aarch64, riscv64) do
+// not have, with the one that replaces each.
+var replacements = map[string]string{
+	"open": "openat", "creat": "openat", "stat": "newfstatat", "lstat": "newfstatat",
+	"access": "faccessat", "pipe": "pipe2", "dup2": "dup3", "poll": "ppoll",
+	"select": "pselect6", "fork": "clone", "vfork": "clone", "mkdir": "mkdirat",
+	"rmdir": "unlinkat", "unlink": "unlinkat", "rename": "renameat2", "link": "linkat",
+	"symlink": "symlinkat", "readlink": "readlinkat", "chmod": "fchmodat",
+	"chown": "fchownat", "lchown": "fchownat", "mknod": "mknodat", "utimes": "utimensat",
+	"futimesat": "utimensat", "epoll_wait": "epoll_pwait", "epoll_create": "epoll_create1",
+	"getdents": "getdents64", "time": "clock_gettime", "alarm": "setitimer",
+	"pause": "ppoll", "signalfd": "signalfd4", "eventfd": "eventfd2",
+	"inotify_init": "inotify_init1", "getpgrp": "getpgid", "ustat": "statfs",
+}
+
+// maxHints bounds the searches for a near name, so that a policy full of
+// unknown names still loads quickly.
+const maxHints = 256
+
 func argHint(r *ruleDef, args []argName, name string) string {
 	if len(args) == 0 {
 		if r.declared {
@@ -211,12 +230,61 @@ func argHint(r *ruleDef, args []argName, name string) string {
 	return "the arguments are " + strings.Join(ns, ", ")
 }
 
+// syscallHint suggests a name for an unknown syscall: the kernel name when
+// name is a libc alias on another arch, else the nearest name on this
+// arch; and it says on which other arches name exists.
 func (l *loader) syscallHint(arch *syscalls.Arch, name string) string {
+	if l.hintBudget++; l.hintBudget > maxHints {
+		return ""
+	}
+	var elsewhere []string
+	hint := ""
+	for _, o := range syscalls.Arches() {
+		if o == arch {
+			continue
+		}
+		s, ok := o.Lookup(name)
+		if !ok {
+			continue
+		}
+		if s.IsAlias() {
+			if _, ok := arch.Lookup(s.AliasOf); ok && hint == "" {
+				hint = fmt.Sprintf("did you mean `%s`? (`%s` is a libc name)", s.AliasOf, name)
+			}
+			continue
+		}
+		elsewhere = append(elsewhere, o.Name)
+	}
+	if r, ok := replacements[name]; ok && hint == "" {
+		if _, ok := arch.Lookup(r); ok {
+			hint = fmt.Sprintf("%s has no `%s`; its replacement is `%s`", arch.Name, name, r)
+		}
+	}
+	if hint == "" {
+		hint = didYouMean(name, l.syscallNames(arch))
+	}
+	if len(elsewhere) > 0 {
+		if hint != "" {
+			hint += ". "
+		}
+		hint += fmt.Sprintf("`%s` exists on %s; guard the rule with ON { %s } to keep it for those arches", name, strings.Join(elsewhere, ", "), strings.Join(elsewhere, ", "))
+	}
+	return hint
+}
+
+func (l *loader) syscallNames(arch *syscalls.Arch) []string {
+	if ns, ok := l.names[arch]; ok {
+		return ns
+	}
 	var ns []string
 	for _, s := range arch.Syscalls() {
 		ns = append(ns, s.Name)
 	}
-	return didYouMean(name, ns)
+	if l.names == nil {
+		l.names = map[*syscalls.Arch][]string{}
+	}
+	l.names[arch] = ns
+	return ns
 }
 
 // voteFix records a portable rewrite; rewrites that differ between arches

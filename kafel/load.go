@@ -162,8 +162,10 @@ type loader struct {
 	innerDefaults []innerDefault
 	nstmts        int
 
-	ruleSet *bpfgen.RuleSet
-	fixes   map[string]*fixVote
+	ruleSet    *bpfgen.RuleSet
+	fixes      map[string]*fixVote
+	names      map[*syscalls.Arch][]string // syscall names per arch, for hints
+	hintBudget int
 }
 
 type diagKey struct {

@@ -2,36 +2,38 @@ package kafel
 
 import "sort"
 
-// editDistance is the Levenshtein distance between a and b, computed on
-// bytes (names are ASCII identifiers).
+// editDistance is the number of single-byte insertions, deletions,
+// substitutions and swaps of adjacent bytes that turn a into b (optimal
+// string alignment; names are ASCII identifiers).
 func editDistance(a, b string) int {
-	if len(a) < len(b) {
-		a, b = b, a
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // closest returns the candidate nearest to name, or "" when none is close
-// enough to be a likely typo: at most a third of the name's length (and at
-// least 1, at most 3) edits away. Ties go to the alphabetically first.
+// enough to be a likely typo: at most a third of the name's length
+// (rounded up, at most 3) edits away. Ties go to the alphabetically first.
 func closest(name string, candidates []string) string {
-	limit := min(max(len(name)/3, 1), 3)
+	limit := min((len(name)+2)/3, 3)
 	best, bestD := "", limit+1
 	sorted := append([]string(nil), candidates...)
 	sort.Strings(sorted)
