@@ -2,7 +2,7 @@
 
 // Inputs: linux-source-6.12 6.12.117-1~deb12u1 (linux-source-6.12.tar.xz sha256 585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f);
 // supplement.txt sha256 4bac1b59def92be528cdff525d0e5d7a176357f0175090b4406030e66a765a15.
-// Table: arch/mips/kernel/syscalls/syscall_o32.tbl (ABIs o32; numbers + 4000).
+// Table: arch/mips/kernel/syscalls/syscall_o32.tbl (ABIs common, o32; numbers + 4000).
 
 package syscalls
 

@@ -2,7 +2,7 @@
 
 // Inputs: linux-source-6.12 6.12.117-1~deb12u1 (linux-source-6.12.tar.xz sha256 585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f);
 // supplement.txt sha256 4bac1b59def92be528cdff525d0e5d7a176357f0175090b4406030e66a765a15.
-// Table: arch/mips/kernel/syscalls/syscall_n64.tbl (ABIs n64; numbers + 5000).
+// Table: arch/mips/kernel/syscalls/syscall_n64.tbl (ABIs common, n64; numbers + 5000).
 
 package syscalls
 
@@ -367,6 +367,7 @@ func init() {
 		{Name: "landlock_restrict_self", Nr: 5446, Args: []Arg{{"ruleset_fd", 4}, {"flags", 4}}},
 		{Name: "process_mrelease", Nr: 5448, Args: []Arg{{"pidfd", 4}, {"flags", 4}}},
 		{Name: "futex_waitv", Nr: 5449, Args: []Arg{{"waiters", 8}, {"nr_futexes", 4}, {"flags", 4}, {"timeout", 8}, {"clockid", 4}}},
+		{Name: "set_mempolicy_home_node", Nr: 5450, Args: []Arg{{"start", 8}, {"len", 8}, {"home_node", 8}, {"flags", 8}}},
 		{Name: "cachestat", Nr: 5451, Args: []Arg{{"fd", 4}, {"cstat_range", 8}, {"cstat", 8}, {"flags", 4}}},
 		{Name: "fchmodat2", Nr: 5452, Args: []Arg{{"dfd", 4}, {"filename", 8}, {"mode", 2}, {"flags", 4}}},
 		{Name: "map_shadow_stack", Nr: 5453, Args: []Arg{{"addr", 8}, {"size", 8}, {"flags", 4}}},

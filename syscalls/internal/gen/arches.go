@@ -30,6 +30,7 @@ type archSpec struct {
 }
 
 // specs lists every arch Kafel knows. ABIs and Kconfig choices come from
+// the kernel build (mips takes every line of its tables, so "common" too),
 // the kernel's arch/*/Makefile.syscalls, arch/*/kernel/Makefile.syscalls
 // and arch/*/Kconfig.
 var specs = []archSpec{
@@ -58,12 +59,12 @@ var specs = []archSpec{
 	},
 	{
 		name: "mips", aliases: []string{"mipso32"}, audit: "AUDIT_ARCH_MIPS", wordSize: 4, bigEndian: true, goarch: "mips",
-		file: "zmips.go", table: "arch/mips/kernel/syscalls/syscall_o32.tbl", abis: []string{"o32"}, base: 4000, dir: "mips",
+		file: "zmips.go", table: "arch/mips/kernel/syscalls/syscall_o32.tbl", abis: []string{"common", "o32"}, base: 4000, dir: "mips",
 		pairAlign: true, config: map[string]bool{"CONFIG_CLONE_BACKWARDS": true, "CONFIG_32BIT": true},
 	},
 	{
 		name: "mips64", audit: "AUDIT_ARCH_MIPS64", wordSize: 8, bigEndian: true, goarch: "mips64",
-		file: "zmips64.go", table: "arch/mips/kernel/syscalls/syscall_n64.tbl", abis: []string{"n64"}, base: 5000, dir: "mips",
+		file: "zmips64.go", table: "arch/mips/kernel/syscalls/syscall_n64.tbl", abis: []string{"common", "n64"}, base: 5000, dir: "mips",
 		config: map[string]bool{"CONFIG_CLONE_BACKWARDS": true, "CONFIG_64BIT": true},
 	},
 	{
