@@ -192,8 +192,8 @@ func (b *builder) rule(p *pRule) *Rule {
 		}
 	}
 	if p.Filter != nil && p.Filter.Expr != nil {
-		tooDeep := false
-		r.Filter, _ = b.expr(p.Filter.Expr, &tooDeep)
+		r.Filter = p.Filter.Expr
+		b.checkFilter(r.Filter)
 	}
 	return r
 }
@@ -223,141 +223,49 @@ func (b *builder) index(p lexer.Position) int {
 	return i
 }
 
-// Expressions. Each builder returns the node and its depth as the reference
-// counts it (leaves 0, a node one more than its deepest child), and reports
-// once per filter when a node would exceed the limit.
-
-func (b *builder) binary(op Op, x Expr, dx int, y Expr, dy int, implicit bool, tooDeep *bool) (Expr, int) {
-	if (dx >= b.maxDepth || dy >= b.maxDepth) && !*tooDeep {
-		*tooDeep = true
-		start, _ := x.Span()
-		_, end := y.Span()
-		b.errorf(KindLimit, start, end, "split the filter into several rules of the same block",
-			"expression too deep: more than %d levels", b.maxDepth)
-	}
-	xs, _ := x.Span()
-	_, ye := y.Span()
-	d := max(dx, dy) + 1
-	return &BinaryExpr{Range: Range{Pos: xs, End: ye}, Op: op, X: x, Y: y, Implicit: implicit}, d
-}
-
-func (b *builder) expr(p *pExpr, tooDeep *bool) (Expr, int) {
-	x, dx := b.or(p.Terms[0], tooDeep)
-	for _, t := range p.Terms[1:] {
-		y, dy := b.or(t, tooDeep)
-		x, dx = b.binary(OpOr, x, dx, y, dy, false, tooDeep)
-	}
-	return x, dx
-}
-
-func (b *builder) or(p *pOr, tooDeep *bool) (Expr, int) {
-	x, dx := b.and(p.Terms[0], tooDeep)
-	for _, t := range p.Terms[1:] {
-		y, dy := b.and(t, tooDeep)
-		x, dx = b.binary(OpOr, x, dx, y, dy, false, tooDeep)
-	}
-	return x, dx
-}
-
-func (b *builder) and(p *pAnd, tooDeep *bool) (Expr, int) {
-	x, dx := b.unary(p.Terms[0], tooDeep)
-	for _, t := range p.Terms[1:] {
-		y, dy := b.unary(t, tooDeep)
-		x, dx = b.binary(OpAnd, x, dx, y, dy, false, tooDeep)
-	}
-	return x, dx
-}
-
-func (b *builder) unary(p *pUnary, tooDeep *bool) (Expr, int) {
-	if p.Not != nil {
-		x, dx := b.unary(p.Not, tooDeep)
-		if dx >= b.maxDepth && !*tooDeep {
-			*tooDeep = true
-			b.errorf(KindLimit, p.Pos, b.endBefore(p.EndPos), "", "expression too deep: more than %d levels", b.maxDepth)
+// checkFilter reports the lenient bare operands of a filter and enforces
+// the reference's depth limit: leaves count 0 and each operator one more
+// than its deepest operand; an operator whose operand is already at the
+// limit is an error (reported once per filter).
+func (b *builder) checkFilter(e Expr) {
+	reported := false
+	var depth func(e Expr) int
+	depth = func(e Expr) int {
+		var d int
+		switch e := e.(type) {
+		case *NotExpr:
+			d = depth(e.X)
+			if d >= b.maxDepth && !reported {
+				reported = true
+				b.errorf(KindLimit, e.Pos, e.End, "split the filter into several rules of the same block",
+					"expression too deep: more than %d levels", b.maxDepth)
+			}
+			return d + 1
+		case *BinaryExpr:
+			if e.Implicit && !hasCondition(e.X) {
+				b.warn(KindBareOperand, e.Pos, e.End, fmt.Sprintf("write `%s`", formatExpr(e)),
+					"a value used as a condition: the reference compiler requires a comparison")
+			}
+			dx, dy := depth(e.X), depth(e.Y)
+			if (dx >= b.maxDepth || dy >= b.maxDepth) && !reported {
+				reported = true
+				b.errorf(KindLimit, e.Pos, e.End, "split the filter into several rules of the same block",
+					"expression too deep: more than %d levels", b.maxDepth)
+			}
+			return max(dx, dy) + 1
 		}
-		return &NotExpr{Range: b.span(p.Pos, p.EndPos), X: x}, dx + 1
+		return 0
 	}
-	return b.cond(p.Cond, tooDeep)
+	depth(e)
 }
 
-var comparisonOps = map[string]Op{"==": OpEq, "!=": OpNe, "<": OpLt, "<=": OpLe, ">": OpGt, ">=": OpGe}
-
-// loneParen returns the expression in parentheses when v is nothing but
-// one parenthesized operand.
-func loneParen(v *pBitOr) *pExpr {
-	if len(v.Terms) == 1 && len(v.Terms[0].Terms) == 1 {
-		return v.Terms[0].Terms[0].Paren
+// hasCondition reports whether the value tree e holds a condition.
+func hasCondition(e Expr) bool {
+	switch e := e.(type) {
+	case *NotExpr:
+		return true
+	case *BinaryExpr:
+		return !e.Op.IsBitwise() || hasCondition(e.X) || hasCondition(e.Y)
 	}
-	return nil
-}
-
-// plainValue returns the value inside e when e is a value, not a condition:
-// no , || && ! and no comparison.
-func plainValue(e *pExpr) *pBitOr {
-	if len(e.Terms) != 1 || len(e.Terms[0].Terms) != 1 || len(e.Terms[0].Terms[0].Terms) != 1 {
-		return nil
-	}
-	u := e.Terms[0].Terms[0].Terms[0]
-	if u.Not != nil || u.Cond.Y != nil {
-		return nil
-	}
-	if inner := loneParen(u.Cond.X); inner != nil && plainValue(inner) == nil {
-		return nil // parentheses around a condition
-	}
-	return u.Cond.X
-}
-
-func (b *builder) cond(p *pCond, tooDeep *bool) (Expr, int) {
-	if p.Y == nil {
-		if inner := loneParen(p.X); inner != nil && plainValue(inner) == nil {
-			return b.expr(inner, tooDeep) // parentheses around a condition
-		}
-	}
-	x, dx := b.bitOr(p.X, tooDeep)
-	if p.Y != nil {
-		y, dy := b.bitOr(p.Y, tooDeep)
-		return b.binary(comparisonOps[p.Op], x, dx, y, dy, false, tooDeep)
-	}
-	_, end := x.Span()
-	zero := &Number{Range: Range{Pos: end, End: end}, Text: "0"}
-	text := formatExpr(x)
-	b.warn(KindBareOperand, p.Pos, end, fmt.Sprintf("write `%s != 0`", text),
-		"a value used as a condition: the reference compiler requires a comparison")
-	return b.binary(OpNe, x, dx, zero, 0, true, tooDeep)
-}
-
-func (b *builder) bitOr(p *pBitOr, tooDeep *bool) (Expr, int) {
-	x, dx := b.bitAnd(p.Terms[0], tooDeep)
-	for _, t := range p.Terms[1:] {
-		y, dy := b.bitAnd(t, tooDeep)
-		x, dx = b.binary(OpBitOr, x, dx, y, dy, false, tooDeep)
-	}
-	return x, dx
-}
-
-func (b *builder) bitAnd(p *pBitAnd, tooDeep *bool) (Expr, int) {
-	x, dx := b.operand(p.Terms[0], tooDeep)
-	for _, t := range p.Terms[1:] {
-		y, dy := b.operand(t, tooDeep)
-		x, dx = b.binary(OpBitAnd, x, dx, y, dy, false, tooDeep)
-	}
-	return x, dx
-}
-
-func (b *builder) operand(p *pOperand, tooDeep *bool) (Expr, int) {
-	switch {
-	case p.Number != nil:
-		return b.number(p.Number), 0
-	case p.Ident != nil:
-		return b.ident(p.Ident), 0
-	}
-	if v := plainValue(p.Paren); v != nil {
-		return b.bitOr(v, tooDeep)
-	}
-	// A condition where a value belongs: the reference's grammar has no
-	// such form. Build it anyway so that the tree is whole.
-	e, d := b.expr(p.Paren, tooDeep)
-	b.errorf(KindSyntax, p.Pos, b.endBefore(p.EndPos), "compare values, then combine the comparisons with && || !",
-		"a condition in parentheses where a value is expected")
-	return e, d
+	return false
 }

@@ -25,6 +25,10 @@ import (
 //	Params     = "(" [ Ident { "," Ident } ] ")" .
 //	ArchGuard  = "ON" ( Ident | "{" Ident { "," Ident } "}" ) .
 //	Filter     = "{" [ Expr ] "}" .
+//
+// Expressions are parsed by parseExpr (expr.go), a recursive-descent
+// parser registered with participle.ParseTypeWith:
+//
 //	Expr       = OrExpr { "," OrExpr } .
 //	OrExpr     = AndExpr { "||" AndExpr } .
 //	AndExpr    = Unary { "&&" Unary } .
@@ -37,10 +41,11 @@ import (
 // The reference's grammar has two kinds of parentheses, around a condition
 // (`!(a == 1)`) and around a value (`(a & 3) == 0`), which an LL parser
 // cannot tell apart at the `(`. This grammar reads one kind, around any
-// Expr, and build.go classifies: parentheses around a plain value are a
-// value; around a condition they must stand alone as a Condition (no
+// Expr, and classifies it when it closes: parentheses around a plain value
+// are a value; around a condition they must stand alone as a Condition (no
 // operator, no | &), or it is an error. A Condition without an operator is
-// a bare value used as a condition: the lenient form meaning `!= 0`.
+// a bare value used as a condition: the lenient form meaning `!= 0`, kept
+// in the tree as a BinaryExpr with Implicit set.
 //
 // Separators: in a POLICY and in an action block the reference requires a
 // comma between items and refuses a trailing one; the parse tree records
@@ -141,55 +146,7 @@ type pArch struct {
 type pFilter struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
-	Expr   *pExpr `parser:"\"{\" @@? \"}\""`
-}
-
-type pExpr struct {
-	Pos   lexer.Position
-	Terms []*pOr `parser:"@@ ( \",\" @@ )*"`
-}
-
-type pOr struct {
-	Pos   lexer.Position
-	Terms []*pAnd `parser:"@@ ( \"||\" @@ )*"`
-}
-
-type pAnd struct {
-	Pos   lexer.Position
-	Terms []*pUnary `parser:"@@ ( \"&&\" @@ )*"`
-}
-
-type pUnary struct {
-	Pos    lexer.Position
-	EndPos lexer.Position
-	Not    *pUnary `parser:"  \"!\" @@"`
-	Cond   *pCond  `parser:"| @@"`
-}
-
-type pCond struct {
-	Pos    lexer.Position
-	EndPos lexer.Position
-	X      *pBitOr `parser:"@@"`
-	Op     string  `parser:"( @( \"==\" | \"!=\" | \"<=\" | \">=\" | \"<\" | \">\" )"`
-	Y      *pBitOr `parser:"  @@ )?"`
-}
-
-type pBitOr struct {
-	Pos   lexer.Position
-	Terms []*pBitAnd `parser:"@@ ( \"|\" @@ )*"`
-}
-
-type pBitAnd struct {
-	Pos   lexer.Position
-	Terms []*pOperand `parser:"@@ ( \"&\" @@ )*"`
-}
-
-type pOperand struct {
-	Pos    lexer.Position
-	EndPos lexer.Position
-	Number *pNumber `parser:"  @@"`
-	Ident  *pIdent  `parser:"| @@"`
-	Paren  *pExpr   `parser:"| \"(\" @@ \")\""`
+	Expr   Expr `parser:"\"{\" @@? \"}\""`
 }
 
 type pIdent struct {
@@ -214,4 +171,5 @@ var stmtParser = participle.MustBuild[pStmt](
 	// The grammar is LL(1): a branch that consumed a token and then failed
 	// is the error, which makes the messages precise.
 	participle.UseLookahead(0),
+	participle.ParseTypeWith(parseExpr),
 )

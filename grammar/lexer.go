@@ -93,12 +93,28 @@ func (s *scanner) report(sev Severity, kind Kind, start, end lexer.Position, hin
 	*s.diags = append(*s.diags, Diagnostic{Pos: start, End: end, Severity: sev, Kind: kind, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
+// emit makes the next n bytes, which hold no newline, a token.
 func (s *scanner) emit(typ lexer.TokenType, n int) {
 	start := s.pos()
-	v := string(s.src[s.off : s.off+n])
-	s.advance(n)
+	v := punctValues[string(s.src[s.off:s.off+n])] // shared strings for operators
+	if v == "" {
+		v = string(s.src[s.off : s.off+n])
+	}
+	s.off += n
+	s.col += n
 	s.toks = append(s.toks, token{typ: typ, value: v, pos: start, end: s.pos()})
 }
+
+var punctValues = func() map[string]string {
+	m := map[string]string{}
+	for _, op := range twoCharOps {
+		m[op] = op
+	}
+	for _, c := range oneCharOps {
+		m[string(c)] = string(c)
+	}
+	return m
+}()
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
@@ -157,10 +173,12 @@ func hasPrefix(b []byte, p string) bool {
 }
 
 func (s *scanner) operator(rest []byte) bool {
-	for _, op := range twoCharOps {
-		if hasPrefix(rest, op) {
-			s.emit(tokPunct, 2)
-			return true
+	if len(rest) >= 2 {
+		for _, op := range twoCharOps {
+			if rest[0] == op[0] && rest[1] == op[1] {
+				s.emit(tokPunct, 2)
+				return true
+			}
 		}
 	}
 	for i := 0; i < len(oneCharOps); i++ {

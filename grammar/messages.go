@@ -129,7 +129,7 @@ func closeExpected(before []token) string {
 				}
 				return "an action block, USE or `}`"
 			}
-			if i >= 1 && (before[i-1].typ == tokKeyword || before[i-1].value == ")") && before[i-1].value != "ON" {
+			if isActionBrace(before, i) {
 				if afterItem {
 					return "`,` or `}`"
 				}
@@ -142,4 +142,16 @@ func closeExpected(before []token) string {
 		}
 	}
 	return "`}`"
+}
+
+// isActionBrace reports whether the `{` at before[i] opens an action block.
+func isActionBrace(before []token, i int) bool {
+	if i < 1 {
+		return false
+	}
+	if prev := before[i-1]; prev.typ == tokKeyword {
+		return actionKinds[prev.value] != 0
+	}
+	// ERRNO ( n ) {
+	return i >= 4 && before[i-1].value == ")" && actionKinds[before[i-4].value].HasParam()
 }

@@ -82,6 +82,7 @@ func Parse(filename string, src []byte, opts *Options) (f *File, diags Diagnosti
 		return f, diags
 	}
 	s := &scanner{src: src, name: filename, line: 1, col: 1, diags: &diags}
+	s.toks = make([]token, 0, len(src)/4+16)
 	var hook func(*scanner, *directive, *String)
 	if o.Include != nil {
 		inc := &includer{opts: o, stack: []string{filename}}
@@ -461,5 +462,9 @@ func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next s
 	} else {
 		msg += ", expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)"
 	}
-	p.errorAt(pos, end, hintFor(gotTok, toks[:idx]), "%s", msg)
+	hint := hintFor(gotTok, toks[:idx])
+	if strings.HasPrefix(msg, "a condition in parentheses") {
+		hint = "compare values, then combine the comparisons with && || !"
+	}
+	p.errorAt(pos, end, hint, "%s", msg)
 }

@@ -116,7 +116,7 @@ var astOptions = cmp.Options{
 func roundTrip(t *testing.T, src string, f *File) {
 	t.Helper()
 	out := Format(f)
-	g, diags := Parse("t", out, nil)
+	g, diags := Parse(f.Name, out, nil)
 	for _, d := range diags {
 		if d.Severity == Error || d.Kind.Portability() && d.Kind != KindDefaultInPolicy {
 			t.Fatalf("Format(Parse(%q)) = %q, which does not parse cleanly:\n%v", src, out, diags)
@@ -154,7 +154,7 @@ func TestLenient(t *testing.T) {
 		{"bare operand", "ALLOW { clone { arg0 & 0x00010000 } }", KindBareOperand, "1:17",
 			"ALLOW {\n  clone { (arg0 & 0x00010000) != 0 }\n}\n"},
 		{"bare name", "ALLOW { r { a && !b } }", KindBareOperand, "1:13", "ALLOW {\n  r { a != 0 && !(b != 0) }\n}\n"},
-		{"bare in parens", "ALLOW { r { (a) } }", KindBareOperand, "1:13", "ALLOW {\n  r { a != 0 }\n}\n"},
+		{"bare in parens", "ALLOW { r { (a) } }", KindBareOperand, "1:14", "ALLOW {\n  r { a != 0 }\n}\n"},
 		{"unterminated include", "ALLOW { read }\n#include \"x\"", KindUnterminatedInclude, "2:1",
 			"ALLOW {\n  read\n}\n\n#include \"x\"\n"},
 	}

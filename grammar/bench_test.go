@@ -1,0 +1,55 @@
+package grammar
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// bigPolicy generates a policy of n rules in blocks of 100, with filters.
+func bigPolicy(n int) []byte {
+	var b strings.Builder
+	b.WriteString("#define LIMIT 4096\nPOLICY big {\n")
+	for i := 0; i < n; i += 100 {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "  ERRNO(%d) {\n", i%4096)
+		for j := i; j < i+100 && j < n; j++ {
+			if j > i {
+				b.WriteString(",\n")
+			}
+			fmt.Fprintf(&b, "    SYSCALL[%d] { (arg0 & 0x%x) == 0 && arg1 < LIMIT || !(arg2 != %d) }", j, j, j)
+		}
+		b.WriteString("\n  }")
+	}
+	b.WriteString("\n}\nUSE big DEFAULT KILL\n")
+	return []byte(b.String())
+}
+
+// BenchmarkParse100kRules reports the time to parse a generated policy of
+// 100,000 rules with filters (about 8 MB).
+func BenchmarkParse100kRules(b *testing.B) {
+	src := bigPolicy(100_000)
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f, diags := Parse("big.kafel", src, nil)
+		if err := diags.Err(); err != nil {
+			b.Fatal(err)
+		}
+		if n := len(f.Stmts[1].(*Policy).Body); n != 1000 {
+			b.Fatalf("%d blocks", n)
+		}
+	}
+}
+
+// BenchmarkParseSeed parses the larger seed example.
+func BenchmarkParseSeed(b *testing.B) {
+	src := []byte(strings.Repeat("ALLOW { read, write { fd == 1 }, openat { flags & 3 == 0 } }\n", 50))
+	b.SetBytes(int64(len(src)))
+	for i := 0; i < b.N; i++ {
+		Parse("seed", src, nil)
+	}
+}

@@ -1,0 +1,229 @@
+package grammar
+
+import (
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// parseExpr reads a filter expression for participle (registered with
+// participle.ParseTypeWith): recursive descent over the grammar in
+// grammar.go, with one token of lookahead. It is hand-written because
+// participle's reflection costs about a hundred times more per token on a
+// grammar eight levels deep, and because the two kinds of parentheses are
+// classified as they close (see exprParser.operand).
+//
+// It returns participle.NextMatch when the next token cannot start an
+// expression (an empty filter `{}`).
+func parseExpr(lex *lexer.PeekingLexer) (Expr, error) {
+	p := exprParser{lex: lex}
+	if !p.startsOperand(p.peek()) && !p.is("!") {
+		return nil, participle.NextMatch
+	}
+	it, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	return p.cond(it), nil
+}
+
+// item is a parsed expression that may still be a plain value: a value
+// becomes a condition (`v != 0`, Implicit) only where a condition is
+// required, so that `(a & 3)` can still be compared after its `)`.
+type item struct {
+	x     Expr
+	value bool
+	// paren is the extent of the parentheses around x, if any.
+	paren *Range
+}
+
+type exprParser struct {
+	lex *lexer.PeekingLexer
+}
+
+func (p *exprParser) peek() *lexer.Token { return p.lex.Peek() }
+
+func (p *exprParser) is(v string) bool {
+	t := p.peek()
+	return t.Type == tokPunct && t.Value == v
+}
+
+func (p *exprParser) startsOperand(t *lexer.Token) bool {
+	return t.Type == tokNumber || t.Type == tokIdent || t.Type == tokPunct && t.Value == "("
+}
+
+func tokenEnd(t *lexer.Token) lexer.Position { return advanceText(t.Pos, t.Value) }
+
+// unexpected reports the next token as unexpected where want was expected.
+func (p *exprParser) unexpected(want string) error {
+	t := p.peek()
+	got := "end of statement"
+	if !t.EOF() {
+		got = describeToken(token{typ: t.Type, value: t.Value})
+	}
+	return participle.Errorf(t.Pos, "unexpected %s, expected %s", got, want)
+}
+
+const (
+	wantValue     = "a value (a number, a name or `(`)"
+	wantCondition = "a condition"
+)
+
+// cond turns an item into a condition: a plain value v becomes v != 0.
+func (p *exprParser) cond(it item) Expr {
+	if !it.value {
+		return it.x
+	}
+	start, end := it.x.Span()
+	zero := &Number{Range: Range{Pos: end, End: end}, Text: "0"}
+	return &BinaryExpr{Range: Range{Pos: start, End: end}, Op: OpNe, X: it.x, Y: zero, Implicit: true}
+}
+
+func binary(op Op, x, y Expr) *BinaryExpr {
+	start, _ := x.Span()
+	_, end := y.Span()
+	return &BinaryExpr{Range: Range{Pos: start, End: end}, Op: op, X: x, Y: y}
+}
+
+// logical parses next { sep next } combining with OpOr or OpAnd.
+func (p *exprParser) logical(sep string, op Op, next func() (item, error)) (item, error) {
+	it, err := next()
+	if err != nil || !p.is(sep) {
+		return it, err
+	}
+	x := p.cond(it)
+	for p.is(sep) {
+		p.lex.Next()
+		y, err := next()
+		if err != nil {
+			return item{}, err
+		}
+		x = binary(op, x, p.cond(y))
+	}
+	return item{x: x}, nil
+}
+
+// expr = or { "," or } .
+func (p *exprParser) expr() (item, error) { return p.logical(",", OpOr, p.or) }
+
+// or = and { "||" and } .
+func (p *exprParser) or() (item, error) { return p.logical("||", OpOr, p.and) }
+
+// and = unary { "&&" unary } .
+func (p *exprParser) and() (item, error) { return p.logical("&&", OpAnd, p.unary) }
+
+// unary = "!" unary | condition .
+func (p *exprParser) unary() (item, error) {
+	if !p.is("!") {
+		return p.condition()
+	}
+	bang := p.lex.Next()
+	if !p.is("!") && !p.startsOperand(p.peek()) {
+		return item{}, p.unexpected(wantCondition)
+	}
+	it, err := p.unary()
+	if err != nil {
+		return item{}, err
+	}
+	x := p.cond(it)
+	_, end := x.Span()
+	return item{x: &NotExpr{Range: Range{Pos: bang.Pos, End: end}, X: x}}, nil
+}
+
+var comparisonOps = map[string]Op{"==": OpEq, "!=": OpNe, "<": OpLt, "<=": OpLe, ">": OpGt, ">=": OpGe}
+
+// condition = value [ ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) value ] .
+func (p *exprParser) condition() (item, error) {
+	if !p.startsOperand(p.peek()) {
+		return item{}, p.unexpected(wantCondition)
+	}
+	x, err := p.value()
+	if err != nil {
+		return item{}, err
+	}
+	t := p.peek()
+	op, ok := comparisonOps[t.Value]
+	if !ok || t.Type != tokPunct {
+		return x, nil // a value, or a parenthesized condition
+	}
+	if !x.value {
+		return item{}, conditionAsValue(x)
+	}
+	p.lex.Next()
+	if !p.startsOperand(p.peek()) {
+		return item{}, p.unexpected(wantValue)
+	}
+	y, err := p.value()
+	if err != nil {
+		return item{}, err
+	}
+	if !y.value {
+		return item{}, conditionAsValue(y)
+	}
+	return item{x: binary(op, x.x, y.x)}, nil
+}
+
+func conditionAsValue(it item) error {
+	start, _ := it.x.Span()
+	if it.paren != nil {
+		start = it.paren.Pos
+	}
+	return participle.Errorf(start, "a condition in parentheses where a value is expected")
+}
+
+// value = bitAnd { "|" bitAnd } .
+func (p *exprParser) value() (item, error) { return p.bitwise("|", OpBitOr, p.bitAnd) }
+
+// bitAnd = operand { "&" operand } .
+func (p *exprParser) bitAnd() (item, error) { return p.bitwise("&", OpBitAnd, p.operand) }
+
+func (p *exprParser) bitwise(sep string, op Op, next func() (item, error)) (item, error) {
+	it, err := next()
+	if err != nil || !p.is(sep) {
+		return it, err
+	}
+	if !it.value {
+		return item{}, conditionAsValue(it)
+	}
+	x := it.x
+	for p.is(sep) {
+		p.lex.Next()
+		if !p.startsOperand(p.peek()) {
+			return item{}, p.unexpected(wantValue)
+		}
+		y, err := next()
+		if err != nil {
+			return item{}, err
+		}
+		if !y.value {
+			return item{}, conditionAsValue(y)
+		}
+		x = binary(op, x, y.x)
+	}
+	return item{x: x, value: true}, nil
+}
+
+// operand = Number | Ident | "(" expr ")" . Parentheses around a value
+// are a value; around a condition they are a condition.
+func (p *exprParser) operand() (item, error) {
+	t := *p.lex.Next()
+	switch t.Type {
+	case tokNumber:
+		v, _ := numberValue(t.Value) // out-of-range literals were reported by the scanner
+		return item{x: &Number{Range: Range{Pos: t.Pos, End: tokenEnd(&t)}, Text: t.Value, Value: v}, value: true}, nil
+	case tokIdent:
+		return item{x: &Ident{Range: Range{Pos: t.Pos, End: tokenEnd(&t)}, Name: t.Value}, value: true}, nil
+	}
+	// "(": callers checked startsOperand.
+	if !p.is("!") && !p.startsOperand(p.peek()) {
+		return item{}, p.unexpected(wantCondition + " or " + wantValue)
+	}
+	it, err := p.expr()
+	if err != nil {
+		return item{}, err
+	}
+	if !p.is(")") {
+		return item{}, p.unexpected("`)`")
+	}
+	it.paren = &Range{Pos: t.Pos, End: tokenEnd(p.lex.Next())}
+	return it, nil
+}
