@@ -499,16 +499,17 @@ func (l *loader) block(b *grammar.ActionBlock) *blockDef {
 }
 
 // syscallNumber turns the number of SYSCALL[n] or of a constant into a
-// syscall number: seccomp_data.nr is a 32-bit int, so n must fit in 32
-// bits, unsigned or as a negative int (-1 is 0xffffffff).
-func syscallNumber(v uint64) (uint32, bool) {
-	if v <= math.MaxUint32 {
-		return uint32(v), true
+// syscall number. seccomp_data.nr is a 32-bit int: n fits when it is below
+// 2^32 or a negative int (-1 is 0xffffffff). The reference keeps the low 32
+// bits of any other n, so this does too, with a note.
+func (l *loader) syscallNumber(v uint64, pos Pos, text string) uint32 {
+	nr := uint32(v)
+	if v > math.MaxUint32 && (int64(v) >= 0 || int64(v) < math.MinInt32) {
+		l.report(grammar.Diagnostic{Pos: pos, End: pos, Severity: grammar.Note, Kind: KindRange,
+			Msg:  fmt.Sprintf("syscall number %s does not fit in 32 bits; it means %d, its low 32 bits, as in the reference compiler", text, int32(nr)),
+			Hint: "seccomp syscall numbers are 32-bit ints"})
 	}
-	if int64(v) < 0 && int64(v) >= math.MinInt32 {
-		return uint32(v), true
-	}
-	return 0, false
+	return nr
 }
 
 func (l *loader) rule(r *grammar.Rule) *ruleDef {
@@ -518,20 +519,10 @@ func (l *loader) rule(r *grammar.Rule) *ruleDef {
 	rd := &ruleDef{pos: r.Pos}
 	switch s := r.Syscall; {
 	case s.Number != nil:
-		nr, ok := syscallNumber(s.Number.Value)
-		if !ok {
-			l.errorf(s.Number.Pos, KindRange, "seccomp syscall numbers are 32 bits", "syscall number %s out of range", s.Number.Text)
-			return nil
-		}
-		rd.custom, rd.nr = true, nr
+		rd.custom, rd.nr = true, l.syscallNumber(s.Number.Value, s.Number.Pos, s.Number.Text)
 	case s.Name != nil:
 		if c, ok := l.consts[s.Name.Name]; ok {
-			nr, ok := syscallNumber(c.value)
-			if !ok {
-				l.errorf(s.Name.Pos, KindRange, "seccomp syscall numbers are 32 bits", "constant `%s` = %d is out of range as a syscall number", s.Name.Name, c.value)
-				return nil
-			}
-			rd.custom, rd.nr = true, nr
+			rd.custom, rd.nr = true, l.syscallNumber(c.value, s.Name.Pos, fmt.Sprintf("%s (%d)", s.Name.Name, c.value))
 		} else {
 			rd.name, rd.namePos = s.Name.Name, s.Name.Pos
 		}
