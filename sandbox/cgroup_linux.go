@@ -103,6 +103,9 @@ func newJailCgroups(g *Cgroups, warn func(string, ...any)) (cg *jailCgroups, err
 
 // limitErr handles a limit that cannot be applied.
 func limitErr(g *Cgroups, warn func(string, ...any), what string, err error) error {
+	if err == nil {
+		return nil
+	}
 	if g.Optional {
 		warn("cgroup %s not applied: %v", what, err)
 		return nil

@@ -579,7 +579,9 @@ func (r *runner) result(ps *os.ProcessState, waitErr error, wall time.Duration) 
 		res.ReasonKind, res.Reason = ReasonSeccomp, "killed by SIGSYS (seccomp): the kernel did not say which syscall"
 	case st.OOMKills > 0 && res.ExitCode != 0:
 		res.ReasonKind, res.Reason = ReasonMemoryLimit, fmt.Sprintf("memory limit of %s reached (%d OOM kills)", bytesText(r.memLimit()), st.OOMKills)
-	case res.Signal == int(unix.SIGXCPU) || cpuLimit != nil && res.Signal == int(unix.SIGKILL) && res.CPUTime >= time.Duration(cpuLimit.Hard)*time.Second-50*time.Millisecond:
+	case res.Signal == int(unix.SIGXCPU) || cpuLimit != nil && res.Signal == int(unix.SIGKILL) && res.CPUTime >= time.Duration(cpuLimit.Soft)*time.Second:
+		// SIGKILL that no one here sent, after the soft limit's worth of
+		// CPU: the kernel's hard RLIMIT_CPU (pid 1 ignores SIGXCPU).
 		res.ReasonKind, res.Reason = ReasonCPULimit, fmt.Sprintf("cpu time limit reached (%v of CPU)", res.CPUTime.Round(time.Millisecond))
 	case st.PidsMaxHit > 0 && res.ExitCode != 0:
 		res.ReasonKind, res.Reason = ReasonPidsLimit, fmt.Sprintf("pids limit of %d reached (%d forks refused)", r.cfg.Cgroups.PidsMax, st.PidsMaxHit)

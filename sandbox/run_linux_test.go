@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -68,3 +69,5 @@ func TestRunShellProbe(t *testing.T) {
 	res, out, errs := runJail(t, testConfig("/bin/sh", "-c", "id; hostname; echo pid $$; cat /proc/self/uid_map; grep -E 'Cap|NoNewPrivs|Seccomp' /proc/self/status; ls /; cat /proc/self/mountinfo; ls /proc; exit 3"), RunOptions{})
 	t.Logf("result %+v\nstdout:\n%s\nstderr:\n%s", res, out, errs)
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

@@ -1,0 +1,256 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// requireCgroupV1 skips t unless the v1 controllers are mounted where
+// NsjailCgroups expects them.
+func requireCgroupV1(t *testing.T, controllers ...string) {
+	t.Helper()
+	requireRoot(t)
+	for _, c := range controllers {
+		var st unix.Statfs_t
+		p := "/sys/fs/cgroup/" + c
+		if err := unix.Statfs(p, &st); err != nil || st.Type != unix.CGROUP_SUPER_MAGIC {
+			t.Skipf("needs the cgroup v1 %s controller mounted at %s", c, p)
+		}
+	}
+}
+
+func readTrim(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// TestCgroupV1Files creates a per-run cgroup on the real hierarchy, checks
+// the limit files, and that destroy leaves nothing.
+func TestCgroupV1Files(t *testing.T) {
+	requireCgroupV1(t, "memory", "pids", "cpu")
+	g := NsjailCgroups()
+	g.MemMax = 64 << 20
+	g.MemSwapMax = 0
+	g.PidsMax = 17
+	g.CPUMsPerSec = 250
+	cg, err := newJailCgroups(&g, func(f string, a ...any) { t.Logf(f, a...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cg.mem == "" || cg.pids == "" || cg.cpu == "" {
+		t.Fatalf("controllers not set up: %+v", cg)
+	}
+	checks := map[string]string{
+		filepath.Join(cg.mem, "memory.limit_in_bytes"): "67108864",
+		filepath.Join(cg.pids, "pids.max"):             "17",
+		filepath.Join(cg.cpu, "cpu.cfs_quota_us"):      "25000",
+		filepath.Join(cg.cpu, "cpu.cfs_period_us"):     "100000",
+	}
+	if cg.memsw {
+		checks[filepath.Join(cg.mem, "memory.memsw.limit_in_bytes")] = "67108864"
+	}
+	for p, want := range checks {
+		if got := readTrim(t, p); got != want {
+			t.Errorf("%s = %s, want %s", p, got, want)
+		}
+	}
+	dirs := append([]string(nil), cg.dirs...)
+	if err := cg.destroy(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("%s left behind (%v)", d, err)
+		}
+	}
+}
+
+// TestCgroupStaleRemoved: a per-run cgroup whose runner pid is gone is
+// removed by the next run under the same parent.
+func TestCgroupStaleRemoved(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	dead := deadPID(t)
+	stale := filepath.Join("/sys/fs/cgroup/pids/NSJAIL", fmt.Sprintf("%s%d.1", cgroupPrefix, dead))
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	g := NsjailCgroups()
+	g.PidsMax = 5
+	cg, err := newJailCgroups(&g, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.destroy()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale cgroup %s not removed (%v)", stale, err)
+		os.Remove(stale)
+	}
+}
+
+// deadPID returns a pid that no process has.
+func deadPID(t *testing.T) int {
+	for pid := 4000000; pid > 100000; pid -= 7919 {
+		if unix.Kill(pid, 0) == unix.ESRCH {
+			return pid
+		}
+	}
+	t.Skip("found no unused pid")
+	return 0
+}
+
+// leftoverCgroups lists per-run cgroups of this process.
+func leftoverCgroups(t *testing.T) []string {
+	var out []string
+	for _, c := range []string{"memory", "pids", "cpu"} {
+		m, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/%s/NSJAIL/%s%d.*", c, cgroupPrefix, os.Getpid()))
+		out = append(out, m...)
+	}
+	return out
+}
+
+func limitedConfig(script string) *Config {
+	c := testConfig("/bin/sh", "-c", script)
+	c.Cgroups.MemMax = 64 << 20
+	c.Cgroups.MemSwapMax = 0
+	c.Cgroups.PidsMax = 16
+	c.TimeLimit = 60 * time.Second
+	return c
+}
+
+func TestCgroupMemoryLimit(t *testing.T) {
+	requireCgroupV1(t, "memory", "pids")
+	c := testConfig("/usr/bin/python3", "-c", "x = []\nwhile True: x.append(bytearray(1<<20))")
+	c.Cgroups.MemMax = 64 << 20
+	c.Cgroups.MemSwapMax = 0
+	res, _, errs := runJail(t, c, RunOptions{})
+	if res.ReasonKind != ReasonMemoryLimit {
+		t.Fatalf("result %+v, stderr %q; want the memory limit", res, errs)
+	}
+	if res.PeakMemory < 32<<20 || res.PeakMemory > 80<<20 {
+		t.Errorf("peak memory %d, want about the 64 MiB limit", res.PeakMemory)
+	}
+	if l := leftoverCgroups(t); len(l) > 0 {
+		t.Errorf("left behind: %v", l)
+	}
+}
+
+func TestCgroupPidsLimit(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	c := limitedConfig("for i in $(seq 40); do sleep 5 & done; wait")
+	c.TimeLimit = 0
+	res, _, errs := runJail(t, c, RunOptions{})
+	if res.ReasonKind != ReasonPidsLimit && !strings.Contains(res.Reason, "pids limit") {
+		t.Fatalf("result %+v, stderr %q; want the pids limit", res, errs)
+	}
+	t.Logf("reason: %s", res.Reason)
+}
+
+func TestCgroupCPULimit(t *testing.T) {
+	requireCgroupV1(t, "cpu")
+	c := testConfig("/bin/sh", "-c", "while :; do :; done")
+	c.Cgroups.CPUMsPerSec = 100
+	c.TimeLimit = 1500 * time.Millisecond
+	res, _, _ := runJail(t, c, RunOptions{})
+	if res.ReasonKind != ReasonTimeLimit {
+		t.Fatalf("result %+v", res)
+	}
+	// 10% of a CPU for 1.5 s of wall time: far below the 1.5 s a busy
+	// loop would use (the quota is enforced per 100 ms period).
+	if res.CPUTime > 600*time.Millisecond {
+		t.Errorf("busy loop used %v of CPU in %v under a 100 ms/s quota", res.CPUTime, res.WallTime)
+	}
+	t.Logf("cpu %v in wall %v", res.CPUTime, res.WallTime)
+}
+
+// TestCgroupV2Files writes the v2 limits into a directory laid out like
+// cgroupfs: this host's cgroup2 hierarchy has no memory, pids or cpu
+// controller to enable (they are bound to v1).
+func TestCgroupV2Files(t *testing.T) {
+	t.Log("cgroup v2 tested against a fake cgroupfs in a temporary directory: the host's v2 hierarchy lacks the controllers")
+	root := t.TempDir()
+	own := ownCgroupV2()
+	base := filepath.Join(root, own)
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(base, "cgroup.controllers"), []byte("cpuset cpu io memory hugetlb pids\n"), 0o644)
+	os.WriteFile(filepath.Join(base, "cgroup.subtree_control"), nil, 0o644)
+	mkdir, rmdir := cgroupMkdir, cgroupRmdir
+	defer func() { cgroupMkdir, cgroupRmdir = mkdir, rmdir }()
+	cgroupMkdir = func(dir string) error {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return err
+		}
+		for _, f := range []string{"memory.max", "memory.swap.max", "pids.max", "cpu.max", "cgroup.procs", "cgroup.kill"} {
+			os.WriteFile(filepath.Join(dir, f), nil, 0o644)
+		}
+		return nil
+	}
+	cgroupRmdir = os.RemoveAll
+	g := NsjailCgroups()
+	g.UseV2 = true
+	g.V2Mount = root
+	g.MemMax = 128 << 20
+	g.MemSwapMax = 0
+	g.PidsMax = 9
+	g.CPUMsPerSec = 1500
+	cg, err := newJailCgroups(&g, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cg.v2 || len(cg.dirs) != 1 {
+		t.Fatalf("cgroups %+v, want one v2 directory", cg)
+	}
+	d := cg.dirs[0]
+	for f, want := range map[string]string{
+		"memory.max": "134217728", "memory.swap.max": "0", "pids.max": "9", "cpu.max": "150000 100000",
+	} {
+		if got := readTrim(t, filepath.Join(d, f)); got != want {
+			t.Errorf("%s = %q, want %q", f, got, want)
+		}
+	}
+	if got := readTrim(t, filepath.Join(base, "cgroup.subtree_control")); got != "+memory +pids +cpu" {
+		t.Errorf("subtree_control %q", got)
+	}
+	if err := cg.add(12345); err != nil {
+		t.Fatal(err)
+	}
+	if got := readTrim(t, filepath.Join(d, "cgroup.procs")); got != "12345" {
+		t.Errorf("cgroup.procs %q", got)
+	}
+	if err := cg.destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(d); !os.IsNotExist(err) {
+		t.Errorf("%s left behind", d)
+	}
+}
+
+// TestCgroupOptionalMissingController: with Optional a limit the host
+// cannot apply is skipped with a warning; without it the run fails.
+func TestCgroupOptionalMissingController(t *testing.T) {
+	g := NsjailCgroups()
+	g.NetClsClassID = 0x100001
+	g.V1NetClsMount = filepath.Join(t.TempDir(), "no-net_cls")
+	g.Optional = true
+	var warned []string
+	cg, err := newJailCgroups(&g, func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) })
+	if err != nil || len(warned) != 1 {
+		t.Fatalf("optional: err %v, warnings %q", err, warned)
+	}
+	cg.destroy()
+	g.Optional = false
+	if _, err := newJailCgroups(&g, t.Logf); err == nil {
+		t.Fatal("a net_cls limit without the controller was accepted")
+	}
+}
