@@ -1,0 +1,222 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gokafel/gokafel/internal/cli"
+	"github.com/gokafel/gokafel/syscalls"
+)
+
+func init() { commands = append(commands, newSyscallsCmd) }
+
+func newSyscallsCmd() *cobra.Command {
+	var archName string
+	c := &cobra.Command{
+		Use:   "syscalls [--arch ARCH] [NAME|NUMBER...]",
+		Short: "Print the syscall table of an arch",
+		Long: `syscalls prints the syscall table of ARCH (default: this machine's), one
+syscall per line: its name, number and arguments as name:width in bytes.
+The names are those Kafel policies use (the kernel's entry points, such as
+newuname on x86_64); the libc names that differ follow as aliases, marked
+"(alias of ...)". With NAME or NUMBER arguments only those are printed.
+
+Exit status: 0 ok, 1 a NAME or NUMBER is not in the table, 2 usage errors
+(an unknown arch).`,
+		Example: `  kafel syscalls --arch aarch64
+  kafel syscalls --arch x86_64 openat
+  kafel syscalls --arch mips 4020`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := syscallsArch(archName)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(args) == 0 {
+				for _, s := range a.Syscalls() {
+					printSyscall(out, s)
+				}
+				for _, s := range a.AliasEntries() {
+					printSyscall(out, s)
+				}
+				return nil
+			}
+			missing := false
+			for _, arg := range args {
+				s, ok := lookupSyscall(a, arg)
+				if !ok {
+					fmt.Fprintf(cmd.ErrOrStderr(), "kafel: %s\n", unknownSyscall(a, arg))
+					missing = true
+					continue
+				}
+				printSyscall(out, s)
+			}
+			if missing {
+				return cli.Findings()
+			}
+			return nil
+		},
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			a, err := syscallsArch(archName)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []string
+			for _, s := range append(a.Syscalls(), a.AliasEntries()...) {
+				if strings.HasPrefix(s.Name, toComplete) {
+					names = append(names, s.Name)
+				}
+			}
+			sort.Strings(names)
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+	c.Flags().StringVar(&archName, "arch", "", "arch whose table to print (default: this machine's)")
+	_ = c.RegisterFlagCompletionFunc("arch", completeArches)
+	return c
+}
+
+// completeArches completes the names and aliases of the known arches.
+func completeArches(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	var names []string
+	for _, a := range syscalls.Arches() {
+		for _, n := range append([]string{a.Name}, a.Aliases...) {
+			if strings.HasPrefix(n, toComplete) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// syscallsArch resolves --arch, defaulting to the host.
+func syscallsArch(name string) (*syscalls.Arch, error) {
+	if name == "" {
+		if h := syscalls.HostArch(); h != nil {
+			return h, nil
+		}
+		return nil, cli.Usage("this machine's arch has no syscall table; use --arch (%s)", archList())
+	}
+	a, ok := syscalls.LookupArch(name)
+	if !ok {
+		return nil, cli.Usage("unknown arch %q; known arches: %s", name, archList())
+	}
+	return a, nil
+}
+
+func archList() string {
+	var names []string
+	for _, a := range syscalls.Arches() {
+		n := a.Name
+		if len(a.Aliases) > 0 {
+			n += " (" + strings.Join(a.Aliases, ", ") + ")"
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names, ", ")
+}
+
+// lookupSyscall finds arg as a name, or as a number in decimal or 0x hex.
+func lookupSyscall(a *syscalls.Arch, arg string) (*syscalls.Syscall, bool) {
+	if s, ok := a.Lookup(arg); ok {
+		return s, true
+	}
+	if n, err := strconv.ParseUint(arg, 0, 32); err == nil {
+		return a.ByNumber(uint32(n))
+	}
+	return nil, false
+}
+
+func printSyscall(w io.Writer, s *syscalls.Syscall) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d", s.Name, s.Nr)
+	for _, arg := range s.Args {
+		fmt.Fprintf(&b, " %s:%d", arg.Name, arg.Size)
+	}
+	if s.IsAlias() {
+		fmt.Fprintf(&b, " (alias of %s)", s.AliasOf)
+	}
+	fmt.Fprintln(w, b.String())
+}
+
+// unknownSyscall explains a name or number missing from a's table: the
+// close names on the arch, and the arches that do have it.
+func unknownSyscall(a *syscalls.Arch, arg string) string {
+	if _, err := strconv.ParseUint(arg, 0, 32); err == nil {
+		return fmt.Sprintf("no syscall number %s on %s", arg, a.Name)
+	}
+	msg := fmt.Sprintf("unknown syscall %q on %s", arg, a.Name)
+	if near := nearNames(a, arg); len(near) > 0 {
+		msg += "; did you mean " + strings.Join(near, ", ") + "?"
+	}
+	var elsewhere []string
+	for _, o := range syscalls.Arches() {
+		if _, ok := o.Lookup(arg); ok && o != a {
+			elsewhere = append(elsewhere, o.Name)
+		}
+	}
+	if len(elsewhere) > 0 {
+		msg += " (it exists on " + strings.Join(elsewhere, ", ") + ")"
+	}
+	return msg
+}
+
+// nearNames returns up to three names of a within a small edit distance
+// of name, or containing it, closest first.
+func nearNames(a *syscalls.Arch, name string) []string {
+	type cand struct {
+		name string
+		dist int
+	}
+	var cands []cand
+	limit := 2
+	if len(name) <= 4 {
+		limit = 1
+	}
+	for _, s := range append(a.Syscalls(), a.AliasEntries()...) {
+		d := editDistance(name, s.Name)
+		if d > limit && len(name) >= 4 && strings.Contains(s.Name, name) {
+			d = limit // a longer name holding the given one
+		}
+		if d <= limit {
+			cands = append(cands, cand{s.Name, d})
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].dist != cands[j].dist {
+			return cands[i].dist < cands[j].dist
+		}
+		return cands[i].name < cands[j].name
+	})
+	var out []string
+	for i := 0; i < len(cands) && i < 3; i++ {
+		out = append(out, cands[i].name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
