@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gokafel/gokafel/internal/cli"
+	"github.com/gokafel/gokafel/sandbox"
 )
 
 // commands lists the constructors of the subcommands; each lives in its
@@ -28,4 +29,7 @@ Exit status: 0 ok, 1 findings or policy errors, 2 usage or I/O errors;
 	return root
 }
 
-func main() { cli.Main(newRootCmd()) }
+func main() {
+	sandbox.Init() // the jail's init is this binary re-executed: it never returns there
+	cli.Main(newRootCmd())
+}
