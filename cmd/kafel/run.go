@@ -17,7 +17,14 @@ import (
 	"github.com/gokafel/gokafel/sandbox/nsjailcfg"
 )
 
-func init() { commands = append(commands, newRunCmd) }
+// The jail's init is this binary re-executed by sandbox.Run: sandbox.Init
+// takes over (and never returns) when the process is one, before any
+// command runs. It is called from here, the package's only user of Run,
+// so that test binaries of this package are jail inits too.
+func init() {
+	sandbox.Init()
+	commands = append(commands, newRunCmd)
+}
 
 // ExitRunner is the exit status of `kafel run` when it fails itself (bad
 // flags, configuration or policy; a part of the jail that cannot be set

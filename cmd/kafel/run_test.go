@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gokafel/gokafel/internal/cli"
+)
+
+// kafelRun runs `kafel run args...` in-process.
+func kafelRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := newRootCmd()
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetIn(strings.NewReader(""))
+	code = cli.Run(root, append([]string{"run"}, args...), &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestRunUsage checks the failures of kafel run itself: each exits 125
+// and says what is wrong, without running anything.
+func TestRunUsage(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.cfg")
+	if err := os.WriteFile(bad, []byte("name: \"x\"\nmount {\n  dst: \"/tmp\"\n  fstyp: \"tmpfs\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args   []string
+		stderr string // regexp
+	}{
+		{nil, `no command: kafel run \[flags\] -- CMD`},
+		{[]string{"--bogus", "--", "/bin/true"}, `unknown flag: --bogus`},
+		{[]string{"-t", "ten", "--", "/bin/true"}, `invalid argument "ten" for "-t, --time_limit"`},
+		{[]string{"-C", bad, "--", "/bin/true"}, regexp.QuoteMeta(bad) + `:4:3: unknown field "fstyp" in MountPt \(did you mean "fstype"\?\)\n\t  fstyp: "tmpfs"\n\t  \^`},
+		{[]string{"-C", filepath.Join(dir, "missing.cfg")}, `missing.cfg: no such file`},
+		{[]string{"-D", "relative", "--", "/bin/true"}, `flag --cwd: "relative" is not an absolute path`},
+		{[]string{"--rlimit_nofile", "many", "--", "/bin/true"}, `flag --rlimit_nofile: "many" is not a number`},
+		{[]string{"-M", "z", "--", "/bin/true"}, `flag --mode: unknown mode "z"`},
+		{[]string{"-d", "--", "/bin/true"}, `flag --daemon: not supported by kafel run`},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := kafelRun(t, tt.args...)
+		if code != ExitRunner || stdout != "" || !regexp.MustCompile(tt.stderr).MatchString(stderr) {
+			t.Errorf("kafel run %q: exit %d, stdout %q, stderr:\n%s\nwant exit %d and stderr matching %s",
+				tt.args, code, stdout, stderr, ExitRunner, tt.stderr)
+		}
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}} {
+		code, stdout, _ := kafelRun(t, args...)
+		if code != 0 || !strings.Contains(stdout, "Exit status: the program's own") || !strings.Contains(stdout, "--bindmount_ro") {
+			t.Errorf("kafel run %v: exit %d, stdout:\n%s", args, code, stdout)
+		}
+	}
+}
