@@ -383,9 +383,14 @@ func (f *Flags) apply(l *Loaded, diags *diagList) {
 		boolFlag(nsFlagNames[i], "Namespaces."+goField, dst, !f.disableNS[i])
 	}
 	boolFlag("enable_clone_newtime", "Namespaces.Time", &ns.Time, f.enableTimeNS)
-	if f.changed("disable_clone_newuser") && fromDefaults {
-		// The default maps belong to the default user namespace.
-		c.UIDMap, c.GIDMap = nil, nil
+	if f.changed("disable_clone_newuser") && !ns.User {
+		// The default maps belong to the user namespace.
+		if defaultMaps(l, "UIDMap") {
+			c.UIDMap = nil
+		}
+		if defaultMaps(l, "GIDMap") {
+			c.GIDMap = nil
+		}
 	}
 	if f.changed("disable_clone_newuts") && !f.changed("hostname") && (fromDefaults || l.file != nil && l.file.Msg.Hostname == nil) {
 		c.Hostname = ""
@@ -488,6 +493,13 @@ func (f *Flags) applyRlimits(l *Loaded, diags *diagList) {
 	}
 }
 
+// defaultMaps reports whether the maps of field ("UIDMap", "GIDMap") are
+// the default ones, not written in the file.
+func defaultMaps(l *Loaded, field string) bool {
+	_, fromFile := l.origins[field+"[0]"]
+	return !fromFile
+}
+
 func (f *Flags) applyIDMaps(l *Loaded, diags *diagList, fromDefaults bool) {
 	c := l.Config
 	replaced := map[bool]bool{}
@@ -496,7 +508,7 @@ func (f *Flags) applyIDMaps(l *Loaded, diags *diagList, fromDefaults bool) {
 		if im.gid {
 			dst, field = &c.GIDMap, "GIDMap"
 		}
-		if fromDefaults && !replaced[im.gid] {
+		if !replaced[im.gid] && defaultMaps(l, field) {
 			*dst = nil
 			replaced[im.gid] = true
 		}

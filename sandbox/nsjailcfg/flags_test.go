@@ -383,3 +383,32 @@ func TestDefaultsWithoutConfig(t *testing.T) {
 		t.Errorf("program %q %q", c.Path, c.Argv)
 	}
 }
+
+// TestIDMapFlagsOverFile checks that -u replaces the maps a file did not
+// write (the defaults) and appends to those it did.
+func TestIDMapFlagsOverFile(t *testing.T) {
+	dir := t.TempDir()
+	noMaps := filepath.Join(dir, "nomaps.cfg")
+	os.WriteFile(noMaps, []byte("exec_bin { path: \"/bin/true\" }\n"), 0o644)
+	l, err := loadFlags("-C", noMaps, "-u", "0:5000:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Config.UIDMap) != 1 || l.Config.UIDMap[0].Outside != 5000 {
+		t.Errorf("uid map %+v, want only -u's", l.Config.UIDMap)
+	}
+	if _, err := loadFlags("-C", noMaps, "--disable_clone_newuser"); err != nil {
+		t.Errorf("--disable_clone_newuser over a file without maps: %v", err)
+	}
+	l, err = loadFlags("-C", filepath.Join("testdata", "python-sandbox.cfg"), "-u", "0:5000:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Config.UIDMap) != 2 || l.Config.UIDMap[0].Inside != 1000 || l.Config.UIDMap[1].Outside != 5000 {
+		t.Errorf("uid map %+v, want the file's then -u's", l.Config.UIDMap)
+	}
+	_, err = loadFlags("-C", filepath.Join("testdata", "python-sandbox.cfg"), "--disable_clone_newuser")
+	if err == nil || !strings.Contains(err.Error(), "python-sandbox.cfg:24:1: uidmap: id maps need the user namespace") {
+		t.Errorf("got %v", err)
+	}
+}
