@@ -101,6 +101,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 			names[s.Nr] = s.AliasOf
 		} else {
 			names[s.Nr] = s.Name
+			l.voteFix(r.namePos, r.name, r.name) // the name is right here
 		}
 		sc, nr = s, s.Nr
 	}
@@ -290,7 +291,7 @@ func (l *loader) syscallNames(arch *syscalls.Arch) []string {
 // voteFix records a portable rewrite; rewrites that differ between arches
 // for the same identifier are dropped.
 func (l *loader) voteFix(pos Pos, old, new string) {
-	k := fmt.Sprintf("%s:%d", pos.Filename, pos.Offset)
+	k := fixKey{pos.Filename, pos.Offset}
 	if v, ok := l.fixes[k]; ok {
 		if v.fix.New != new {
 			v.conflict = true
@@ -326,7 +327,7 @@ func (l *loader) finish() (*Policy, error) {
 		p.Default = *l.deflt
 	}
 	for _, v := range l.fixes {
-		if !v.conflict {
+		if !v.conflict && v.fix.New != v.fix.Old {
 			p.fixes = append(p.fixes, v.fix)
 		}
 	}

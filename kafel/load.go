@@ -163,7 +163,7 @@ type loader struct {
 	nstmts        int
 
 	ruleSet    *bpfgen.RuleSet
-	fixes      map[string]*fixVote
+	fixes      map[fixKey]*fixVote
 	names      map[*syscalls.Arch][]string // syscall names per arch, for hints
 	hintBudget int
 }
@@ -173,6 +173,11 @@ type diagKey struct {
 	off  int
 	sev  grammar.Severity
 	msg  string
+}
+
+type fixKey struct {
+	file string
+	off  int
 }
 
 type fixVote struct {
@@ -195,7 +200,7 @@ func newLoader(name string, src []byte, opts Options) *loader {
 		consts:    map[string]constDef{},
 		policies:  map[string]*policyDef{},
 		definedAt: map[string]Pos{},
-		fixes:     map[string]*fixVote{},
+		fixes:     map[fixKey]*fixVote{},
 	}
 }
 
