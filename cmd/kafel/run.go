@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -56,7 +57,8 @@ warning.
 
 Exit status: the program's own; 128+N when signal N ended it; 125 when
 kafel run itself failed (bad flags, configuration or policy, or a part of
-the jail that could not be set up: the program did not run). A time,
+the jail that could not be set up: the program did not run); 126 when the
+program cannot be executed, 127 when it is not found in the jail. A time,
 memory, pids or CPU limit, or a seccomp kill, is reported in one line on
 stderr and in the --report file.`,
 		Example: `  kafel run -- python3 -c 'print(1)'
@@ -73,6 +75,26 @@ stderr and in the --report file.`,
 	}
 	nsjailcfg.AddFlags(c.Flags())
 	return c
+}
+
+// Exit statuses when the program could not be executed, as a shell gives.
+const (
+	ExitCannotExecute = 126 // found, but not executable
+	ExitNotFound      = 127 // no such program
+)
+
+// exitForError is the exit status for an error of sandbox.Run: 127 or 126
+// when the jail was set up but the program could not be executed,
+// ExitRunner otherwise.
+func exitForError(err error) int {
+	var se *sandbox.SetupError
+	if !errors.As(err, &se) || (se.Op != "exec" && se.Op != "execve") {
+		return ExitRunner
+	}
+	if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
+		return ExitNotFound
+	}
+	return ExitCannotExecute
 }
 
 // runnerError ends `kafel run` with ExitRunner after printing err.
@@ -133,11 +155,11 @@ func runRun(cmd *cobra.Command, args []string) error {
 	})
 	if err != nil {
 		if flags.Report != "" {
-			if werr := writeReport(flags.Report, errorReport{ExitCode: ExitRunner, ReasonKind: "error", Reason: err.Error()}); werr != nil {
+			if werr := writeReport(flags.Report, errorReport{ExitCode: exitForError(err), ReasonKind: "error", Reason: err.Error()}); werr != nil {
 				fmt.Fprintf(stderr, "kafel run: %v\n", werr)
 			}
 		}
-		return runnerError(err)
+		return &cli.ExitError{Code: exitForError(err), Err: err}
 	}
 	if res.ReasonKind != sandbox.ReasonExited && res.Reason != "" && level <= slog.LevelError+4 {
 		fmt.Fprintf(stderr, "kafel run: %s\n", res.Reason)

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// requireJails skips a test that runs jails when this host cannot make
+// them: not root and no unprivileged user namespaces.
+func requireJails(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	for _, f := range []string{"/proc/sys/kernel/unprivileged_userns_clone", "/proc/sys/user/max_user_namespaces"} {
+		if b, err := os.ReadFile(f); err == nil && strings.TrimSpace(string(b)) == "0" {
+			t.Skipf("running jails needs root or unprivileged user namespaces (%s is 0)", f)
+		}
+	}
+}
+
+// allowAll replaces the default policy where a test is about something
+// else than seccomp.
+const allowAll = "--seccomp_string=DEFAULT ALLOW"
+
+func TestRunExitStatus(t *testing.T) {
+	requireJails(t)
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string // substring
+	}{
+		{[]string{allowAll, "--", "sh", "-c", "echo hi; exit 3"}, 3, "hi\n", ""},
+		{[]string{allowAll, "sh", "-c", "echo first word ends the flags"}, 0, "first word ends the flags\n", ""},
+		// Not pid 1, so the program can die from its own signal.
+		{[]string{allowAll, "--disable_clone_newpid", "--disable_proc", "--", "sh", "-c", "kill -TERM $$"}, 128 + 15, "", ""},
+		{[]string{allowAll, "-t", "1", "--", "sleep", "10"}, 128 + 9, "", "kafel run: time limit"},
+		{[]string{allowAll, "--", "/no/such/program"}, ExitNotFound, "", "no such file"},
+		{[]string{allowAll, "--", "/etc/hosts"}, ExitCannotExecute, "", "permission denied"},
+		{[]string{allowAll, "-R", "/no/such/dir", "--", "/bin/true"}, ExitRunner, "", "/no/such/dir"},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := kafelRun(t, tt.args...)
+		if code != tt.code || stdout != tt.stdout || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("kafel run %q: exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr containing %q",
+				tt.args, code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
+		}
+	}
+}
+
+// TestRunSeedConfig runs the article's configuration as written, with
+// the command given after --.
+func TestRunSeedConfig(t *testing.T) {
+	requireJails(t)
+	requireFile(t, "/usr/bin/python3")
+	cfg := filepath.Join("..", "..", "sandbox", "nsjailcfg", "testdata", "python-sandbox.cfg")
+	code, stdout, stderr := kafelRun(t, "--config", cfg, "--", "/usr/bin/python3", "-c", "import os, socket; print('hello from sandbox', os.getcwd(), socket.gethostname())")
+	if code != 0 || stdout != "hello from sandbox /app sandbox\n" {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// TestRunDefault is the main job on a fresh machine: no flags at all.
+func TestRunDefault(t *testing.T) {
+	requireJails(t)
+	requireFile(t, "/usr/bin/python3")
+	code, stdout, stderr := kafelRun(t, "--", "python3", "-c", "import os; print(1, os.getcwd(), open('/etc/hostname' if False else '/proc/self/status').read().count('\\n') > 0)")
+	if code != 0 || stdout != "1 /tmp True\n" {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+func TestRunReport(t *testing.T) {
+	requireJails(t)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.json")
+	code, _, stderr := kafelRun(t, allowAll, "--report", report, "-t", "1", "--", "sleep", "5")
+	if code != 137 {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var r struct {
+		ExitCode   int    `json:"exit_code"`
+		Signal     int    `json:"signal"`
+		ReasonKind string `json:"reason_kind"`
+		Reason     string `json:"reason"`
+		WallTime   int64  `json:"wall_time_ns"`
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+	if r.ExitCode != 137 || r.Signal != 9 || r.ReasonKind != "time_limit" || r.WallTime < 1e9 {
+		t.Errorf("report %s", b)
+	}
+	// A program that never ran still gets a report.
+	code, _, _ = kafelRun(t, allowAll, "--report", report, "--", "/no/such/program")
+	b, _ = os.ReadFile(report)
+	if code != ExitNotFound || !strings.Contains(string(b), `"exit_code": 127`) || !strings.Contains(string(b), `"reason_kind": "error"`) {
+		t.Errorf("exit %d, report %s", code, b)
+	}
+}
+
+func TestRunOutsideRootWarning(t *testing.T) {
+	requireJails(t)
+	if os.Geteuid() != 0 {
+		t.Skip("mapping to outside uid 0 needs root")
+	}
+	code, stdout, stderr := kafelRun(t, allowAll, "-u", "0:0:1", "-g", "0:0:1", "--", "id", "-u")
+	if code != 0 || stdout != "0\n" || !strings.Contains(stderr, "flag --user: warning:") || !strings.Contains(stderr, "outside id 0") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// The default maps a root runner to nobody outside.
+	code, stdout, stderr = kafelRun(t, allowAll, "--", "sh", "-c", "cat /proc/self/uid_map")
+	if f := strings.Fields(stdout); code != 0 || len(f) != 3 || f[1] != "65534" {
+		t.Errorf("exit %d, uid_map %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func requireFile(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("needs %s: %v", path, err)
+	}
+}
