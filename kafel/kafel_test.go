@@ -386,3 +386,82 @@ func TestStrict(t *testing.T) {
 	// What the reference accepts, strict mode accepts.
 	loadOK(t, "POLICY p { ALLOW { newuname, open { flags == 0 } }, ALLOW { write } } USE p DEFAULT KILL", opts)
 }
+
+// TestArches checks per-arch resolution: numbers, widths, byte order,
+// guards and the x32 option.
+func TestArches(t *testing.T) {
+	x86_64, x86, mips := mustArch(t, "x86_64"), mustArch(t, "x86"), mustArch(t, "mips")
+	src := `ALLOW {
+  write { count == 1 },
+  read ON { x86, mips },
+  close ON x86_64
+}`
+	p := loadOK(t, src, Options{Arches: []*syscalls.Arch{x86_64, x86, mips}, AllowX32: true})
+	rs := p.RuleSet()
+	want := []string{`
+default KILL
+write(1): a2 == 0x1/64 -> ALLOW
+close(3): true -> ALLOW`, `
+default KILL
+read(3): true -> ALLOW
+write(4): a2 == 0x1/32 -> ALLOW`, `
+default KILL
+read(4003): true -> ALLOW
+write(4004): a2 == 0x1/32 -> ALLOW`}
+	for i, ar := range rs.Arches {
+		if got := strings.TrimSpace(dumpRules(ar)); got != strings.TrimSpace(want[i]) {
+			t.Errorf("arch %s: got\n%s\nwant\n%s", p.Arches[i].Name, got, strings.TrimSpace(want[i]))
+		}
+		a := p.Arches[i]
+		if ar.AuditArch != a.AuditArch || ar.BigEndian != a.BigEndian || !ar.AllowX32 {
+			t.Errorf("arch %s: AuditArch %#x BigEndian %v AllowX32 %v", a.Name, ar.AuditArch, ar.BigEndian, ar.AllowX32)
+		}
+	}
+	if !rs.Arches[2].BigEndian {
+		t.Errorf("mips rules are not big-endian")
+	}
+}
+
+// TestErrors checks refusals that need no corpus file.
+func TestErrors(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"empty source", "", "empty policy"},
+		{"comments only", "// nothing\n/* here */", "empty policy"},
+		{"unused policy is still checked", "POLICY unused { ALLOW { nosuch } } ALLOW { read }", "unknown syscall `nosuch`"},
+		{"unknown syscall in main policy", "ALLOW { this_is_a_syscall_that_does_not_exist }", "unknown syscall"},
+		{"undefined policy at file scope", "USE undef DEFAULT KILL", "undefined policy `undef`"},
+		{"undefined policy inside a policy", "POLICY broken { USE undef } USE broken DEFAULT KILL", "undefined policy `undef`"},
+		{"redefined argument", "ALLOW { write(myfd, myfd, mysize) { myfd == 1 } }", "argument `myfd` declared twice"},
+		{"seven argument names", "ALLOW { write(a, b, c, d, e, f, g) }", "too many argument names"},
+		{"undefined argument", "ALLOW { write(myfd, mybuf, mysize) { undef == 1 || myfd == 2 } }", "unknown argument `undef`"},
+		{"declared list hides kernel names", "ALLOW { write(f) { count == 1 } }", "unknown argument `count`"},
+		{"ERRNO out of range", "ERRNO(65536) { write }", "ERRNO value 65536 out of range"},
+		{"TRAP out of range", "TRAP(65536) { write }", "TRAP value 65536 out of range"},
+		{"TRACE out of range", "TRACE(-1) { write }", "TRACE value -1 out of range"},
+		{"DEFAULT out of range", "DEFAULT ERRNO(65536)", "ERRNO value 65536 out of range"},
+		{"constant redefined", "#define myconst 1\n#define myconst 2\nALLOW { read }", "constant `myconst` redefined"},
+		{"policy redefined", "POLICY empty {}\nPOLICY empty {}\nUSE empty DEFAULT KILL", "policy `empty` redefined"},
+		{"USE before definition", "USE later POLICY later {}", "defined later"},
+		{"unknown arch", "ALLOW { read ON vax }", "unknown arch `vax`"},
+		{"repeated arch", "ALLOW { read ON { arm64, aarch64 } }", "arch `aarch64` repeated"},
+		{"unknown syscall in guarded rule for this arch", "ALLOW { nosuch ON x86_64 }", "unknown syscall `nosuch`"},
+		{"DEFAULT twice", "DEFAULT KILL DEFAULT KILL", "DEFAULT given twice"},
+		{"conflicting DEFAULT in a policy", "POLICY p { DEFAULT ALLOW } USE p DEFAULT KILL", "conflicts with DEFAULT KILL"},
+		{"two policies with different DEFAULTs", "POLICY p { DEFAULT ALLOW } POLICY q { DEFAULT KILL } USE p USE q", "conflicts with DEFAULT ALLOW"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds := loadErr(t, tt.src, x86Opts(t))
+			var b strings.Builder
+			Render(&b, ds, nil)
+			if !strings.Contains(b.String(), tt.want) {
+				t.Errorf("policy:\n%s\ngot:\n%s\nwant an error or hint containing %q", tt.src, b.String(), tt.want)
+			}
+			for _, d := range ds.Errors() {
+				if d.Pos.Line < 1 || d.Pos.Column < 1 {
+					t.Errorf("error without a position: %v", d)
+				}
+			}
+		})
+	}
+}
