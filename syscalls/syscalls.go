@@ -42,20 +42,33 @@ type Syscall struct {
 
 // Arg is one syscall parameter.
 type Arg struct {
+	// Name is the kernel's parameter name.
 	Name string
 	// Size is the width in bytes: 2 for umode_t-like, 4 for int-like,
 	// the word size for pointers, longs and size_t, 8 for 64-bit types.
 	Size int
+	// OldNames are earlier names of the parameter that the reference
+	// Kafel compiler's tables still use (setns "nstype", now "flags").
+	// Policies may use them; Name is the portable spelling.
+	OldNames []string
 }
 
 // IsAlias reports whether s is an alias of another entry.
 func (s *Syscall) IsAlias() bool { return s.AliasOf != "" }
 
-// ArgIndex returns the position of the argument called name, or -1.
+// ArgIndex returns the position of the argument called name, or -1. An
+// argument's OldNames count when no argument has name as its Name.
 func (s *Syscall) ArgIndex(name string) int {
 	for i, a := range s.Args {
 		if a.Name == name {
 			return i
+		}
+	}
+	for i, a := range s.Args {
+		for _, old := range a.OldNames {
+			if old == name {
+				return i
+			}
 		}
 	}
 	return -1

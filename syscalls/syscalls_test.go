@@ -2,6 +2,8 @@ package syscalls
 
 import (
 	"fmt"
+	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -108,6 +110,11 @@ func TestTableInvariants(t *testing.T) {
 						t.Errorf("%s: arg name %s twice", s.Name, arg.Name)
 					}
 					argNames[arg.Name] = true
+					for _, old := range arg.OldNames {
+						if j := s.ArgIndex(old); j != i {
+							t.Errorf("%s: old name %s of arg %s resolves to %d", s.Name, old, arg.Name, j)
+						}
+					}
 					if s.ArgIndex(arg.Name) != i {
 						t.Errorf("%s: ArgIndex(%s) = %d, want %d", s.Name, arg.Name, s.ArgIndex(arg.Name), i)
 					}
@@ -130,22 +137,77 @@ func TestTableInvariants(t *testing.T) {
 }
 
 // TestRemovedCallsKeepNumbers: calls the kernel lists without an entry
-// point still resolve (deny lists name them), without arguments.
+// point still resolve (deny lists name them). Those the reference
+// compiler knows arguments for keep their old entry point's parameters
+// (from the supplement); the others have none.
 func TestRemovedCallsKeepNumbers(t *testing.T) {
 	tests := []struct {
 		arch, name string
 		nr         uint32
+		args       string
 	}{
-		{"x86_64", "create_module", 174}, {"x86_64", "get_kernel_syms", 177}, {"x86_64", "query_module", 178},
-		{"x86_64", "nfsservctl", 180}, {"x86_64", "uselib", 134}, {"x86_64", "lookup_dcookie", 212},
-		{"x86_64", "vserver", 236}, {"x86_64", "afs_syscall", 183}, {"x86_64", "tuxcall", 184},
-		{"x86_64", "security", 185}, {"x86_64", "getpmsg", 181}, {"x86_64", "putpmsg", 182},
-		{"x86", "break", 17}, {"mips", "create_module", 4127}, {"mips64", "nfsservctl", 5173},
+		{"x86_64", "create_module", 174, "name:8 size:8"},
+		{"x86_64", "get_kernel_syms", 177, "table:8"},
+		{"x86_64", "query_module", 178, "name:8 which:4 buf:8 bufsize:8 ret:8"},
+		{"x86_64", "nfsservctl", 180, "cmd:4 argp:8 resp:8"},
+		{"x86_64", "uselib", 134, "library:8"},
+		{"x86_64", "lookup_dcookie", 212, "cookie64:8 buf:8 len:8"},
+		{"x86_64", "set_thread_area", 205, "u_info:8"},
+		{"x86_64", "sysctl", 156, "args:8"},
+		{"x86_64", "vserver", 236, ""}, {"x86_64", "afs_syscall", 183, ""}, {"x86_64", "tuxcall", 184, ""},
+		{"x86_64", "security", 185, ""}, {"x86_64", "getpmsg", 181, ""}, {"x86_64", "putpmsg", 182, ""},
+		{"x86", "break", 17, ""},
+		{"x86", "lookup_dcookie", 253, "cookie64_lo:4 cookie64_hi:4 buf:4 len:4"},
+		{"arm", "lookup_dcookie", 249, "cookie64_lo:4 cookie64_hi:4 buf:4 len:4"},
+		{"mips", "create_module", 4127, "name:4 size:4"},
+		{"mips64", "nfsservctl", 5173, "cmd:4 argp:8 resp:8"},
 	}
 	for _, tt := range tests {
 		s, ok := mustArch(t, tt.arch).Lookup(tt.name)
-		if !ok || s.Nr != tt.nr || len(s.Args) != 0 {
-			t.Errorf("%s %s: got %v, want number %d without args", tt.arch, tt.name, s, tt.nr)
+		if !ok || s.Nr != tt.nr || argString(s.Args) != tt.args {
+			t.Errorf("%s %s: got %v, want number %d with args %q", tt.arch, tt.name, s, tt.nr, tt.args)
+		}
+	}
+}
+
+// argString formats arguments as "name:size ...".
+func argString(args []Arg) string {
+	var parts []string
+	for _, a := range args {
+		parts = append(parts, fmt.Sprintf("%s:%d", a.Name, a.Size))
+	}
+	return strings.Join(parts, " ")
+}
+
+// TestOldArgNames: argument names the reference compiler's tables use,
+// from kernels before a rename, resolve to the same position.
+func TestOldArgNames(t *testing.T) {
+	tests := []struct {
+		arch, syscall, name string
+		index               int
+	}{
+		{"x86_64", "setns", "nstype", 1}, {"x86_64", "setns", "flags", 1},
+		{"x86_64", "getrandom", "buf", 0}, {"x86_64", "getrandom", "count", 1}, {"x86_64", "getrandom", "ubuf", 0},
+		{"x86_64", "vmsplice", "iov", 1}, {"x86_64", "sched_getattr", "attr", 1}, {"x86_64", "sched_getattr", "size", 2},
+		{"x86_64", "arch_prctl", "code", 0}, {"x86_64", "arch_prctl", "addr", 1},
+		{"aarch64", "setns", "nstype", 1}, {"mips", "getrandom", "count", 1},
+		{"aarch64", "arch_prctl", "code", -2}, // no arch_prctl on aarch64
+		{"x86_64", "read", "nstype", -1},
+	}
+	for _, tt := range tests {
+		s, ok := mustArch(t, tt.arch).Lookup(tt.syscall)
+		if tt.index == -2 {
+			if ok {
+				t.Errorf("%s %s exists", tt.arch, tt.syscall)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%s %s: not found", tt.arch, tt.syscall)
+			continue
+		}
+		if got := s.ArgIndex(tt.name); got != tt.index {
+			t.Errorf("%s %s: ArgIndex(%s) = %d, want %d (args %v)", tt.arch, tt.syscall, tt.name, got, tt.index, s.Args)
 		}
 	}
 }
@@ -356,7 +418,7 @@ func TestSpotArgs(t *testing.T) {
 					return
 				}
 				want := expandSpot(a, spec)
-				if fmt.Sprint(s.Args) != fmt.Sprint(want) {
+				if argString(s.Args) != argString(want) {
 					t.Errorf("%s (%d):\n got  %v\n want %v", sc, s.Nr, s.Args, want)
 				}
 				checked++
@@ -374,5 +436,36 @@ func TestSpotArgs(t *testing.T) {
 				t.Errorf("only %d syscalls checked", checked)
 			}
 		})
+	}
+}
+
+// TestReferenceNamesX86_64 resolves every syscall and argument name of
+// testdata/gen_300x3.policy, a copy of the benchmark policy written with
+// the reference compiler's x86_64 names (shared/bench): each rule
+// "name { expr }" must name a syscall, and every identifier in expr one
+// of its arguments (the current or an old name).
+func TestReferenceNamesX86_64(t *testing.T) {
+	src, err := os.ReadFile("testdata/gen_300x3.policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mustArch(t, "x86_64")
+	rule := regexp.MustCompile(`(?m)^\s*([a-z_0-9]+) \{(.*)\},?$`)
+	ident := regexp.MustCompile(`\b[a-z_][a-z_0-9]*\b`)
+	rules := rule.FindAllStringSubmatch(string(src), -1)
+	if len(rules) != 300 {
+		t.Fatalf("parsed %d rules, want 300", len(rules))
+	}
+	for _, m := range rules {
+		s, ok := a.Lookup(m[1])
+		if !ok {
+			t.Errorf("syscall %s: not in the table", m[1])
+			continue
+		}
+		for _, id := range ident.FindAllString(m[2], -1) {
+			if s.ArgIndex(id) < 0 {
+				t.Errorf("%s: no argument %s (have %s)", s.Name, id, argString(s.Args))
+			}
+		}
 	}
 }

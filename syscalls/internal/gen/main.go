@@ -104,8 +104,9 @@ type entry struct {
 }
 
 type outArg struct {
-	name string
-	size int
+	name     string
+	size     int
+	oldNames []string
 }
 
 type table struct {
@@ -221,12 +222,18 @@ func buildTable(t *tree, s *archSpec, sup *supplement, verbose bool) (*table, er
 		}
 		used[name] = true
 		en := entry{name: name, nr: nr}
-		lookup := e
-		if lookup == "" && name != r.name {
-			lookup = name // a renamed removed call: the supplement may define it
-		}
-		if lookup != "" {
-			d, why := pickDef(t, s, sup, lookup)
+		if e == "" {
+			// A removed call: the supplement may give the parameters
+			// its entry point had (the reference compiler knows them).
+			if d, ok := sup.defs[name]; ok {
+				args, err := layout(s, d.params)
+				if err != nil {
+					return nil, fmt.Errorf("%s (%d): %v: %w", name, nr, d, err)
+				}
+				en.args, en.note = args, d.String()
+			}
+		} else {
+			d, why := pickDef(t, s, sup, e)
 			if d == nil {
 				return nil, fmt.Errorf("no definition of entry point %s (%s %d): %s", r.entry, r.name, nr, why)
 			}
@@ -235,6 +242,9 @@ func buildTable(t *tree, s *archSpec, sup *supplement, verbose bool) (*table, er
 				return nil, fmt.Errorf("%s (%d): %v: %w", name, nr, d, err)
 			}
 			en.args, en.note = args, d.String()
+		}
+		if err := sup.applyArgNames(s.name, &en); err != nil {
+			return nil, err
 		}
 		if verbose {
 			fmt.Fprintf(os.Stderr, "%s %d %s [%s %s] %s\n", s.name, nr, name, r.name, r.entry, en.note)
@@ -458,7 +468,11 @@ func render(s *archSpec, tab *table, audit uint32, inputs string) ([]byte, error
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				fmt.Fprintf(&b, "{%q, %d}", a.name, a.size)
+				fmt.Fprintf(&b, "{Name: %q, Size: %d", a.name, a.size)
+				if len(a.oldNames) > 0 {
+					fmt.Fprintf(&b, ", OldNames: %#v", a.oldNames)
+				}
+				b.WriteString("}")
 			}
 			b.WriteString("}")
 		}

@@ -8,10 +8,11 @@ import (
 
 // supplement holds the reviewed additions of supplement.txt.
 type supplement struct {
-	calls   []suppCall
-	defs    map[string]*def
-	renames []suppRename
-	aliases []suppAlias
+	calls    []suppCall
+	defs     map[string]*def
+	renames  []suppRename
+	aliases  []suppAlias
+	argNames []suppArgName
 }
 
 // suppCall is a syscall added after the kernel the tarball holds.
@@ -26,6 +27,32 @@ type suppCall struct {
 type suppRename struct {
 	arches     []string
 	table, new string
+}
+
+// suppArgName adds an old name of an argument.
+type suppArgName struct {
+	arches            []string
+	syscall, arg, old string
+}
+
+// applyArgNames adds the old argument names for arch to e.
+func (s *supplement) applyArgNames(arch string, e *entry) error {
+	for _, a := range s.argNames {
+		if a.syscall != e.name || !appliesTo(a.arches, arch) {
+			continue
+		}
+		found := false
+		for i := range e.args {
+			if e.args[i].name == a.arg {
+				e.args[i].oldNames = append(e.args[i].oldNames, a.old)
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("supplement: %s has no argument %s on %s", e.name, a.arg, arch)
+		}
+	}
+	return nil
 }
 
 // suppAlias adds an alias name for an entry.
@@ -71,6 +98,8 @@ func parseArches(f string) []string {
 //	def NAME(C PARAMETERS)       its definition (as SYSCALL_DEFINE spells it)
 //	rename ARCHES TABLE NAME     name of a removed call's old entry point
 //	alias ARCHES NAME TARGET     an extra alias
+//	argname ARCHES SYSCALL ARG OLDNAME
+//	                             an older name of an argument, still accepted
 //
 // ARCHES is "*" or a comma-separated list; NR is the table number
 // without the arch's base. '#' starts a comment.
@@ -113,6 +142,11 @@ func parseSupplement(text string) (*supplement, error) {
 				return nil, bad("want: rename ARCHES TABLE NAME")
 			}
 			s.renames = append(s.renames, suppRename{arches: parseArches(f[0]), table: f[1], new: f[2]})
+		case "argname":
+			if len(f) != 4 {
+				return nil, bad("want: argname ARCHES SYSCALL ARG OLDNAME")
+			}
+			s.argNames = append(s.argNames, suppArgName{arches: parseArches(f[0]), syscall: f[1], arg: f[2], old: f[3]})
 		case "alias":
 			if len(f) != 3 {
 				return nil, bad("want: alias ARCHES NAME TARGET")
