@@ -284,6 +284,12 @@ func TestExpressionDepth(t *testing.T) {
 	if !strings.Contains(ds.Error(), "nested too deeply") {
 		t.Errorf("got %v, want a depth error", ds)
 	}
+	nots := func(n int) string { return "ALLOW { read { " + strings.Repeat("!", n) + "(fd == 1) } }" }
+	loadOK(t, nots(199), x86Opts(t))
+	loadErr(t, nots(200), x86Opts(t))
+	ors := func(n int) string { return "ALLOW { read { fd == 0" + strings.Repeat(" || fd == 1", n) + " } }" }
+	loadOK(t, ors(99), x86Opts(t))
+	loadErr(t, ors(200), x86Opts(t))
 	// Parentheses do not count.
 	loadOK(t, "ALLOW { read { "+strings.Repeat("(", 150)+"fd == 1"+strings.Repeat(")", 150)+" } }", x86Opts(t))
 }

@@ -572,7 +572,7 @@ func (l *loader) rule(r *grammar.Rule) *ruleDef {
 		}
 	}
 	if r.Filter != nil {
-		c, _, fok := l.convert(r.Filter, true)
+		c, fok := l.convert(r.Filter, true, 0)
 		if !fok {
 			return nil
 		}
@@ -585,39 +585,42 @@ func (l *loader) rule(r *grammar.Rule) *ruleDef {
 }
 
 // convert turns a filter into a cond, replacing the constants defined so
-// far by their values, and checks the reference's depth limit. It returns
-// the operator depth (0 for a leaf).
-func (l *loader) convert(e grammar.Expr, boolean bool) (*cond, int, bool) {
+// far by their values, and checks the reference's depth limit: the
+// reference refuses an operator whose operand is maxExprDepth operators
+// deep, that is a chain of more than maxExprDepth operators from the top
+// of the filter down to a leaf. level counts the operators above e, so the
+// walk stops there instead of descending a long chain.
+func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) {
 	switch e := e.(type) {
 	case *grammar.Number:
 		if boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "a number is not a condition")
-			return nil, 0, false
+			return nil, false
 		}
-		return &cond{kind: kNum, num: e.Value}, 0, true
+		return &cond{kind: kNum, num: e.Value}, true
 	case *grammar.Ident:
 		if boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "`%s` is not a condition", e.Name)
-			return nil, 0, false
+			return nil, false
 		}
 		if c, ok := l.consts[e.Name]; ok {
-			return &cond{kind: kNum, num: c.value}, 0, true
+			return &cond{kind: kNum, num: c.value}, true
 		}
-		return &cond{kind: kIdent, name: e.Name, pos: e.Pos}, 0, true
+		return &cond{kind: kIdent, name: e.Name, pos: e.Pos}, true
 	case *grammar.NotExpr:
 		if !boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "", "`!` applies to a condition, not to a value")
-			return nil, 0, false
+			return nil, false
 		}
-		x, d, ok := l.convert(e.X, true)
-		if !ok {
-			return nil, 0, false
-		}
-		if d >= maxExprDepth {
+		if level >= maxExprDepth {
 			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
-			return nil, 0, false
+			return nil, false
 		}
-		return &cond{kind: kNot, x: x}, d + 1, true
+		x, ok := l.convert(e.X, true, level+1)
+		if !ok {
+			return nil, false
+		}
+		return &cond{kind: kNot, x: x}, true
 	case *grammar.BinaryExpr:
 		var kind condKind
 		operandsBool := false
@@ -635,7 +638,7 @@ func (l *loader) convert(e grammar.Expr, boolean bool) (*cond, int, bool) {
 				kind = kBitAnd
 			}
 		default:
-			return nil, 0, false
+			return nil, false
 		}
 		isBool := kind != kBitAnd && kind != kBitOr
 		if isBool != boolean {
@@ -644,30 +647,30 @@ func (l *loader) convert(e grammar.Expr, boolean bool) (*cond, int, bool) {
 			} else {
 				l.errorf(e.Pos, KindInvalidFilter, "", "a condition cannot be an operand of `%s`", e.Op)
 			}
-			return nil, 0, false
+			return nil, false
 		}
 		if e.X == nil || e.Y == nil {
-			return nil, 0, false
+			return nil, false
 		}
-		x, dx, ok := l.convert(e.X, operandsBool)
-		if !ok {
-			return nil, 0, false
-		}
-		y, dy, ok := l.convert(e.Y, operandsBool)
-		if !ok {
-			return nil, 0, false
-		}
-		if dx >= maxExprDepth || dy >= maxExprDepth {
+		if level >= maxExprDepth {
 			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
-			return nil, 0, false
+			return nil, false
+		}
+		x, ok := l.convert(e.X, operandsBool, level+1)
+		if !ok {
+			return nil, false
+		}
+		y, ok := l.convert(e.Y, operandsBool, level+1)
+		if !ok {
+			return nil, false
 		}
 		c := &cond{kind: kind, x: x, y: y}
 		if kind == kCmp {
 			c.op = cmpOps[e.Op]
 		}
-		return c, max(dx, dy) + 1, true
+		return c, true
 	}
-	return nil, 0, false
+	return nil, false
 }
 
 var cmpOps = map[grammar.Op]bpfgen.CmpOp{
