@@ -68,3 +68,32 @@ func ExampleLoad_lenient() {
 	// lenient.policy:1:9: warning: `uname` is a libc name: use `newuname`; the reference compiler does not know `uname` on x86_64
 	// lenient.policy:1:9: `uname` is a libc name: use `newuname`; the reference compiler does not know `uname` on x86_64 (strict mode)
 }
+
+func ExampleFormat() {
+	x86, _ := syscalls.LookupArch("x86_64")
+	src := `POLICY p {
+  ALLOW { uname, open { arg1 == 0 }, }
+  ALLOW { clone { arg0 & 0x10000 } }
+  DEFAULT KILL
+}
+USE p`
+	out, _, err := kafel.Format("p.policy", []byte(src), kafel.Options{Arches: []*syscalls.Arch{x86}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(string(out))
+	// Output:
+	// POLICY p {
+	//   ALLOW {
+	//     newuname,
+	//     open { flags == 0 }
+	//   },
+	//   ALLOW {
+	//     clone { (clone_flags & 0x10000) != 0 }
+	//   }
+	// }
+	//
+	// USE p
+	// DEFAULT KILL
+}
