@@ -72,6 +72,8 @@ type runner struct {
 	reasonN string
 	mu      sync.Mutex
 	viol    *SeccompViolation
+	// interruptSig is the signal that interrupted the runner, if any.
+	interruptSig syscall.Signal
 }
 
 func (r *runner) warn(format string, args ...any) { r.log.Warn(fmt.Sprintf(format, args...)) }
@@ -296,7 +298,11 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		case <-ctx.Done():
 			r.kill(ReasonInterrupted, "interrupted: "+ctx.Err().Error())
 		case s := <-sigCh:
-			r.kill(ReasonInterrupted, fmt.Sprintf("interrupted by %v; the jail was killed", s))
+			sig, _ := s.(syscall.Signal)
+			r.mu.Lock()
+			r.interruptSig = sig
+			r.mu.Unlock()
+			r.kill(ReasonInterrupted, fmt.Sprintf("runner interrupted by %s; the jail was killed", signalName(sig)))
 		}
 	}
 	wall := time.Since(start)
@@ -565,12 +571,16 @@ func (r *runner) result(ps *os.ProcessState, waitErr error, wall time.Duration) 
 	res.PeakMemory = st.PeakMemory
 
 	r.mu.Lock()
-	reason, text, viol := r.reason, r.reasonN, r.viol
+	reason, text, viol, isig := r.reason, r.reasonN, r.viol, r.interruptSig
 	r.mu.Unlock()
 	cpuLimit := r.rlimit(unix.RLIMIT_CPU)
 	switch {
 	case reason == ReasonInterrupted:
 		res.ReasonKind, res.Reason = reason, text
+		if isig != 0 {
+			// Exit as a shell reports a command the signal ended.
+			res.ExitCode = 128 + int(isig)
+		}
 	case viol != nil:
 		res.ReasonKind, res.Reason, res.SeccompViolation = ReasonSeccomp, "seccomp violation: "+viol.String(), viol
 	case reason != "":

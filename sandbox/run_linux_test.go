@@ -11,6 +11,9 @@ import (
 
 func TestMain(m *testing.M) {
 	Init()
+	if os.Getenv(testRunnerEnv) != "" {
+		os.Exit(testRunnerMain())
+	}
 	os.Exit(m.Run())
 }
 
@@ -71,3 +74,5 @@ func TestRunShellProbe(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func contextBackground() context.Context { return context.Background() }

@@ -1,0 +1,145 @@
+package sandbox
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The cleanup tests run this test binary as a runner (testRunnerMain) and
+// signal it while its jail runs.
+const (
+	testRunnerEnv = "KAFEL_SANDBOX_TEST_RUNNER"
+	sleepMarker   = "1234.5" // argument of the jail's sleeps, to find them
+)
+
+func testRunnerMain() int {
+	c := testConfig("/bin/sh", "-c", "sleep "+sleepMarker+" & echo ready; sleep "+sleepMarker)
+	c.Cgroups.PidsMax = 8
+	res, err := Run(contextBackground(), c, RunOptions{HandleSignals: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	json.NewEncoder(os.Stderr).Encode(res)
+	return res.ExitCode
+}
+
+// startRunner starts the runner and waits until its jail runs.
+func startRunner(t *testing.T) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), testRunnerEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("runner said %q, %v", line, err)
+	}
+	return cmd
+}
+
+// jailSleeps returns the pids of the jail's sleep processes.
+func jailSleeps() []int {
+	var pids []int
+	m, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range m {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(b), "sleep\x00"+sleepMarker) {
+			var pid int
+			fmt.Sscanf(p, "/proc/%d/cmdline", &pid)
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func runnerCgroups(pid int) []string {
+	m, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/pids/NSJAIL/%s%d.*", cgroupPrefix, pid))
+	return m
+}
+
+func waitGone(t *testing.T, what string, f func() []int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if len(f()) == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("%s still there: %v", what, f())
+}
+
+func TestRunnerInterrupted(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	for _, sig := range []syscall.Signal{unix.SIGTERM, unix.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := startRunner(t)
+			if len(jailSleeps()) == 0 {
+				t.Fatal("the jail's processes are not visible")
+			}
+			if len(runnerCgroups(cmd.Process.Pid)) == 0 {
+				t.Fatal("the jail has no cgroup")
+			}
+			cmd.Process.Signal(sig)
+			err := cmd.Wait()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(sig) {
+				t.Errorf("runner ended with %v, want status %d", err, 128+int(sig))
+			}
+			if l := jailSleeps(); len(l) > 0 {
+				t.Errorf("jail processes left after the runner returned: %v", l)
+			}
+			if l := runnerCgroups(cmd.Process.Pid); len(l) > 0 {
+				t.Errorf("cgroups left: %v", l)
+			}
+		})
+	}
+}
+
+// TestRunnerKilled: a SIGKILLed runner takes its jail with it, and the
+// next run removes the cgroup it left.
+func TestRunnerKilled(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	cmd := startRunner(t)
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitGone(t, "jail processes", jailSleeps)
+	if len(runnerCgroups(cmd.Process.Pid)) == 0 {
+		t.Log("the killed runner's cgroup is already gone")
+	}
+	g := NsjailCgroups()
+	g.PidsMax = 4
+	cg, err := newJailCgroups(&g, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cg.destroy()
+	if l := runnerCgroups(cmd.Process.Pid); len(l) > 0 {
+		t.Errorf("stale cgroups of the killed runner not removed: %v", l)
+	}
+}
