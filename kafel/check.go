@@ -142,6 +142,12 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 				return &cond{kind: kArg, arg: i, size: a.size}, true
 			}
 		}
+		if !r.declared && sc != nil {
+			// Earlier kernel names that the reference's tables still use.
+			if i := sc.ArgIndex(c.name); i >= 0 {
+				return &cond{kind: kArg, arg: i, size: sc.Args[i].Size}, true
+			}
+		}
 		if i, ok := genericArg(c.name); ok {
 			size := 8
 			portable := ""

@@ -2,6 +2,7 @@ package kafel
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gokafel/gokafel/bpfgen"
@@ -79,6 +80,53 @@ DEFAULT ERRNO(1)`,
 		})
 	}
 }
+
+// TestBenchPolicies loads the benchmark policies (valid for the reference
+// compiler) in strict mode and checks their compiled filters against their
+// rule sets.
+func TestBenchPolicies(t *testing.T) {
+	paths, err := filepath.Glob("testdata/bench/*.policy")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no benchmark policies: %v", err)
+	}
+	opts := x86Opts(t)
+	opts.Strict = true
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Load(path, src, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Warnings) != 0 {
+				t.Errorf("warnings: %v", p.Warnings)
+			}
+			prog, err := bpfgen.Compile(p.RuleSet(), bpfgen.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := bpfgen.NewFilter(prog.Insns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs := p.RuleSet()
+			ar := rs.Arches[0]
+			for nr := int32(-1); nr < 600; nr++ {
+				for _, v := range []uint64{0, 1, 0x10, 0x3e8, 0x3e9, 0xffffffff, 0x100000010} {
+					d := bpfgen.SeccompData{Nr: nr, Arch: ar.AuditArch, Args: [6]uint64{v, v ^ 0x20, v, 3, v, v}}
+					if got, want := firstAction(f.Run(d, false)), rs.Eval(d); got != want {
+						t.Fatalf("nr %d args %#x: filter gives %s, rule set %s", nr, d.Args, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func firstAction(a bpfgen.Action, _ int) bpfgen.Action { return a }
 
 func TestCompile(t *testing.T) {
 	prog, err := Compile("p", []byte("ALLOW { read } DEFAULT KILL"), x86Opts(t))

@@ -471,3 +471,13 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOldArgNames checks that the argument names of the reference's
+// tables, renamed in the kernel since, still resolve.
+func TestOldArgNames(t *testing.T) {
+	p := loadOK(t, "ALLOW { setns { nstype == 0 }, setns { flags == 1 } }", x86Opts(t))
+	got := strings.TrimSpace(dumpRules(p.RuleSet().Arches[0]))
+	if !strings.Contains(got, "a1 == 0x0/32") || !strings.Contains(got, "a1 == 0x1/32") {
+		t.Errorf("got rules:\n%s", got)
+	}
+}
