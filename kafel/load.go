@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -186,11 +187,19 @@ type fixVote struct {
 }
 
 func newLoader(name string, src []byte, opts Options) *loader {
-	if len(opts.Arches) == 0 {
-		if h := syscalls.HostArch(); h != nil {
-			opts.Arches = []*syscalls.Arch{h}
+	// Each arch once, in the order given.
+	var arches []*syscalls.Arch
+	for _, a := range opts.Arches {
+		if a != nil && !slices.Contains(arches, a) {
+			arches = append(arches, a)
 		}
 	}
+	if len(arches) == 0 {
+		if h := syscalls.HostArch(); h != nil {
+			arches = []*syscalls.Arch{h}
+		}
+	}
+	opts.Arches = arches
 	return &loader{
 		name:      name,
 		src:       src,
