@@ -14,6 +14,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(testRunnerEnv) != "" {
 		os.Exit(testRunnerMain())
 	}
+	if mode := os.Getenv(testRootlessEnv); mode != "" {
+		os.Exit(testRootlessMain(mode))
+	}
 	os.Exit(m.Run())
 }
 
