@@ -165,11 +165,24 @@ var tokenSymbols = map[string]lexer.TokenType{
 	"Number": tokNumber, "String": tokString, "Punct": tokPunct,
 }
 
-// stmtParser parses one file-scope statement from a token slice.
-var stmtParser = participle.MustBuild[pStmt](
+// pRules is the inside of an action block; it serves error recovery, which
+// parses the rest of a block after an error (recover.go).
+type pRules struct {
+	Rules []*pRuleItem `parser:"@@*"`
+}
+
+var parserOptions = []participle.Option{
 	participle.Lexer(sliceDefinition{}),
 	// The grammar is LL(1): a branch that consumed a token and then failed
 	// is the error, which makes the messages precise.
 	participle.UseLookahead(0),
 	participle.ParseTypeWith(parseExpr),
+}
+
+// The parsers: one file-scope statement; for error recovery, one item of a
+// POLICY and the rules of a block.
+var (
+	stmtParser       = participle.MustBuild[pStmt](parserOptions...)
+	policyItemParser = participle.MustBuild[pPolicyItem](parserOptions...)
+	rulesParser      = participle.MustBuild[pRules](parserOptions...)
 )

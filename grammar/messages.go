@@ -1,6 +1,7 @@
 package grammar
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -99,6 +100,10 @@ func hintFor(got token, before []token) string {
 		case "ERRNO", "TRAP", "TRACE":
 			return "ERRNO, TRAP and TRACE take a literal number 0..65535 (the reference accepts no constant there)"
 		}
+	}
+	if len(before) > 0 && got.typ == tokIdent && before[len(before)-1].typ == tokNumber && before[len(before)-1].end == got.pos {
+		n := before[len(before)-1].value
+		return fmt.Sprintf("`%s%s` reads as the number `%s` followed by `%s`", n, got.value, n, got.value)
 	}
 	if got.typ == tokKeyword && len(before) > 0 {
 		switch got.value {

@@ -176,11 +176,12 @@ func (p *parser) errorCount() int {
 
 func (p *parser) file(f *File) {
 	p.file_ = f
-	depth := 0
+	var open bracketStack // brackets open in the current statement
 	cur := -1 // start of the statement being collected
 	di := 0
 	for i := 0; i < len(p.toks); i++ {
 		t := p.toks[i]
+		depth := len(open)
 		for di < len(p.dirs) && p.dirs[di].at <= i {
 			p.directive(p.dirs[di], &cur, i, depth)
 			di++
@@ -198,7 +199,7 @@ func (p *parser) file(f *File) {
 			// An unclosed brace: resynchronize at a keyword that only
 			// starts a file-scope statement.
 			p.flush(&cur, i)
-			depth = 0
+			open = open[:0]
 			cur = i
 		case cur < 0:
 			cur = i
@@ -206,16 +207,14 @@ func (p *parser) file(f *File) {
 		if isPunct {
 			switch t.value {
 			case "(", "{", "[":
-				depth++
+				open.push(frame{frameOther, i})
 			case ")", "}", "]":
-				if depth > 0 {
-					depth--
-				}
+				open.close(p.toks, t.value)
 			}
 		}
 	}
 	for ; di < len(p.dirs); di++ {
-		p.directive(p.dirs[di], &cur, len(p.toks), depth)
+		p.directive(p.dirs[di], &cur, len(p.toks), len(open))
 	}
 	p.flush(&cur, len(p.toks))
 	if p.comma != nil && p.prevOK {
@@ -344,10 +343,8 @@ func (p *parser) flush(cur *int, end int) {
 	}
 	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}))
 	if err != nil {
-		if !p.lexicalErrorIn(toks[0].pos, eof) {
-			// After a lexical error the syntax error is its echo.
-			p.syntaxError(err, toks, eof, next)
-		}
+		idx := p.syntaxError(err, toks, eof, next)
+		p.moreErrors(toks, idx, eof, next, 0)
 		// Keep what parsed: the tree is partial, so drop it.
 		p.add(nil, false)
 		return
@@ -362,11 +359,21 @@ func (p *parser) lexicalErrorIn(from, to lexer.Position) bool {
 	for _, d := range *p.diags {
 		if d.Severity == Error && (d.Kind == KindLexical || d.Kind == KindNumber) &&
 			d.Pos.Filename == from.Filename && d.Pos.Offset >= from.Offset &&
-			(to.Filename != from.Filename || d.Pos.Offset < to.Offset) {
+			(to.Filename != from.Filename || d.Pos.Offset <= to.Offset) {
 			return true
 		}
 	}
 	return false
+}
+
+// tokenIndex returns the index of the token of toks at pos, or len(toks).
+func (p *parser) tokenIndex(toks []token, pos lexer.Position) int {
+	for i, t := range toks {
+		if t.pos == pos {
+			return i
+		}
+	}
+	return len(toks)
 }
 
 func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
@@ -425,8 +432,11 @@ func describeToken(t token) string {
 }
 
 // syntaxError converts a participle error, once, into a Diagnostic:
-// "unexpected <what was found>, expected <what the grammar wanted>".
-func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next string) {
+// "unexpected <what was found>, expected <what the grammar wanted>". It
+// returns the index in toks of the token at fault (len(toks) for the end).
+// An error right after a lexical error (`a = 1` after `=` was dropped) is
+// its echo and is not reported.
+func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next string) int {
 	var ute *participle.UnexpectedTokenError
 	var pe participle.Error
 	pos := eof
@@ -466,5 +476,12 @@ func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next s
 	if strings.HasPrefix(msg, "a condition in parentheses") {
 		hint = "compare values, then combine the comparisons with && || !"
 	}
-	p.errorAt(pos, end, hint, "%s", msg)
+	from := toks[0].pos
+	if idx > 0 {
+		from = toks[idx-1].end
+	}
+	if !p.lexicalErrorIn(from, pos) {
+		p.errorAt(pos, end, hint, "%s", msg)
+	}
+	return idx
 }

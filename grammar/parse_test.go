@@ -260,7 +260,7 @@ func TestRefused(t *testing.T) {
 		{"include empty name", "#include \"\"\n", "1:10", "unterminated or empty file name"},
 		{"include comment", "#include \"a\" // x\n", "1:14", "unexpected character `/` in #include"},
 		{"include junk", "#include a\n", "1:10", "unexpected character `a` in #include"},
-		{"include spaced", "# include \"a\"\n", "1:11", "unexpected character `\"`"},
+		{"include spaced", "# include \"a\"\n", "1:3", "expected `define`"},
 		{"include glued", "#includes \"a\"\n", "1:9", "unexpected character `s` in #include"},
 		{"unclosed policy", "POLICY a { ALLOW { read }\nPOLICY b {}", "2:1", "expected `,` or `}`"},
 		{"unclosed block", "ALLOW { read\n#define X 1", "2:1", "expected `,` or `}`"},
@@ -285,6 +285,19 @@ func TestRefused(t *testing.T) {
 
 // TestSeveralErrors checks that one bad statement does not hide the next.
 func TestSeveralErrors(t *testing.T) {
+	t.Run("in one statement", func(t *testing.T) {
+		src := "POLICY p {\n  ALLOW {\n    read { fd == },\n    openat { (flags & 3 == 0 },\n    close\n  },\n" +
+			"  ERRNO(1) { mmap { prot == } }\n  KILL { SYSCALL[x], ptrace }\n  USE\n}\nALLOW { a { b == } c { d == } }\n"
+		_, diags := Parse("t", []byte(src), nil)
+		var got []string
+		for _, d := range diags.Errors() {
+			got = append(got, fmt.Sprintf("%d:%d", d.Pos.Line, d.Pos.Column))
+		}
+		want := []string{"3:18", "4:30", "7:29", "8:18", "10:1", "11:18", "11:29"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("errors (-want +got):\n%s\n%v", diff, diags)
+		}
+	})
 	src := "ALLOW { read { a == } }\nPOLICY p { USE }\nDEFAULT foo\nERRNO(1) { write }\nALLOW { x { (b } }\n"
 	_, diags := Parse("t", []byte(src), nil)
 	var lines []int
