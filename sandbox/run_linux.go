@@ -589,7 +589,7 @@ func (r *runner) result(ps *os.ProcessState, waitErr error, wall time.Duration) 
 		res.ReasonKind, res.Reason = ReasonSeccomp, "killed by SIGSYS (seccomp): the kernel did not say which syscall"
 	case st.OOMKills > 0 && res.ExitCode != 0:
 		res.ReasonKind, res.Reason = ReasonMemoryLimit, fmt.Sprintf("memory limit of %s reached (%d OOM kills)", bytesText(r.memLimit()), st.OOMKills)
-	case res.Signal == int(unix.SIGXCPU) || cpuLimit != nil && res.Signal == int(unix.SIGKILL) && res.CPUTime >= time.Duration(cpuLimit.Soft)*time.Second:
+	case res.Signal == int(unix.SIGXCPU) || cpuLimit != nil && res.Signal == int(unix.SIGKILL) && res.CPUTime >= time.Duration(cpuLimit.Soft)*time.Second*9/10:
 		// SIGKILL that no one here sent, after the soft limit's worth of
 		// CPU: the kernel's hard RLIMIT_CPU (pid 1 ignores SIGXCPU).
 		res.ReasonKind, res.Reason = ReasonCPULimit, fmt.Sprintf("cpu time limit reached (%v of CPU)", res.CPUTime.Round(time.Millisecond))

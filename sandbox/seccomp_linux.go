@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -168,33 +167,31 @@ func recvNotif(fd, stop int) (n seccompNotif, ok bool, err error) {
 	}
 }
 
-// violationOf describes a notification as a SeccompViolation.
+// violationOf describes a notification as a SeccompViolation, naming the
+// arch and call as Kafel does. An x32 call (x86_64 with bit 30 set) is
+// named after the x86_64 call of the same number.
 func violationOf(n seccompNotif) *SeccompViolation {
 	v := &SeccompViolation{Nr: int(n.Data.Nr), Args: n.Data.Args, PID: int(n.PID)}
-	v.Arch = fmt.Sprintf("audit_arch_%#x", n.Data.Arch)
 	nr := uint32(n.Data.Nr)
+	var arch *syscalls.Arch
 	for _, a := range syscalls.Arches() {
-		if a.AuditArch != n.Data.Arch {
-			continue
+		if a.AuditArch == n.Data.Arch {
+			arch = a
+			break
 		}
-		v.Arch = a.Name
-		if a.AuditArch == unix.AUDIT_ARCH_X86_64 && nr&0x40000000 != 0 {
-			v.Arch = "x32"
-			if x, ok := syscalls.LookupArch("x32"); ok {
-				a = x
-			}
-		}
-		if s, ok := a.ByNumber(nr); ok {
-			v.Syscall = s.Name
-		}
-		break
 	}
-	if v.Arch == fmt.Sprintf("audit_arch_%#x", n.Data.Arch) {
-		switch n.Data.Arch {
-		case unix.AUDIT_ARCH_I386:
-			v.Arch = "i386"
-		case unix.AUDIT_ARCH_X86_64:
-			v.Arch = "x86_64"
+	switch {
+	case arch == nil:
+		v.Arch = fmt.Sprintf("audit_arch_%#x", n.Data.Arch)
+	case n.Data.Arch == unix.AUDIT_ARCH_X86_64 && nr&x32Bit != 0:
+		v.Arch = "x32"
+		nr &^= x32Bit
+	default:
+		v.Arch = arch.Name
+	}
+	if arch != nil {
+		if s, ok := arch.ByNumber(nr); ok {
+			v.Syscall = s.Name
 		}
 	}
 	if v.Syscall == "" {
@@ -203,4 +200,5 @@ func violationOf(n seccompNotif) *SeccompViolation {
 	return v
 }
 
-var errNoListener = errors.New("no seccomp listener received")
+// x32Bit marks x32 syscall numbers (__X32_SYSCALL_BIT).
+const x32Bit = 0x40000000
