@@ -94,6 +94,9 @@ const libseccompHeader = `# Disagreements between the syscall tables and libsecc
 #     direct calls for them, which the tables list.
 #   placeholder: the kernel's table holds the number with a placeholder
 #     name (unused18, reserved82); libseccomp names none.
+#   oabi-only: a number only the old ARM ABI has (ENOSYS for EABI
+#     programs), listed as the kernel's table and the reference compiler
+#     list it; libseccomp's EABI table omits it.
 #   after-2.5.4: a call added to the kernel after libseccomp 2.5.4.
 #   unsupported-arch: libseccomp 2.5.4 has no table for the arch.
 `

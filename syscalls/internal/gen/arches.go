@@ -24,6 +24,9 @@ type archSpec struct {
 	// skip matches definition files of the arch dir that build only for
 	// the other ABI sharing it (x86's *_32.c and *_64.c).
 	skip *regexp.Regexp
+	// private is a header defining arch-private calls (arm's
+	// __ARM_NR_* at __ARM_NR_BASE, 0x0f0000 under EABI).
+	private string
 	// config lists the Kconfig symbols that pick among variants of a
 	// definition (clone's argument order).
 	config map[string]bool
@@ -54,7 +57,8 @@ var specs = []archSpec{
 	},
 	{
 		name: "arm", audit: "AUDIT_ARCH_ARM", wordSize: 4, goarch: "arm",
-		file: "zarm.go", table: "arch/arm/tools/syscall.tbl", abis: []string{"common", "eabi"}, dir: "arm",
+		file: "zarm.go", table: "arch/arm/tools/syscall.tbl", abis: []string{"common", "eabi", "oabi"}, dir: "arm",
+		private:   "arch/arm/include/uapi/asm/unistd.h",
 		pairAlign: true, uid16: true, config: map[string]bool{"CONFIG_CLONE_BACKWARDS": true, "CONFIG_AEABI": true},
 	},
 	{

@@ -194,6 +194,13 @@ func buildTable(t *tree, s *archSpec, sup *supplement, verbose bool) (*table, er
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.table, err)
 	}
+	if s.private != "" {
+		priv, err := privateCalls(t.files[s.private])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.private, err)
+		}
+		rows = append(rows, priv...)
+	}
 	for _, c := range sup.calls {
 		if c.appliesTo(s.name) {
 			rows = append(rows, row{nr: c.nr, abi: "supplement", name: c.name, entry: "sys_" + c.name})
@@ -277,6 +284,31 @@ func buildTable(t *tree, s *archSpec, sup *supplement, verbose bool) (*table, er
 	}
 	sort.Slice(tab.entries, func(i, j int) bool { return tab.entries[i].nr < tab.entries[j].nr })
 	return tab, nil
+}
+
+// armPrivateBase is __ARM_NR_BASE under EABI, where __NR_SYSCALL_BASE
+// is 0 (arch/arm/include/uapi/asm/unistd.h).
+const armPrivateBase = 0x0f0000
+
+var rePrivate = regexp.MustCompile(`(?m)^#define\s+__ARM_NR_(\w+)\s+\(__ARM_NR_BASE\s*\+\s*(\d+)\)`)
+
+// privateCalls reads arm's private calls (breakpoint, cacheflush, usr26,
+// usr32, set_tls, get_tls), handled by arm_syscall in
+// arch/arm/kernel/traps.c without a SYSCALL_DEFINE; their parameters come
+// from the supplement.
+func privateCalls(h []byte) ([]row, error) {
+	if h == nil {
+		return nil, fmt.Errorf("not in the tarball")
+	}
+	var out []row
+	for _, m := range rePrivate.FindAllStringSubmatch(string(h), -1) {
+		n, _ := strconv.Atoi(m[2])
+		out = append(out, row{nr: uint32(armPrivateBase + n), abi: "private", name: m[1], entry: "sys_" + m[1]})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no __ARM_NR_ definitions")
+	}
+	return out, nil
 }
 
 // isPlaceholder reports table names that only hold a number's place.

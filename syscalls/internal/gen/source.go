@@ -30,7 +30,7 @@ func wantedFile(p string) bool {
 	switch {
 	case strings.HasSuffix(p, ".tbl") && !strings.HasPrefix(p, "tools/"):
 		return true
-	case p == "include/uapi/linux/audit.h":
+	case p == "include/uapi/linux/audit.h", p == "arch/arm/include/uapi/asm/unistd.h":
 		return true
 	}
 	return false
