@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"syscall"
 
@@ -146,36 +147,65 @@ func runRun(cmd *cobra.Command, args []string) error {
 		},
 	}))
 
-	res, err := sandbox.Run(context.Background(), loaded.Config, sandbox.RunOptions{
-		Stdin:         cmd.InOrStdin(),
-		Stdout:        cmd.OutOrStdout(),
-		Stderr:        stderr,
-		Logger:        logger,
-		HandleSignals: true,
-	})
+	r := &jailRunner{cfg: loaded.Config, report: flags.Report, logger: logger, stderr: stderr, level: level}
+	opts := sandbox.RunOptions{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: stderr, Logger: logger}
+	switch loaded.Config.Mode {
+	case sandbox.ModeRerun, sandbox.ModeListenTCP:
+		ctx, stop := stopContext()
+		defer stop()
+		if loaded.Config.Mode == sandbox.ModeRerun {
+			return r.rerun(ctx, opts)
+		}
+		return r.listen(ctx)
+	}
+	opts.HandleSignals = true
+	code, err := r.once(context.Background(), opts)
 	if err != nil {
-		if flags.Report != "" {
-			if werr := writeReport(flags.Report, errorReport{ExitCode: exitForError(err), ReasonKind: "error", Reason: err.Error()}); werr != nil {
-				fmt.Fprintf(stderr, "kafel run: %v\n", werr)
-			}
-		}
-		return &cli.ExitError{Code: exitForError(err), Err: err}
+		return &cli.ExitError{Code: code, Err: err}
 	}
-	if res.ReasonKind != sandbox.ReasonExited && res.Reason != "" && level <= slog.LevelError+4 {
-		fmt.Fprintf(stderr, "kafel run: %s\n", res.Reason)
-	}
-	if flags.Report != "" {
-		if err := writeReport(flags.Report, res); err != nil {
-			fmt.Fprintf(stderr, "kafel run: %v\n", err)
-			if res.ExitCode == 0 {
-				return cli.Exit(ExitRunner)
-			}
-		}
-	}
-	if res.ExitCode == 0 {
+	if code == 0 {
 		return nil
 	}
-	return cli.Exit(res.ExitCode)
+	return cli.Exit(code)
+}
+
+// jailRunner runs jails of one configuration: once, again and again
+// (mode r), or one per TCP connection (mode l).
+type jailRunner struct {
+	cfg    *sandbox.Config
+	report string
+	logger *slog.Logger
+	stderr io.Writer
+	level  slog.Level
+
+	onListen func(net.Addr) // for tests: called with the listening address
+}
+
+// once runs one jail, prints how it ended when that is not a plain exit,
+// writes the report, and returns the exit status of kafel run.
+func (r *jailRunner) once(ctx context.Context, opts sandbox.RunOptions) (int, error) {
+	res, err := sandbox.Run(ctx, r.cfg, opts)
+	if err != nil {
+		code := exitForError(err)
+		if r.report != "" {
+			if werr := writeReport(r.report, errorReport{ExitCode: code, ReasonKind: "error", Reason: err.Error()}); werr != nil {
+				fmt.Fprintf(r.stderr, "kafel run: %v\n", werr)
+			}
+		}
+		return code, err
+	}
+	if res.ReasonKind != sandbox.ReasonExited && res.Reason != "" && r.level <= slog.LevelError+4 {
+		fmt.Fprintf(r.stderr, "kafel run: %s\n", res.Reason)
+	}
+	if r.report != "" {
+		if err := writeReport(r.report, res); err != nil {
+			fmt.Fprintf(r.stderr, "kafel run: %v\n", err)
+			if res.ExitCode == 0 {
+				return ExitRunner, nil
+			}
+		}
+	}
+	return res.ExitCode, nil
 }
 
 // errorReport is the --report file when the program never ran: the

@@ -1,11 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/gokafel/gokafel/sandbox"
 )
 
 // requireJails skips a test that runs jails when this host cannot make
@@ -128,4 +136,76 @@ func requireFile(t *testing.T, path string) {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("needs %s: %v", path, err)
 	}
+}
+
+// TestRunListen runs jails per TCP connection, as mode l does, with one
+// connection per address at most.
+func TestRunListen(t *testing.T) {
+	requireJails(t)
+	cfg := sandbox.DefaultConfig()
+	cfg.Seccomp.Policy = "DEFAULT ALLOW\n"
+	cfg.Path, cfg.Argv = "/bin/sh", []string{"sh", "-c", "read x; echo got $x"}
+	cfg.Mode, cfg.BindHost, cfg.MaxConnsPerIP = sandbox.ModeListenTCP, "127.0.0.1", 1
+	addrs := make(chan net.Addr, 1)
+	logs := &syncWriter{}
+	r := &jailRunner{cfg: cfg, logger: slog.New(slog.NewTextHandler(logs, nil)), stderr: io.Discard,
+		onListen: func(a net.Addr) { addrs <- a }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.listen(ctx) }()
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("listen: %v", err)
+	}
+	c1, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	// Wait until the first jail holds the address's only slot.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "msg=connection") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	c2, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c2.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Errorf("second connection from one address: read %d, %v; want it closed", n, err)
+	}
+	c2.Close()
+	c1.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c1.Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(c1)
+	if string(out) != "got hello\n" {
+		t.Errorf("jail said %q (%v); logs:\n%s", out, err, logs.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("listen ended with %v", err)
+	}
+}
+
+// syncWriter is a log buffer the jails' goroutines write concurrently.
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
