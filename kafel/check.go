@@ -307,8 +307,47 @@ func (l *loader) voteFix(pos Pos, old, new string) {
 	l.fixes[k] = &fixVote{fix: Fix{Pos: pos, Old: old, New: new}}
 }
 
+// mergeArches joins findings that differ only in the arch they name at the
+// end of their message (`... on x86_64` and `... on x86` become
+// `... on x86_64, x86`), so that a multi-arch load does not repeat itself.
+func (l *loader) mergeArches() {
+	if len(l.opts.Arches) < 2 {
+		return
+	}
+	type key struct {
+		pos       Pos
+		sev       grammar.Severity
+		kind      grammar.Kind
+		msg, hint string
+	}
+	first := map[key]int{}
+	out := l.diags[:0]
+	for _, d := range l.diags {
+		base, arch := "", ""
+		for _, a := range l.opts.Arches {
+			if strings.HasSuffix(d.Msg, " on "+a.Name) {
+				base, arch = strings.TrimSuffix(d.Msg, " on "+a.Name), a.Name
+				break
+			}
+		}
+		if arch == "" {
+			out = append(out, d)
+			continue
+		}
+		k := key{d.Pos, d.Severity, d.Kind, base, d.Hint}
+		if i, ok := first[k]; ok {
+			out[i].Msg += ", " + arch
+			continue
+		}
+		first[k] = len(out)
+		out = append(out, d)
+	}
+	l.diags = out
+}
+
 // finish applies strict mode, sorts the findings and builds the result.
 func (l *loader) finish() (*Policy, error) {
+	l.mergeArches()
 	if l.opts.Strict {
 		for i := range l.diags {
 			if d := &l.diags[i]; d.Severity == grammar.Warning {

@@ -481,3 +481,22 @@ func TestOldArgNames(t *testing.T) {
 		t.Errorf("got rules:\n%s", got)
 	}
 }
+
+// TestMultiArchFindings checks that a finding repeated on several arches
+// is reported once, naming them.
+func TestMultiArchFindings(t *testing.T) {
+	opts := Options{Arches: []*syscalls.Arch{mustArch(t, "x86_64"), mustArch(t, "aarch64")}}
+	ds := loadErr(t, "ALLOW { nosuchcall, write { fdd == 1 }, open }", opts)
+	var msgs []string
+	for _, d := range ds {
+		msgs = append(msgs, d.Msg)
+	}
+	want := []string{
+		"unknown syscall `nosuchcall` on x86_64, aarch64",
+		"unknown argument `fdd` of `write` on x86_64, aarch64",
+		"unknown syscall `open` on aarch64",
+	}
+	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got findings:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+}
