@@ -382,3 +382,18 @@ func TestDiagnosticCaret(t *testing.T) {
 		t.Errorf("got:\n%v\nwant:\n%s", err, want)
 	}
 }
+
+func TestJSONErrors(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"{\n  \"name\": \"x\",\n  \"mount\": [{\"dst\": \"/a\", \"is_bnd\": true}]\n}", `j.json:3:27: unknown field "is_bnd" in MountPt (did you mean "is_bind"?)`},
+		{"{\"mode\": \"ONCEE\"}", `j.json:1:10: invalid value "ONCEE" for mode: want one of LISTEN, LISTEN_TCP, ONCE, RERUN, EXECVE (did you mean ONCE?)`},
+		{"{\"time_limit\": -1}", `j.json:1:16: invalid value -1 for time_limit (a number ≥ 0)`},
+		{"{\"name\": \"x\"", `j.json:1:13: syntax error: unexpected end of file`},
+	}
+	for _, tt := range tests {
+		_, err := Parse("j.json", []byte(tt.src))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s\ngot:\n%v\nwant it to contain:\n%s", tt.src, err, tt.want)
+		}
+	}
+}
