@@ -33,7 +33,8 @@ func (e *Error) Error() string { return e.Diagnostics.Errors().Error() }
 func (e *Error) Unwrap() error { return e.Diagnostics }
 
 // Render writes each diagnostic as `file:line:col: message`, then the
-// source line and a caret under the column, then its hint if any. Sources
+// source line with a caret under the column (and tildes under the rest of
+// the diagnostic's span), then its hint if any. Sources
 // maps file names to their text; a diagnostic whose file is missing there
 // is printed without the source line.
 func Render(w io.Writer, diags Diagnostics, sources map[string][]byte) error {
@@ -51,7 +52,13 @@ func Render(w io.Writer, diags Diagnostics, sources map[string][]byte) error {
 			if col > len(line)+1 {
 				col = len(line) + 1
 			}
-			fmt.Fprintf(&b, "    %s^\n", strings.Repeat(" ", col-1))
+			// A caret under the start, tildes under the rest of the span
+			// when it ends on the same line.
+			width := 1
+			if d.End.Line == d.Pos.Line && d.End.Column > col {
+				width = min(d.End.Column-col, len(line)+2-col)
+			}
+			fmt.Fprintf(&b, "    %s^%s\n", strings.Repeat(" ", col-1), strings.Repeat("~", max(width-1, 0)))
 		}
 		if d.Hint != "" {
 			fmt.Fprintf(&b, "    hint: %s\n", d.Hint)

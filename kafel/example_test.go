@@ -43,11 +43,11 @@ func ExampleRender() {
 	// Output:
 	// bad.policy:2:3: unknown syscall `reed` on x86_64
 	//       reed, write { fdd == 1 }
-	//       ^
+	//       ^~~~
 	//     hint: did you mean `read`?
 	// bad.policy:2:17: unknown argument `fdd` of `write` on x86_64
 	//       reed, write { fdd == 1 }
-	//                     ^
+	//                     ^~~
 	//     hint: did you mean `fd`?
 }
 

@@ -500,3 +500,10 @@ func TestMultiArchFindings(t *testing.T) {
 		t.Errorf("got findings:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestDiagnosticEnd(t *testing.T) {
+	ds := loadErr(t, "ALLOW { reed }", x86Opts(t))
+	if d := ds[0]; d.End.Offset-d.Pos.Offset != len("reed") || d.End.Column-d.Pos.Column != len("reed") {
+		t.Errorf("finding %v spans %d..%d, want the identifier", d, d.Pos.Offset, d.End.Offset)
+	}
+}

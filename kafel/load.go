@@ -219,7 +219,29 @@ func (l *loader) report(d grammar.Diagnostic) {
 		return
 	}
 	l.seen[k] = true
+	if d.End == d.Pos {
+		d.End = l.wordEnd(d.Pos)
+	}
 	l.diags = append(l.diags, d)
+}
+
+// wordEnd returns the position just past the identifier, keyword or
+// number that starts at pos, or pos when none does.
+func (l *loader) wordEnd(pos Pos) Pos {
+	src := l.sources[pos.Filename]
+	i := pos.Offset
+	if i < 0 || i >= len(src) {
+		return pos
+	}
+	j := i
+	for j < len(src) && (src[j] == '_' || src[j] == '-' && j == i ||
+		'a' <= src[j]|0x20 && src[j]|0x20 <= 'z' || '0' <= src[j] && src[j] <= '9') {
+		j++
+	}
+	end := pos
+	end.Offset += j - i
+	end.Column += j - i
+	return end
 }
 
 func (l *loader) errorf(pos Pos, kind grammar.Kind, hint string, format string, args ...any) {
