@@ -105,19 +105,24 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 		}
 		sc, nr = s, s.Nr
 	}
-	var args []argName
-	switch {
-	case r.declared:
-		for _, p := range r.params {
-			args = append(args, argName{p, 8})
-		}
-	case sc != nil:
-		for _, a := range sc.Args {
-			args = append(args, argName{a.Name, a.Size})
+	if r.custom {
+		if s, ok := arch.ByNumber(nr); ok {
+			names[nr] = s.Name
 		}
 	}
 	rule := bpfgen.Rule{Action: action}
 	if r.filter != nil {
+		var args []argName
+		switch {
+		case r.declared:
+			for _, p := range r.params {
+				args = append(args, argName{p, 8})
+			}
+		case sc != nil:
+			for _, a := range sc.Args {
+				args = append(args, argName{a.Name, a.Size})
+			}
+		}
 		c, ok := l.resolveCond(arch, r, sc, args, r.filter)
 		if !ok {
 			return resolved{}, false
