@@ -189,7 +189,7 @@ func TestOldArgNames(t *testing.T) {
 	}{
 		{"x86_64", "setns", "nstype", 1}, {"x86_64", "setns", "flags", 1},
 		{"x86_64", "getrandom", "buf", 0}, {"x86_64", "getrandom", "count", 1}, {"x86_64", "getrandom", "ubuf", 0},
-		{"x86_64", "vmsplice", "iov", 1}, {"x86_64", "sched_getattr", "attr", 1}, {"x86_64", "sched_getattr", "size", 2},
+		{"x86_64", "vmsplice", "iov", 1}, {"x86_64", "sched_getattr", "size", 2}, {"x86_64", "sched_getattr", "attr", -1},
 		{"x86_64", "arch_prctl", "code", 0}, {"x86_64", "arch_prctl", "addr", 1},
 		{"aarch64", "setns", "nstype", 1}, {"mips", "getrandom", "count", 1},
 		{"aarch64", "arch_prctl", "code", -2}, // no arch_prctl on aarch64
