@@ -46,7 +46,7 @@ func (b *builder) endBefore(p lexer.Position) lexer.Position {
 	if idx == 0 {
 		return p
 	}
-	return b.toks[idx-1].end
+	return b.toks[idx-1].end()
 }
 
 func (b *builder) span(pos, endPos lexer.Position) Range {
@@ -203,7 +203,7 @@ func (b *builder) rule(p *pRule) *Rule {
 func (b *builder) closingBracket(p lexer.Position) lexer.Position {
 	i := b.index(p)
 	if i+1 < len(b.toks) {
-		return b.toks[i+1].end
+		return b.toks[i+1].end()
 	}
 	return p
 }

@@ -27,13 +27,16 @@ var keywords = map[string]bool{
 	"define": true,
 }
 
-// token is one lexical token with its extent.
+// token is one lexical token. Tokens never span lines (strings, which may,
+// are not tokens: the #include directive keeps them).
 type token struct {
 	typ   lexer.TokenType
 	value string
 	pos   lexer.Position
-	end   lexer.Position
 }
+
+// end returns the position just past t.
+func (t token) end() lexer.Position { return advanceText(t.pos, t.value) }
 
 // directive is an #include directive found by the lexer. at is the index
 // in the token stream before which it appeared.
@@ -102,7 +105,7 @@ func (s *scanner) emit(typ lexer.TokenType, n int) {
 	}
 	s.off += n
 	s.col += n
-	s.toks = append(s.toks, token{typ: typ, value: v, pos: start, end: s.pos()})
+	s.toks = append(s.toks, token{typ: typ, value: v, pos: start})
 }
 
 var punctValues = func() map[string]string {

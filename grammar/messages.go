@@ -101,7 +101,7 @@ func hintFor(got token, before []token) string {
 			return "ERRNO, TRAP and TRACE take a literal number 0..65535 (the reference accepts no constant there)"
 		}
 	}
-	if len(before) > 0 && got.typ == tokIdent && before[len(before)-1].typ == tokNumber && before[len(before)-1].end == got.pos {
+	if len(before) > 0 && got.typ == tokIdent && before[len(before)-1].typ == tokNumber && before[len(before)-1].end() == got.pos {
 		n := before[len(before)-1].value
 		return fmt.Sprintf("`%s%s` reads as the number `%s` followed by `%s`", n, got.value, n, got.value)
 	}

@@ -261,7 +261,7 @@ func (p *parser) separator(i int) {
 	t := &p.toks[i]
 	if p.comma != nil || p.prev == nil {
 		if p.prevOK || p.prev == nil {
-			p.errorAt(t.pos, t.end, "", "unexpected `,`")
+			p.errorAt(t.pos, t.end(), "", "unexpected `,`")
 		}
 		return
 	}
@@ -270,7 +270,7 @@ func (p *parser) separator(i int) {
 		p.comma = t
 	default:
 		if p.prevOK {
-			p.errorAt(t.pos, t.end, "commas separate only action blocks and USE statements", "unexpected `,` after %s", describeStmt(p.prev))
+			p.errorAt(t.pos, t.end(), "commas separate only action blocks and USE statements", "unexpected `,` after %s", describeStmt(p.prev))
 		}
 	}
 }
@@ -278,7 +278,7 @@ func (p *parser) separator(i int) {
 func (p *parser) trailingComma() {
 	t := p.comma
 	p.comma = nil
-	*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end, Severity: Warning, Kind: KindTrailingComma,
+	*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end(), Severity: Warning, Kind: KindTrailingComma,
 		Msg: "trailing comma: the reference compiler wants an action block or USE after a `,`", Hint: "remove the `,`"})
 }
 
@@ -400,7 +400,7 @@ func (p *parser) checkNesting(toks []token) bool {
 		case "!", "(":
 			stack = append(stack, t.value[0])
 			if len(stack) > maxNesting {
-				*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end, Severity: Error, Kind: KindLimit,
+				*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end(), Severity: Error, Kind: KindLimit,
 					Msg: fmt.Sprintf("expression nested deeper than %d levels", maxNesting)})
 				return false
 			}
@@ -462,7 +462,7 @@ func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next s
 	var gotTok token
 	if idx < len(toks) {
 		gotTok = toks[idx]
-		got, end = describeToken(gotTok), gotTok.end
+		got, end = describeToken(gotTok), gotTok.end()
 	}
 	msg := "unexpected " + got
 	if !strings.HasPrefix(raw, "unexpected token") {
@@ -478,7 +478,7 @@ func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next s
 	}
 	from := toks[0].pos
 	if idx > 0 {
-		from = toks[idx-1].end
+		from = toks[idx-1].end()
 	}
 	if !p.lexicalErrorIn(from, pos) {
 		p.errorAt(pos, end, hint, "%s", msg)
