@@ -1,6 +1,9 @@
 package sandbox
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Mode is how the runner starts jails (nsjail's modes).
 type Mode int
@@ -141,4 +144,20 @@ type Seccomp struct {
 // Personality flags (persona_*).
 type Personality struct {
 	AddrCompatLayout, MmapPageZero, ReadImpliesExec, AddrLimit3GB, AddrNoRandomize bool
+}
+
+// String names the mode as nsjail's -M letter's word: once, execve,
+// rerun, listen.
+func (m Mode) String() string {
+	switch m {
+	case ModeOnce:
+		return "once"
+	case ModeExecve:
+		return "execve"
+	case ModeRerun:
+		return "rerun"
+	case ModeListenTCP:
+		return "listen"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
 }

@@ -147,6 +147,7 @@ func runRun(cmd *cobra.Command, args []string) error {
 		},
 	}))
 
+	logJail(logger, loaded.Config)
 	r := &jailRunner{cfg: loaded.Config, report: flags.Report, logger: logger, stderr: stderr, level: level}
 	opts := sandbox.RunOptions{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: stderr, Logger: logger}
 	switch loaded.Config.Mode {
@@ -206,6 +207,30 @@ func (r *jailRunner) once(ctx context.Context, opts sandbox.RunOptions) (int, er
 		}
 	}
 	return res.ExitCode, nil
+}
+
+// logJail logs the jail's parameters at debug level (-v), as nsjail does.
+func logJail(l *slog.Logger, c *sandbox.Config) {
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	l.Debug("jail", "mode", c.Mode, "hostname", c.Hostname, "cwd", c.Cwd, "chroot", c.Chroot,
+		"path", c.Path, "argv", c.Argv, "time_limit", c.TimeLimit, "namespaces", fmt.Sprintf("%+v", c.Namespaces))
+	for _, m := range c.UIDMap {
+		l.Debug("uid map", "inside", m.Inside, "outside", m.Outside, "count", m.Count, "newuidmap", m.UseNewIDMap)
+	}
+	for _, m := range c.GIDMap {
+		l.Debug("gid map", "inside", m.Inside, "outside", m.Outside, "count", m.Count, "newgidmap", m.UseNewIDMap)
+	}
+	for _, m := range c.Mounts {
+		l.Debug("mount", "src", m.Src, "dst", m.Dst, "fstype", m.FSType, "options", m.Options, "bind", m.Bind,
+			"rw", m.RW, "symlink", m.Symlink, "content", m.SrcContent != nil, "mandatory", m.Mandatory)
+	}
+	for _, r := range c.Rlimits {
+		l.Debug("rlimit", "resource", r.Resource, "soft", r.Soft, "hard", r.Hard)
+	}
+	l.Debug("cgroups", "limits", fmt.Sprintf("%+v", c.Cgroups))
+	l.Debug("seccomp", "policy_file", c.Seccomp.PolicyFile, "inline", c.Seccomp.Policy != "", "default", c.Seccomp.Default, "log", c.Seccomp.Log)
 }
 
 // errorReport is the --report file when the program never ran: the

@@ -157,7 +157,7 @@ func (c *converter) rlimitValues() []struct {
 	}
 }
 
-// ResolveRlimit returns the limit nsjail's (value, type) pair means for
+// resolveRlimit returns the limit nsjail's (value, type) pair means for
 // spec: value times the unit, the runner's current soft or hard limit, or
 // infinity; soft and hard are set alike, as nsjail does.
 func resolveRlimit(spec rlimitSpec, value uint64, typ RLimit) (sandbox.Rlimit, error) {
