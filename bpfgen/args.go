@@ -31,7 +31,31 @@ type wexpr struct {
 	x, y *wexpr
 }
 
-func wConstOf(k uint32) *wexpr { return &wexpr{kind: wConst, k: k} }
+// arena allocates expression nodes in blocks.
+type arena struct {
+	ws []wexpr
+	bs []bexpr
+}
+
+const arenaBlock = 256
+
+func (a *arena) newW(w wexpr) *wexpr {
+	if len(a.ws) == cap(a.ws) {
+		a.ws = make([]wexpr, 0, arenaBlock)
+	}
+	a.ws = append(a.ws, w)
+	return &a.ws[len(a.ws)-1]
+}
+
+func (a *arena) newB(e bexpr) *bexpr {
+	if len(a.bs) == cap(a.bs) {
+		a.bs = make([]bexpr, 0, arenaBlock)
+	}
+	a.bs = append(a.bs, e)
+	return &a.bs[len(a.bs)-1]
+}
+
+func (a *arena) wConstOf(k uint32) *wexpr { return a.newW(wexpr{kind: wConst, k: k}) }
 
 func (w *wexpr) isConst() bool { return w.kind == wConst }
 
@@ -77,7 +101,7 @@ func (w *wexpr) knownBits() (one, zero uint32) {
 // mkBit builds x&y (and) or x|y (!and), folding constants: the result is
 // a constant, one operand, or an operation whose constant (if any) is on
 // the right and merged with the constants of nested operations of the same kind.
-func mkBit(and bool, x, y *wexpr) *wexpr {
+func (a *arena) mkBit(and bool, x, y *wexpr) *wexpr {
 	kind, identity, absorb := wOr, uint32(0), ^uint32(0)
 	if and {
 		kind, identity, absorb = wAnd, ^uint32(0), 0
@@ -93,7 +117,7 @@ func mkBit(and bool, x, y *wexpr) *wexpr {
 	}
 	switch {
 	case x.isConst(): // both constant
-		return wConstOf(apply(x.k, y.k))
+		return a.wConstOf(apply(x.k, y.k))
 	case y.isConst() && y.k == absorb:
 		return y
 	case y.isConst() && y.k == identity:
@@ -101,7 +125,7 @@ func mkBit(and bool, x, y *wexpr) *wexpr {
 	case wequal(x, y):
 		return x
 	case y.isConst() && x.kind == kind && x.y.isConst():
-		return mkBit(and, x.x, wConstOf(apply(x.y.k, y.k)))
+		return a.mkBit(and, x.x, a.wConstOf(apply(x.y.k, y.k)))
 	}
 	if one, zero := x.knownBits(); y.isConst() {
 		// Bits the constant cannot change are those x already has.
@@ -112,7 +136,49 @@ func mkBit(and bool, x, y *wexpr) *wexpr {
 			return x
 		}
 	}
-	return &wexpr{kind: kind, x: x, y: y}
+	return a.newW(wexpr{kind: kind, x: x, y: y})
+}
+
+const hashPrime = 0x100000001b3
+
+func mix(h, v uint64) uint64 {
+	h = (h ^ v) * hashPrime
+	return h ^ h>>29
+}
+
+func (w *wexpr) hash() uint64 {
+	h := mix(uint64(w.kind)+1, uint64(w.k))
+	if w.kind == wAnd || w.kind == wOr {
+		h = mix(mix(h, w.x.hash()), w.y.hash())
+	}
+	return h
+}
+
+func (e *bexpr) hash() uint64 {
+	h := mix(uint64(e.kind)+7, uint64(e.op))
+	switch e.kind {
+	case bCmp:
+		h = mix(mix(h, e.x.hash()), e.y.hash())
+	case bAnd, bOr:
+		h = mix(mix(h, e.l.hash()), e.r.hash())
+	}
+	return h
+}
+
+func bequal(a, b *bexpr) bool {
+	if a == b {
+		return true
+	}
+	if a.kind != b.kind || a.op != b.op {
+		return false
+	}
+	switch a.kind {
+	case bCmp:
+		return wequal(a.x, b.x) && wequal(a.y, b.y)
+	case bAnd, bOr:
+		return bequal(a.l, b.l) && bequal(a.r, b.r)
+	}
+	return true
 }
 
 func (w *wexpr) write(b *strings.Builder) {
@@ -206,7 +272,7 @@ func cmp32Holds(op CmpOp, x, y uint32) bool { return cmpHolds(op, uint64(x), uin
 
 // mkCmp builds the 32-bit comparison x op y, folded where the known bits
 // of the operands decide it, with any constant on the right.
-func mkCmp(op CmpOp, x, y *wexpr) *bexpr {
+func (a *arena) mkCmp(op CmpOp, x, y *wexpr) *bexpr {
 	if x.isConst() && y.isConst() {
 		return bconst(cmp32Holds(op, x.k, y.k))
 	}
@@ -234,9 +300,9 @@ func mkCmp(op CmpOp, x, y *wexpr) *bexpr {
 			}
 			if k == lo { // x > lo is x != lo
 				if op == Gt {
-					return &bexpr{kind: bCmp, op: Ne, x: x, y: y}
+					return a.newB(bexpr{kind: bCmp, op: Ne, x: x, y: y})
 				}
-				return &bexpr{kind: bCmp, op: Eq, x: x, y: y}
+				return a.newB(bexpr{kind: bCmp, op: Eq, x: x, y: y})
 			}
 		case Ge, Lt:
 			if lo >= k {
@@ -247,13 +313,13 @@ func mkCmp(op CmpOp, x, y *wexpr) *bexpr {
 			}
 			if k == hi { // x >= hi is x == hi
 				if op == Ge {
-					return &bexpr{kind: bCmp, op: Eq, x: x, y: y}
+					return a.newB(bexpr{kind: bCmp, op: Eq, x: x, y: y})
 				}
-				return &bexpr{kind: bCmp, op: Ne, x: x, y: y}
+				return a.newB(bexpr{kind: bCmp, op: Ne, x: x, y: y})
 			}
 		}
 	}
-	return &bexpr{kind: bCmp, op: op, x: x, y: y}
+	return a.newB(bexpr{kind: bCmp, op: op, x: x, y: y})
 }
 
 // negates reports whether a holds exactly when b does not.
@@ -261,7 +327,7 @@ func negates(a, b *bexpr) bool {
 	return a.kind == bCmp && b.kind == bCmp && negOp(a.op) == b.op && wequal(a.x, b.x) && wequal(a.y, b.y)
 }
 
-func mkAnd(l, r *bexpr) *bexpr {
+func (a *arena) mkAnd(l, r *bexpr) *bexpr {
 	switch {
 	case l.kind == bFalse || r.kind == bTrue:
 		return l
@@ -270,12 +336,12 @@ func mkAnd(l, r *bexpr) *bexpr {
 	case negates(l, r):
 		return bexprFalse
 	case r.kind == bOr && negates(l, r.l): // a && (!a || b) == a && b
-		return mkAnd(l, r.r)
+		return a.mkAnd(l, r.r)
 	}
-	return &bexpr{kind: bAnd, l: l, r: r}
+	return a.newB(bexpr{kind: bAnd, l: l, r: r})
 }
 
-func mkOr(l, r *bexpr) *bexpr {
+func (a *arena) mkOr(l, r *bexpr) *bexpr {
 	switch {
 	case l.kind == bTrue || r.kind == bFalse:
 		return l
@@ -284,23 +350,23 @@ func mkOr(l, r *bexpr) *bexpr {
 	case negates(l, r):
 		return bexprTrue
 	case r.kind == bAnd && negates(l, r.l): // a || (!a && b) == a || b
-		return mkOr(l, r.r)
+		return a.mkOr(l, r.r)
 	}
-	return &bexpr{kind: bOr, l: l, r: r}
+	return a.newB(bexpr{kind: bOr, l: l, r: r})
 }
 
-func mkNot(e *bexpr) *bexpr {
+func (a *arena) mkNot(e *bexpr) *bexpr {
 	switch e.kind {
 	case bTrue:
 		return bexprFalse
 	case bFalse:
 		return bexprTrue
 	case bCmp:
-		return mkCmp(negOp(e.op), e.x, e.y)
+		return a.mkCmp(negOp(e.op), e.x, e.y)
 	case bAnd:
-		return mkOr(mkNot(e.l), mkNot(e.r))
+		return a.mkOr(a.mkNot(e.l), a.mkNot(e.r))
 	}
-	return mkAnd(mkNot(e.l), mkNot(e.r))
+	return a.mkAnd(a.mkNot(e.l), a.mkNot(e.r))
 }
 
 func (e *bexpr) write(b *strings.Builder) {
@@ -328,11 +394,21 @@ func (e *bexpr) write(b *strings.Builder) {
 
 // lowering turns Exprs into bexprs for one arch's argument layout.
 type lowering struct {
+	arena
 	bigEndian bool
+	words     [16]*wexpr // the words of seccomp_data, shared
+}
+
+func newLowering(bigEndian bool) *lowering {
+	lw := &lowering{bigEndian: bigEndian}
+	for i := range lw.words {
+		lw.words[i] = &wexpr{kind: wWord, k: uint32(4 * i)}
+	}
+	return lw
 }
 
 // halves returns the low and high 32-bit halves of v.
-func (lw lowering) halves(v Value) (lo, hi *wexpr, err error) {
+func (lw *lowering) halves(v Value) (lo, hi *wexpr, err error) {
 	switch v := v.(type) {
 	case Arg:
 		if v < 0 || v > 5 {
@@ -342,9 +418,9 @@ func (lw lowering) halves(v Value) (lo, hi *wexpr, err error) {
 		if lw.bigEndian {
 			lowOff, highOff = highOff, lowOff
 		}
-		return &wexpr{kind: wWord, k: lowOff}, &wexpr{kind: wWord, k: highOff}, nil
+		return lw.words[lowOff/4], lw.words[highOff/4], nil
 	case Const:
-		return wConstOf(uint32(v)), wConstOf(uint32(v >> 32)), nil
+		return lw.wConstOf(uint32(v)), lw.wConstOf(uint32(v >> 32)), nil
 	case *BitAnd:
 		return lw.bitHalves(true, v.X, v.Y, v != nil)
 	case *BitOr:
@@ -353,7 +429,7 @@ func (lw lowering) halves(v Value) (lo, hi *wexpr, err error) {
 	return nil, nil, fmt.Errorf("bpfgen: invalid operand %T in a comparison", v)
 }
 
-func (lw lowering) bitHalves(and bool, x, y Value, ok bool) (lo, hi *wexpr, err error) {
+func (lw *lowering) bitHalves(and bool, x, y Value, ok bool) (lo, hi *wexpr, err error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("bpfgen: nil operand in a comparison")
 	}
@@ -365,11 +441,11 @@ func (lw lowering) bitHalves(and bool, x, y Value, ok bool) (lo, hi *wexpr, err 
 	if err != nil {
 		return nil, nil, err
 	}
-	return mkBit(and, xl, yl), mkBit(and, xh, yh), nil
+	return lw.mkBit(and, xl, yl), lw.mkBit(and, xh, yh), nil
 }
 
 // lower returns e as a folded condition over 32-bit comparisons.
-func (lw lowering) lower(e Expr) (*bexpr, error) {
+func (lw *lowering) lower(e Expr) (*bexpr, error) {
 	switch e := e.(type) {
 	case *And:
 		if e == nil {
@@ -386,7 +462,7 @@ func (lw lowering) lower(e Expr) (*bexpr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return mkAnd(l, r), nil
+		return lw.mkAnd(l, r), nil
 	case *Or:
 		if e == nil {
 			break
@@ -402,7 +478,7 @@ func (lw lowering) lower(e Expr) (*bexpr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return mkOr(l, r), nil
+		return lw.mkOr(l, r), nil
 	case *Not:
 		if e == nil {
 			break
@@ -411,7 +487,7 @@ func (lw lowering) lower(e Expr) (*bexpr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return mkNot(x), nil
+		return lw.mkNot(x), nil
 	case *Compare:
 		if e == nil {
 			break
@@ -428,16 +504,16 @@ func (lw lowering) lower(e Expr) (*bexpr, error) {
 			return nil, err
 		}
 		if e.Is32 {
-			return mkCmp(e.Op, xl, yl), nil
+			return lw.mkCmp(e.Op, xl, yl), nil
 		}
-		return cmp64(e.Op, xl, xh, yl, yh), nil
+		return lw.cmp64(e.Op, xl, xh, yl, yh), nil
 	}
 	return nil, fmt.Errorf("bpfgen: invalid condition %T", e)
 }
 
 // check validates e without keeping the result (for the operand a folded
 // && or || does not need).
-func (lw lowering) check(e Expr) error {
+func (lw *lowering) check(e Expr) error {
 	_, err := lw.lower(e)
 	return err
 }
@@ -445,18 +521,18 @@ func (lw lowering) check(e Expr) error {
 // cmp64 is the 64-bit comparison (xh:xl) op (yh:yl): equality needs both
 // halves equal; an ordering is decided by the high halves unless they
 // are equal, and then by the low halves.
-func cmp64(op CmpOp, xl, xh, yl, yh *wexpr) *bexpr {
+func (a *arena) cmp64(op CmpOp, xl, xh, yl, yh *wexpr) *bexpr {
 	switch op {
 	case Eq:
-		return mkAnd(mkCmp(Eq, xh, yh), mkCmp(Eq, xl, yl))
+		return a.mkAnd(a.mkCmp(Eq, xh, yh), a.mkCmp(Eq, xl, yl))
 	case Ne:
-		return mkOr(mkCmp(Ne, xh, yh), mkCmp(Ne, xl, yl))
+		return a.mkOr(a.mkCmp(Ne, xh, yh), a.mkCmp(Ne, xl, yl))
 	}
 	strict := Gt // the high halves decide when they differ in this direction
 	if op == Lt || op == Le {
 		strict = Lt
 	}
-	return mkOr(mkCmp(strict, xh, yh), mkAnd(mkCmp(Eq, xh, yh), mkCmp(op, xl, yl)))
+	return a.mkOr(a.mkCmp(strict, xh, yh), a.mkAnd(a.mkCmp(Eq, xh, yh), a.mkCmp(op, xl, yl)))
 }
 
 // condEmitter emits lowered conditions as jumps.

@@ -51,7 +51,6 @@ type insn struct {
 	k      uint32
 	jt, jf label
 	id     label
-	note   string
 }
 
 func opClass(op uint16) uint16 { return op & 0x07 }
@@ -69,10 +68,17 @@ func isTerminator(op uint16) bool { return isJump(op) || isRet(op) }
 type prog struct {
 	insns  []insn
 	nextID label
+	notes  map[label]string // annotations of instructions, by id
+	pos    []int32          // cache of positions, nil when stale
 }
 
 // positions maps instruction ids to their current index (-1: absent).
+// The result is shared: it stays valid until instructions are removed,
+// added or moved.
 func (p *prog) positions() []int32 {
+	if p.pos != nil && len(p.pos) == int(p.nextID) {
+		return p.pos
+	}
 	pos := make([]int32, p.nextID)
 	for i := range pos {
 		pos[i] = -1
@@ -80,6 +86,7 @@ func (p *prog) positions() []int32 {
 	for i := range p.insns {
 		pos[p.insns[i].id] = int32(i)
 	}
+	p.pos = pos
 	return pos
 }
 
@@ -123,6 +130,7 @@ type builder struct {
 	pending []label // labels to bind to the next instruction
 	// pendingNote annotates the next instruction emitted.
 	pendingNote string
+	notes       map[label]string
 }
 
 func (b *builder) newLabel() label {
@@ -133,7 +141,7 @@ func (b *builder) newLabel() label {
 // bind makes l name the next instruction emitted.
 func (b *builder) bind(l label) { b.pending = append(b.pending, l) }
 
-func (b *builder) emit(in insn) {
+func (b *builder) emit(in insn, note string) {
 	id := b.newLabel()
 	b.binding[id] = id
 	for _, l := range b.pending {
@@ -142,20 +150,26 @@ func (b *builder) emit(in insn) {
 	b.pending = b.pending[:0]
 	in.id = id
 	if b.pendingNote != "" {
-		if in.note == "" {
-			in.note = b.pendingNote
+		if note == "" {
+			note = b.pendingNote
 		}
 		b.pendingNote = ""
+	}
+	if note != "" {
+		if b.notes == nil {
+			b.notes = make(map[label]string)
+		}
+		b.notes[id] = note
 	}
 	b.insns = append(b.insns, in)
 }
 
 func (b *builder) stmt(op uint16, k uint32, note string) {
-	b.emit(insn{op: op, k: k, note: note})
+	b.emit(insn{op: op, k: k}, note)
 }
 
 func (b *builder) jump(op uint16, k uint32, jt, jf label, note string) {
-	b.emit(insn{op: op, k: k, jt: jt, jf: jf, note: note})
+	b.emit(insn{op: op, k: k, jt: jt, jf: jf}, note)
 }
 
 // finish resolves labels to instruction ids.
@@ -198,7 +212,7 @@ func (b *builder) finish() (*prog, error) {
 	if n := len(b.insns); n == 0 || isJump(b.insns[n-1].op) || !isRet(b.insns[n-1].op) {
 		return nil, fmt.Errorf("bpfgen: internal error: program does not end in a return")
 	}
-	return &prog{insns: b.insns, nextID: label(len(b.binding))}, nil
+	return &prog{insns: b.insns, nextID: label(len(b.binding)), notes: b.notes}, nil
 }
 
 // TooLongError reports a filter longer than the kernel accepts.
@@ -226,15 +240,16 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 	// rev holds the output in reverse order; r-index = index into rev.
 	type out struct {
 		in     insn
-		rt, rf int // r-index of jump targets
+		rt, rf int32 // r-index of jump targets
+		noteOf label // the id whose note the instruction carries
 	}
 	rev := make([]out, 0, n+n/16)
-	exact := make(map[label]int, n)    // id -> r-index of that instruction
+	exact := make([]int32, p.nextID)   // id -> r-index of that instruction
 	nearRet := make(map[uint32]int)    // RET k -> r-index of the closest copy
 	nearJump := make(map[label]int, 8) // id -> r-index of the closest trampoline to it
-	place := func(in insn, rt, rf int) int {
+	place := func(in insn, rt, rf int, noteOf label) int {
 		r := len(rev)
-		rev = append(rev, out{in: in, rt: rt, rf: rf})
+		rev = append(rev, out{in: in, rt: int32(rt), rf: int32(rf), noteOf: noteOf})
 		return r
 	}
 	pos := p.positions()
@@ -243,7 +258,7 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 	// a trampoline to id), if the instruction placed next reaches it.
 	near := func(id label) (int, bool) {
 		here := len(rev)
-		if r := exact[id]; here-r-1 <= maxJump {
+		if r := int(exact[id]); here-r-1 <= maxJump {
 			return r, true
 		}
 		var r int
@@ -260,13 +275,13 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 		var r int
 		switch {
 		case in.op == opJa:
-			r = place(in, exact[in.jt], 0)
+			r = place(in, int(exact[in.jt]), 0, in.id)
 		case isCondJump(in.op):
 			for {
 				rt, okT := near(in.jt)
 				rf, okF := near(in.jf)
 				if okT && okF {
-					r = place(in, rt, rf)
+					r = place(in, rt, rf, in.id)
 					break
 				}
 				// Place a copy of the return or a trampoline right after in.
@@ -275,18 +290,18 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 					far = in.jf
 				}
 				if ti := p.insns[pos[far]]; isRet(ti.op) {
-					nearRet[ti.k] = place(insn{op: ti.op, k: ti.k, id: -1, note: ti.note}, 0, 0)
+					nearRet[ti.k] = place(insn{op: ti.op, k: ti.k, id: -1}, 0, 0, ti.id)
 				} else {
-					nearJump[far] = place(insn{op: opJa, jt: far, id: -1}, exact[far], 0)
+					nearJump[far] = place(insn{op: opJa, jt: far, id: -1}, int(exact[far]), 0, -1)
 				}
 			}
 		default:
-			r = place(in, 0, 0)
+			r = place(in, 0, 0, in.id)
 			if isRet(in.op) {
 				nearRet[in.k] = r
 			}
 		}
-		exact[in.id] = r
+		exact[in.id] = int32(r)
 	}
 	total := len(rev)
 	if total > MaxInstructions {
@@ -299,20 +314,20 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 		ri := bpf.RawInstruction{Op: o.in.op, K: o.in.k}
 		switch {
 		case o.in.op == opJa:
-			ri.K = uint32(r - o.rt - 1)
+			ri.K = uint32(r - int(o.rt) - 1)
 		case isCondJump(o.in.op):
-			jt, jf := r-o.rt-1, r-o.rf-1
+			jt, jf := r-int(o.rt)-1, r-int(o.rf)-1
 			if jt < 0 || jt > maxJump || jf < 0 || jf > maxJump {
 				return nil, nil, fmt.Errorf("bpfgen: internal error: jump offset %d/%d at %d", jt, jf, at)
 			}
 			ri.Jt, ri.Jf = uint8(jt), uint8(jf)
 		}
 		insns[at] = ri
-		if o.in.note != "" {
+		if note, ok := p.notes[o.noteOf]; ok && o.noteOf >= 0 {
 			if notes == nil {
 				notes = make(map[int]string)
 			}
-			notes[at] = o.in.note
+			notes[at] = note
 		}
 	}
 	return insns, notes, nil

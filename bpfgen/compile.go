@@ -61,7 +61,8 @@ type gen struct {
 
 	// Per arch.
 	outcomes []*nrOutcome
-	byKey    map[string]int32
+	byAction map[Action]int32   // outcomes that are a verdict
+	byHash   map[uint64][]int32 // outcomes that are argument checks, by hash
 	names    map[uint32]string
 	err      error // the first error of visit
 }
@@ -135,7 +136,8 @@ func (g *gen) program(rs *RuleSet) error {
 // arch emits the number dispatch and the argument checks of one arch.
 func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	g.outcomes = g.outcomes[:0]
-	g.byKey = make(map[string]int32)
+	g.byAction = make(map[Action]int32)
+	g.byHash = make(map[uint64][]int32)
 	g.names = ar.Names
 	rs, err := g.ranges(ar, foreign)
 	if err != nil {
@@ -161,7 +163,7 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, error) {
 	}
 	slices.Sort(nrs)
 	x32 := ar.AuditArch == auditArchX86_64 && !ar.AllowX32
-	lw := lowering{bigEndian: ar.BigEndian}
+	lw := newLowering(ar.BigEndian)
 	dflt := g.actionOutcome(ar.Default, 0)
 	var rs []nrRange
 	add := func(lo, hi uint32, out int32) {
@@ -209,27 +211,44 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, error) {
 
 // actionOutcome returns the outcome "the verdict is a".
 func (g *gen) actionOutcome(a Action, nr uint32) int32 {
-	return g.intern("A"+strconv.FormatUint(uint64(a), 16), &nrOutcome{action: a}, nr)
+	i, ok := g.byAction[a]
+	if !ok {
+		i = g.add(&nrOutcome{action: a})
+		g.byAction[a] = i
+	}
+	g.outcomes[i].addNr(nr)
+	return i
 }
 
-func (g *gen) intern(key string, o *nrOutcome, nr uint32) int32 {
-	i, ok := g.byKey[key]
-	if !ok {
-		i = int32(len(g.outcomes))
-		g.byKey[key] = i
-		g.outcomes = append(g.outcomes, o)
-	}
-	if o := g.outcomes[i]; len(o.nrs) < 4 {
+func (g *gen) add(o *nrOutcome) int32 {
+	g.outcomes = append(g.outcomes, o)
+	return int32(len(g.outcomes) - 1)
+}
+
+func (o *nrOutcome) addNr(nr uint32) {
+	if len(o.nrs) < 4 {
 		o.nrs = append(o.nrs, nr)
 	}
-	return i
+}
+
+// sameChecks reports whether o has the argument checks lr with default d.
+func (o *nrOutcome) sameChecks(lr []lrule, d Action) bool {
+	if o.action != d || len(o.rules) != len(lr) {
+		return false
+	}
+	for i, r := range lr {
+		if o.rules[i].action != r.action || !bequal(o.rules[i].cond, r.cond) {
+			return false
+		}
+	}
+	return true
 }
 
 // rulesOutcome lowers the rules of one number. Rules whose condition
 // folds to false are dropped; one that folds to true ends the list and
 // becomes the default; trailing rules that give the default go too. What
 // remains, if anything, are the argument checks.
-func (g *gen) rulesOutcome(lw lowering, rules []Rule, dflt Action, nr uint32) (int32, error) {
+func (g *gen) rulesOutcome(lw *lowering, rules []Rule, dflt Action, nr uint32) (int32, error) {
 	var lr []lrule
 	for _, r := range rules {
 		if r.Cond == nil {
@@ -255,16 +274,20 @@ func (g *gen) rulesOutcome(lw lowering, rules []Rule, dflt Action, nr uint32) (i
 	if len(lr) == 0 {
 		return g.actionOutcome(dflt, nr), nil
 	}
-	var key strings.Builder
-	key.WriteString("R")
-	key.WriteString(strconv.FormatUint(uint64(dflt), 16))
+	h := mix(0, uint64(dflt))
 	for _, r := range lr {
-		key.WriteString(";")
-		key.WriteString(strconv.FormatUint(uint64(r.action), 16))
-		key.WriteString(":")
-		r.cond.write(&key)
+		h = mix(mix(h, uint64(r.action)), r.cond.hash())
 	}
-	return g.intern(key.String(), &nrOutcome{action: dflt, rules: lr, lab: -1}, nr), nil
+	for _, i := range g.byHash[h] {
+		if o := g.outcomes[i]; o.sameChecks(lr, dflt) {
+			o.addNr(nr)
+			return i, nil
+		}
+	}
+	i := g.add(&nrOutcome{action: dflt, rules: lr, lab: -1})
+	g.outcomes[i].addNr(nr)
+	g.byHash[h] = append(g.byHash[h], i)
+	return i, nil
 }
 
 // target is the label a jump to n goes to.

@@ -37,12 +37,17 @@ const numWeight = 16
 // instruction more is worth a mean path longer by insnCost/numWeight/PathSyscalls.
 const insnCost = numWeight * PathSyscalls / 6
 
-// dpMax is the longest range list planned by dynamic programming; longer
-// lists are cut at their weighted middle first.
-const dpMax = 192
+// dpMax is the longest range list planned whole by dynamic programming;
+// longer lists are cut at their weighted middle into parts of at most
+// dpPart ranges first (the cost of the planning grows with the square of
+// the length of the list).
+const (
+	dpMax  = 96
+	dpPart = 32
+)
 
 // chainMax is the longest chain of "nr == k" tests considered.
-const chainMax = 12
+const chainMax = 6
 
 // weigh sets the weight of each range for numbers counted from base.
 func weigh(rs []nrRange, base uint32) {
@@ -76,8 +81,17 @@ type dnode struct {
 
 // planner builds the dispatch tree of one range list.
 type planner struct {
-	rs  []nrRange
-	sum []int64 // sum[i] = weight of rs[:i]
+	rs    []nrRange
+	sum   []int64 // sum[i] = weight of rs[:i]
+	cells []dpCell
+}
+
+// dpCell is the best tree found for an interval of ranges.
+type dpCell struct {
+	cost  int64
+	root  int32 // best split: the left part ends at root
+	chain bool  // a chain is cheaper than the best split
+	bg    int32 // the chain's fallback outcome
 }
 
 func newPlanner(rs []nrRange) *planner {
@@ -98,13 +112,28 @@ func (p *planner) plan(a, b int) *dnode {
 	case b-a+1 <= dpMax:
 		return p.optimal(a, b)
 	}
+	return p.planCut(a, b)
+}
+
+func (p *planner) planPart(a, b int) *dnode {
+	switch {
+	case a == b:
+		return &dnode{kind: dLeaf, out: p.rs[a].out}
+	case b-a+1 <= dpPart:
+		return p.optimal(a, b)
+	}
+	return p.planCut(a, b)
+}
+
+// planCut cuts rs[a..b] at its weighted middle and plans both parts.
+func (p *planner) planCut(a, b int) *dnode {
 	// Cut at the weighted middle.
 	half := p.sum[a] + p.weight(a, b)/2
 	k := sort.Search(b-a, func(i int) bool { return p.sum[a+i+1] >= half }) + a
 	if k >= b {
 		k = b - 1
 	}
-	return p.split(k, p.plan(a, k), p.plan(k+1, b))
+	return p.split(k, p.planPart(a, k), p.planPart(k+1, b))
 }
 
 func (p *planner) split(k int, l, r *dnode) *dnode {
@@ -161,14 +190,12 @@ func (p *planner) chainCost(a, b int, bg int32) (int64, bool) {
 // over intervals, with Knuth's bound on the split points.
 func (p *planner) optimal(a, b int) *dnode {
 	m := b - a + 1
-	type cell struct {
-		cost  int64
-		root  int32 // best split: left is [i..root]
-		chain bool
-		bg    int32
+	if cap(p.cells) < m*m {
+		p.cells = make([]dpCell, m*m)
 	}
-	t := make([]cell, m*m)
-	at := func(i, j int) *cell { return &t[i*m+j] }
+	t := p.cells[:m*m]
+	clear(t)
+	at := func(i, j int) *dpCell { return &t[i*m+j] }
 	for i := 0; i < m; i++ {
 		at(i, i).root = int32(i)
 	}

@@ -26,8 +26,10 @@ func threadJumps(p *prog) bool {
 		if in.op == opJa {
 			if t := p.insns[pos[in.jt]]; isRet(t.op) {
 				in.op, in.k, in.jt = t.op, t.k, 0
-				if in.note == "" {
-					in.note = t.note
+				if _, ok := p.notes[in.id]; !ok && p.notes != nil {
+					if note, ok := p.notes[t.id]; ok {
+						p.notes[in.id] = note
+					}
 				}
 				changed = true
 			}

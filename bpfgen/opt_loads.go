@@ -17,11 +17,18 @@ type valKey struct {
 
 type valNumbers map[valKey]int32
 
+// Loads of the words of seccomp_data are the values 0..wordValues-1;
+// other values are numbered from wordValues on.
+const wordValues = 16
+
 func (vn valNumbers) number(op uint16, a int32, k uint32) int32 {
+	if op == opLdAbs && k%4 == 0 && k/4 < wordValues {
+		return int32(k / 4)
+	}
 	key := valKey{op, a, k}
 	v, ok := vn[key]
 	if !ok {
-		v = int32(len(vn))
+		v = int32(len(vn)) + wordValues
 		vn[key] = v
 	}
 	return v

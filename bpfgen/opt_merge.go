@@ -1,6 +1,5 @@
 package bpfgen
 
-import "encoding/binary"
 
 // mergeTails shares identical code: a block (a straight run of
 // instructions ending in a jump or a return) that nothing falls into is
@@ -11,35 +10,33 @@ import "encoding/binary"
 func mergeTails(p *prog) bool {
 	pos := p.positions()
 	targeted := p.targeted(pos)
-	// tails maps the encoding of a run of instructions that ends in a
+	// tails maps the hash of a run of instructions that ends in a
 	// terminator to the index of the nearest such run seen so far (the
 	// scan goes from the end backwards).
-	tails := make(map[string]int)
+	tails := newHashIndex(len(p.insns))
 	redirect := make(map[label]label)
-	var key []byte
+	var h uint64
 	end := -1 // index of the terminator ending the current block, -1: none
 	for i := len(p.insns) - 1; i >= 0; i-- {
 		in := p.insns[i]
 		if isTerminator(in.op) {
 			end = i
-			key = key[:0]
+			h = 0
 		}
 		if end < 0 {
 			continue
 		}
 		leader := i == 0 || targeted[i] || isTerminator(p.insns[i-1].op)
-		// The run i..end, encoded from its end.
-		key = appendInsnKey(key, in)
-		k := string(key)
+		h = mixInsn(h, in) // the hash of the run i..end
 		if leader && i > 0 && isTerminator(p.insns[i-1].op) {
-			if q, ok := tails[k]; ok {
+			if q, ok := tails.get(h); ok && sameRun(p.insns[i:end+1], p.insns[q:]) {
 				redirect[in.id] = p.insns[q].id
 				end = -1
 				continue
 			}
 		}
 		if !usesScratch(in) {
-			tails[k] = i
+			tails.put(h, i)
 		}
 		if leader {
 			end = -1
@@ -52,16 +49,72 @@ func mergeTails(p *prog) bool {
 	return true
 }
 
-func appendInsnKey(b []byte, in insn) []byte {
-	b = binary.LittleEndian.AppendUint16(b, in.op)
-	b = binary.LittleEndian.AppendUint32(b, in.k)
-	if isJump(in.op) {
-		b = binary.LittleEndian.AppendUint32(b, uint32(in.jt))
-		b = binary.LittleEndian.AppendUint32(b, uint32(in.jf))
+// mixInsn adds in to the hash h of the instructions after it.
+func mixInsn(h uint64, in insn) uint64 {
+	const prime = 0x100000001b3
+	for _, v := range [...]uint64{uint64(in.op), uint64(in.k), uint64(uint32(in.jt)), uint64(uint32(in.jf))} {
+		h = (h ^ v) * prime
+		h ^= h >> 29
 	}
-	return b
+	return h
+}
+
+// sameRun reports whether b starts with the instructions of a.
+func sameRun(a, b []insn) bool {
+	if len(b) < len(a) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.op != y.op || x.k != y.k {
+			return false
+		}
+		if isJump(x.op) && (x.jt != y.jt || (x.op != opJa && x.jf != y.jf)) {
+			return false
+		}
+	}
+	return true
 }
 
 // usesScratch reports whether in reads scratch memory: a run starting
 // there would read a word it did not store itself.
 func usesScratch(in insn) bool { return in.op == opLdMem || in.op == opLdxMem }
+
+// hashIndex maps 64-bit hashes to indexes: an open-addressing table, much
+// cheaper than a map for the one-shot use of a pass.
+type hashIndex struct {
+	keys []uint64
+	vals []int32
+	mask uint64
+}
+
+func newHashIndex(n int) *hashIndex {
+	size := 16
+	for size < n+n/2 {
+		size *= 2
+	}
+	return &hashIndex{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+}
+
+// slot finds h's slot or the empty one where it belongs. Key 0 marks an
+// empty slot, so hash 0 is stored as 1 (a collision sameRun rules out).
+func (t *hashIndex) slot(h uint64) (uint64, uint64) {
+	if h == 0 {
+		h = 1
+	}
+	i := h & t.mask
+	for t.keys[i] != 0 && t.keys[i] != h {
+		i = (i + 1) & t.mask
+	}
+	return i, h
+}
+
+func (t *hashIndex) get(h uint64) (int, bool) {
+	i, h := t.slot(h)
+	return int(t.vals[i]), t.keys[i] == h
+}
+
+func (t *hashIndex) put(h uint64, v int) {
+	i, h := t.slot(h)
+	t.keys[i], t.vals[i] = h, int32(v)
+}

@@ -58,6 +58,7 @@ func (p *prog) remove(drop []bool, redirect map[label]label) {
 		}
 	}
 	p.insns = out
+	p.pos = nil
 }
 
 // targeted marks the instructions (by index) that some jump goes to.
