@@ -1,6 +1,5 @@
 package bpfgen
 
-
 // mergeTails shares identical code: a block (a straight run of
 // instructions ending in a jump or a return) that nothing falls into is
 // dropped in favour of an identical run of instructions further on, to
