@@ -98,5 +98,7 @@ const libseccompHeader = `# Disagreements between the syscall tables and libsecc
 #     programs), listed as the kernel's table and the reference compiler
 #     list it; libseccomp's EABI table omits it.
 #   after-2.5.4: a call added to the kernel after libseccomp 2.5.4.
+#   reference-alias: an alias kept for the reference compiler's name of
+#     the call on this arch; libseccomp does not know the name there.
 #   unsupported-arch: libseccomp 2.5.4 has no table for the arch.
 `

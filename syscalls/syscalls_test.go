@@ -193,6 +193,12 @@ func TestOldArgNames(t *testing.T) {
 		{"x86_64", "arch_prctl", "code", 0}, {"x86_64", "arch_prctl", "addr", 1},
 		{"aarch64", "setns", "nstype", 1}, {"mips", "getrandom", "count", 1},
 		{"aarch64", "arch_prctl", "code", -2}, // no arch_prctl on aarch64
+		// Names of the reference's aarch64 table for calls added since 2019.
+		{"aarch64", "fsconfig", "key", 2}, {"aarch64", "fsopen", "fs_name", 0}, {"aarch64", "openat2", "size", 3},
+		{"aarch64", "mseal", "size", 1}, {"aarch64", "statx", "statxbuf", 4}, {"aarch64", "statmount", "smbuf", 1},
+		{"aarch64", "lsm_list_modules", "size_ptr", 1}, {"aarch64", "file_getattr", "flags", 4},
+		{"aarch64", "file_getattr", "fileattr", 2}, {"aarch64", "open_tree_attr", "attr", 3},
+		{"aarch64", "sync_file_range2", "nbytes", 2}, {"x86_64", "file_setattr", "pathname", 1},
 		{"x86_64", "read", "nstype", -1},
 	}
 	for _, tt := range tests {
