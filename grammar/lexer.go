@@ -64,6 +64,10 @@ type scanner struct {
 	crSeen bool
 	// errs counts reported errors; past maxErrors the scanner goes quiet.
 	errs int
+	// budget is the number of tokens left for this Parse (shared with the
+	// scanners of included files).
+	budget     *int
+	tokenLimit int
 }
 
 func (s *scanner) pos() lexer.Position {
@@ -106,6 +110,7 @@ func (s *scanner) emit(typ lexer.TokenType, n int) {
 	s.off += n
 	s.col += n
 	s.toks = append(s.toks, token{typ: typ, value: v, pos: start})
+	*s.budget--
 }
 
 var punctValues = func() map[string]string {
@@ -142,6 +147,15 @@ const oneCharOps = "<>|&[](){},!#"
 // directive stands, and splices what it returns.
 func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String)) {
 	for s.off < len(s.src) {
+		if *s.budget <= 0 {
+			p := s.pos()
+			if *s.budget == 0 {
+				s.report(Error, KindLimit, p, p, "split the policy into smaller files or raise the limit",
+					"too many tokens: the policy is over the limit of %d tokens", s.tokenLimit)
+				*s.budget = -1
+			}
+			return
+		}
 		c := s.src[s.off]
 		rest := s.src[s.off:]
 		switch {

@@ -11,7 +11,8 @@ import (
 
 // Limits used when Options leaves them zero.
 const (
-	DefaultMaxSize         = 64 << 20 // bytes of source, per file
+	DefaultMaxSize         = 16 << 20 // bytes of source, per file
+	DefaultMaxTokens       = 4 << 20  // tokens in one Parse, includes counted (100k rules with filters take 2.5M)
 	DefaultMaxDepth        = 200      // expression depth, as the reference counts it
 	DefaultMaxIncludeDepth = 16       // nested includes, as the reference
 	// maxNesting bounds parentheses and ! nested in one another before
@@ -34,6 +35,9 @@ type Options struct {
 	Include func(name string, from lexer.Position) (path string, src []byte, err error)
 	// MaxSize bounds the size of each source file (DefaultMaxSize when 0).
 	MaxSize int
+	// MaxTokens bounds the tokens of one Parse, included files counted
+	// (DefaultMaxTokens when 0): memory use is about 200 bytes a token.
+	MaxTokens int
 	// MaxDepth bounds expression depth (DefaultMaxDepth when 0): leaves
 	// count 0 and each operator one more than its deepest operand, as in the
 	// reference (parentheses do not count).
@@ -49,6 +53,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if out.MaxSize <= 0 {
 		out.MaxSize = DefaultMaxSize
+	}
+	if out.MaxTokens <= 0 {
+		out.MaxTokens = DefaultMaxTokens
 	}
 	if out.MaxDepth <= 0 {
 		out.MaxDepth = DefaultMaxDepth
@@ -81,8 +88,9 @@ func Parse(filename string, src []byte, opts *Options) (f *File, diags Diagnosti
 			Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", len(src), o.MaxSize)})
 		return f, diags
 	}
-	s := &scanner{src: src, name: filename, line: 1, col: 1, diags: &diags}
-	s.toks = make([]token, 0, len(src)/4+16)
+	budget := o.MaxTokens
+	s := &scanner{src: src, name: filename, line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: o.MaxTokens}
+	s.toks = make([]token, 0, min(len(src)/4+16, budget))
 	var hook func(*scanner, *directive, *String)
 	if o.Include != nil {
 		inc := &includer{opts: o, stack: []string{filename}}
@@ -127,7 +135,7 @@ func (in *includer) splice(s *scanner, d *directive, name *String) {
 		return
 	}
 	d.node.Resolved = append(d.node.Resolved, path)
-	inner := &scanner{src: src, name: path, line: 1, col: 1, diags: s.diags}
+	inner := &scanner{src: src, name: path, line: 1, col: 1, diags: s.diags, budget: s.budget, tokenLimit: s.tokenLimit}
 	in.stack = append(in.stack, path)
 	inner.scan(in.splice)
 	in.stack = in.stack[:len(in.stack)-1]

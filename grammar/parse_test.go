@@ -498,6 +498,16 @@ func TestDepthLimit(t *testing.T) {
 	}
 }
 
+func TestTokenLimit(t *testing.T) {
+	_, diags := Parse("t", []byte("ALLOW { read, write }"), &Options{MaxTokens: 4})
+	if err := diags.Err(); err == nil || !strings.Contains(err.Error(), "t:1:14: too many tokens: the policy is over the limit of 4 tokens") {
+		t.Errorf("got %v", err)
+	}
+	if _, diags := Parse("t", []byte("ALLOW { read, write }"), &Options{MaxTokens: 6}); diags.Err() != nil {
+		t.Errorf("6 tokens refused: %v", diags.Err())
+	}
+}
+
 func TestSizeLimit(t *testing.T) {
 	_, diags := Parse("t", []byte("ALLOW { read }"), &Options{MaxSize: 5})
 	if err := diags.Err(); err == nil || !strings.Contains(err.Error(), "over the limit") {
