@@ -169,6 +169,15 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 			} else {
 				l.warnf(c.pos, KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
 					"generic argument name `%s`: the reference compiler knows only declared or kernel names", c.name)
+				// Declaring the generic names keeps the meaning (declared
+				// names are 8 bytes wide, as generic ones are here) when
+				// no kernel name of the rule is hidden by it.
+				if r.declared || sc == nil || len(sc.Args) == 0 {
+					k := fixKey{r.pos.Filename, r.pos.Offset}
+					if n, ok := l.declare[k]; !ok || n < i+1 {
+						l.declare[k] = i + 1
+					}
+				}
 			}
 			return &cond{kind: kArg, arg: i, size: size}, true
 		}
@@ -380,6 +389,9 @@ func (l *loader) finish() (*Policy, error) {
 		if !v.conflict && v.fix.New != v.fix.Old {
 			p.fixes = append(p.fixes, v.fix)
 		}
+	}
+	for k, n := range l.declare {
+		p.declare = append(p.declare, declareFix{file: k.file, off: k.off, n: n})
 	}
 	sort.Slice(p.fixes, func(i, j int) bool {
 		a, b := p.fixes[i].Pos, p.fixes[j].Pos

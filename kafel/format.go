@@ -1,6 +1,8 @@
 package kafel
 
 import (
+	"fmt"
+
 	"github.com/gokafel/gokafel/grammar"
 )
 
@@ -9,7 +11,8 @@ import (
 // canonical layout (commas between statements and rules, no trailing
 // commas, bare operands as `x != 0`), libc syscall names replaced by the
 // kernel's, generic argument names arg0..arg5 replaced by the declared or
-// kernel names, and a DEFAULT written inside a POLICY moved to file scope.
+// kernel names (or declared, where the syscall has no kernel names to
+// hide), and a DEFAULT written inside a POLICY moved to file scope.
 // Included files are read for checking but not rewritten. It fails with
 // the load's *Error when the policy is refused.
 func Format(name string, src []byte, opts Options) ([]byte, *Policy, error) {
@@ -27,6 +30,12 @@ func Format(name string, src []byte, opts Options) ([]byte, *Policy, error) {
 	for _, f := range p.fixes {
 		if f.Pos.Filename == name {
 			fixes[f.Pos.Offset] = f.New
+		}
+	}
+	declare := map[int]int{}
+	for _, d := range p.declare {
+		if d.file == name {
+			declare[d.off] = d.n
 		}
 	}
 	rename := func(id *grammar.Ident) {
@@ -50,13 +59,13 @@ func Format(name string, src []byte, opts Options) ([]byte, *Policy, error) {
 					}
 					continue
 				case *grammar.ActionBlock:
-					renameBlock(ps, rename)
+					renameBlock(ps, rename, declare)
 				}
 				body = append(body, ps)
 			}
 			s.Body = body
 		case *grammar.ActionBlock:
-			renameBlock(s, rename)
+			renameBlock(s, rename, declare)
 		}
 	}
 	// The loader took the first DEFAULT inside a policy as the file's when
@@ -67,8 +76,19 @@ func Format(name string, src []byte, opts Options) ([]byte, *Policy, error) {
 	return grammar.Format(file), p, nil
 }
 
-func renameBlock(b *grammar.ActionBlock, rename func(*grammar.Ident)) {
+// renameBlock applies the identifier rewrites to a block's rules, and
+// declares the generic argument names a rule uses where the reference
+// would not know them (declare maps a rule's offset to how many).
+func renameBlock(b *grammar.ActionBlock, rename func(*grammar.Ident), declare map[int]int) {
 	for _, r := range b.Rules {
+		if n, ok := declare[r.Pos.Offset]; ok {
+			if r.Params == nil {
+				r.Params = &grammar.Params{}
+			}
+			for i := len(r.Params.Names); i < n; i++ {
+				r.Params.Names = append(r.Params.Names, &grammar.Ident{Name: fmt.Sprintf("arg%d", i)})
+			}
+		}
 		if r.Syscall != nil {
 			rename(r.Syscall.Name)
 		}

@@ -50,6 +50,15 @@ type Policy struct {
 
 	ruleSet *bpfgen.RuleSet
 	fixes   []Fix
+	declare []declareFix
+}
+
+// declareFix asks for the generic names arg0..arg(n-1) to be declared on
+// the rule at offset off of file (for kafel fmt).
+type declareFix struct {
+	file string
+	off  int
+	n    int
 }
 
 // RuleSet returns the policy in the code generator's form: for each target
@@ -165,6 +174,7 @@ type loader struct {
 
 	ruleSet    *bpfgen.RuleSet
 	fixes      map[fixKey]*fixVote
+	declare    map[fixKey]int              // rule → how many generic names to declare (for fmt)
 	names      map[*syscalls.Arch][]string // syscall names per arch, for hints
 	hintBudget int
 }
@@ -210,6 +220,7 @@ func newLoader(name string, src []byte, opts Options) *loader {
 		policies:  map[string]*policyDef{},
 		definedAt: map[string]Pos{},
 		fixes:     map[fixKey]*fixVote{},
+		declare:   map[fixKey]int{},
 	}
 }
 
