@@ -185,7 +185,7 @@ func (p *parser) errorCount() int {
 func (p *parser) file(f *File) {
 	p.file_ = f
 	var open bracketStack // brackets open in the current statement
-	cur := -1 // start of the statement being collected
+	cur := -1             // start of the statement being collected
 	di := 0
 	for i := 0; i < len(p.toks); i++ {
 		t := p.toks[i]
