@@ -105,6 +105,7 @@ const (
 	KindDefaultClash  grammar.Kind = "default-clash"  // DEFAULT inside a POLICY that differs from the file's
 	KindEmpty         grammar.Kind = "empty"          // nothing to compile
 	KindInvalidFilter grammar.Kind = "invalid-filter" // a filter of the wrong shape
+	KindX32           grammar.Kind = "x32"            // Note: a rule for an x32 number on x86_64, where x32 is foreign
 )
 
 type constDef struct {
