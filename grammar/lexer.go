@@ -223,6 +223,8 @@ func (s *scanner) badChar() {
 		s.report(Error, KindLexical, start, s.pos(), "`;` only ends an #include directive; separate statements with `,` or nothing", "unexpected character `;`")
 	case r == '"':
 		s.report(Error, KindLexical, start, s.pos(), "strings appear only after #include", "unexpected character `\"`")
+	case r == 0xFEFF:
+		s.report(Error, KindLexical, start, s.pos(), "save the file without a byte-order mark", "unexpected byte-order mark (U+FEFF)")
 	case r == utf8.RuneError && n == 1:
 		s.report(Error, KindLexical, start, s.pos(), "", "invalid byte 0x%02x (not UTF-8 text)", s.src[s.off-1])
 	case r < ' ' || r == 0x7f:

@@ -158,9 +158,11 @@ type parser struct {
 	end   lexer.Position // end of the main file
 
 	file_ *File
-	// prev is the last statement read; prevOK says whether it parsed.
+	// prev is the last statement read; prevOK says whether it parsed;
+	// failed is set when the last statement was in error.
 	prev   Stmt
 	prevOK bool
+	failed bool
 	// comma is a file-scope comma after prev, waiting for the next statement.
 	comma *token
 	// errors counts the errors among the first counted diagnostics.
@@ -267,10 +269,11 @@ func (p *parser) directive(d *directive, cur *int, i, depth int) {
 // and USE statements.
 func (p *parser) separator(i int) {
 	t := &p.toks[i]
+	if p.prev == nil && p.failed {
+		return // after a statement in error, say nothing more about it
+	}
 	if p.comma != nil || p.prev == nil {
-		if p.prevOK || p.prev == nil {
-			p.errorAt(t.pos, t.end(), "", "unexpected `,`")
-		}
+		p.errorAt(t.pos, t.end(), "", "unexpected `,`")
 		return
 	}
 	switch p.prev.(type) {
@@ -323,6 +326,7 @@ func (p *parser) add(st Stmt, ok bool) {
 		p.file_.Stmts = append(p.file_.Stmts, st)
 	}
 	p.prev, p.prevOK = st, ok
+	p.failed = !ok && st == nil
 }
 
 func (p *parser) errorAt(pos, end lexer.Position, hint, format string, args ...any) {

@@ -246,6 +246,7 @@ func TestRefused(t *testing.T) {
 		{"string outside include", "ALLOW { \"read\" }", "1:9", "unexpected character `\"`"},
 		{"crlf", "ALLOW { read }\r\n", "1:15", "carriage return"},
 		{"underscore start", "ALLOW { _read }", "1:9", "unexpected character `_`"},
+		{"bom", "\ufeffALLOW { read }", "1:1", "byte-order mark"},
 		{"non-ascii", "ALLOW { réad }", "1:10", "unexpected character `é`"},
 		{"bad utf8", "ALLOW { \xff }", "1:9", "invalid byte 0xff"},
 		{"nul", "ALLOW { \x00 }", "1:9", "unexpected control character"},
@@ -285,6 +286,12 @@ func TestRefused(t *testing.T) {
 
 // TestSeveralErrors checks that one bad statement does not hide the next.
 func TestSeveralErrors(t *testing.T) {
+	t.Run("no echo after a failed statement", func(t *testing.T) {
+		_, diags := Parse("t", []byte("ALLOW { read { a == } }, ALLOW { write }, USE p"), nil)
+		if len(diags) != 1 {
+			t.Errorf("want only the syntax error, got:\n%v", diags)
+		}
+	})
 	t.Run("in one statement", func(t *testing.T) {
 		src := "POLICY p {\n  ALLOW {\n    read { fd == },\n    openat { (flags & 3 == 0 },\n    close\n  },\n" +
 			"  ERRNO(1) { mmap { prot == } }\n  KILL { SYSCALL[x], ptrace }\n  USE\n}\nALLOW { a { b == } c { d == } }\n"
