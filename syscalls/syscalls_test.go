@@ -370,6 +370,8 @@ var spotOverride = map[string]map[string]string{
 		"pread64": "fd:int ubuf:ptr count:int poslo:int poshi:int",
 		"chown":   "filename:ptr user:int group:int",
 		"chown16": "filename:ptr user:2 group:2",
+		// CONFIG_OLD_SIGSUSPEND3 picks the three-argument variant.
+		"sigsuspend": "unused1:int unused2:int mask:long",
 	},
 	"arm": {
 		"clone":            "clone_flags:long newsp:long parent_tidptr:ptr tls:long child_tidptr:ptr",

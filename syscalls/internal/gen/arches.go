@@ -47,7 +47,8 @@ var specs = []archSpec{
 		name: "x86", aliases: []string{"i386"}, audit: "AUDIT_ARCH_I386", wordSize: 4, goarch: "386",
 		file: "zx86.go", table: "arch/x86/entry/syscalls/syscall_32.tbl", abis: []string{"i386"}, dir: "x86",
 		skip:  regexp.MustCompile(`_64\.c$`),
-		uid16: true, config: map[string]bool{"CONFIG_X86_32": true, "CONFIG_CLONE_BACKWARDS": true},
+		uid16: true, config: map[string]bool{"CONFIG_X86_32": true, "CONFIG_CLONE_BACKWARDS": true,
+			"CONFIG_OLD_SIGSUSPEND3": true, "CONFIG_OLD_SIGACTION": true},
 	},
 	{
 		name: "aarch64", aliases: []string{"arm64"}, audit: "AUDIT_ARCH_AARCH64", wordSize: 8, goarch: "arm64",
@@ -59,7 +60,8 @@ var specs = []archSpec{
 		name: "arm", audit: "AUDIT_ARCH_ARM", wordSize: 4, goarch: "arm",
 		file: "zarm.go", table: "arch/arm/tools/syscall.tbl", abis: []string{"common", "eabi", "oabi"}, dir: "arm",
 		private:   "arch/arm/include/uapi/asm/unistd.h",
-		pairAlign: true, uid16: true, config: map[string]bool{"CONFIG_CLONE_BACKWARDS": true, "CONFIG_AEABI": true},
+		pairAlign: true, uid16: true, config: map[string]bool{"CONFIG_CLONE_BACKWARDS": true, "CONFIG_AEABI": true,
+			"CONFIG_OLD_SIGSUSPEND3": true, "CONFIG_OLD_SIGACTION": true},
 	},
 	{
 		name: "mips", aliases: []string{"mipso32"}, audit: "AUDIT_ARCH_MIPS", wordSize: 4, bigEndian: true, goarch: "mips",
@@ -80,6 +82,6 @@ var specs = []archSpec{
 	{
 		name: "m68k", audit: "AUDIT_ARCH_M68K", wordSize: 4, bigEndian: true,
 		file: "zm68k.go", table: "arch/m68k/kernel/syscalls/syscall.tbl", abis: []string{"common"}, dir: "m68k",
-		uid16: true, config: map[string]bool{"CONFIG_32BIT": true},
+		uid16: true, config: map[string]bool{"CONFIG_32BIT": true, "CONFIG_OLD_SIGSUSPEND3": true, "CONFIG_OLD_SIGACTION": true},
 	},
 }

@@ -37,6 +37,7 @@ func main() {
 	verbose := flag.Bool("v", false, "print how each entry point was resolved")
 	cache := flag.String("cache", "", "keep what was read from the tarball in this file and reuse it (development aid)")
 	flag.Parse()
+	verboseAmbiguity = *verbose
 	if err := run(*tarball, *outDir, *supp, *cache, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "syscalls/internal/gen:", err)
 		os.Exit(1)
@@ -321,8 +322,11 @@ func isPlaceholder(name string) bool {
 // then prototypes; variants under #if are chosen by s.config. The
 // supplement's definitions serve calls the tree does not define.
 func pickDef(t *tree, s *archSpec, sup *supplement, e string) (*def, string) {
-	var best *def
-	bestRank := 1 << 30
+	var (
+		best     *def
+		bestRank = 1 << 30
+		tied     []*def // candidates of best's rank with other parameters
+	)
 	for _, d := range t.defs[e] {
 		dir := archDirOf(d.file)
 		if dir != "" && dir != s.dir {
@@ -338,9 +342,15 @@ func pickDef(t *tree, s *archSpec, sup *supplement, e string) (*def, string) {
 		if dir == "" {
 			rank++
 		}
-		if rank < bestRank {
-			best, bestRank = d, rank
+		switch {
+		case rank < bestRank:
+			best, bestRank, tied = d, rank, nil
+		case rank == bestRank && paramString(d) != paramString(best):
+			tied = append(tied, d)
 		}
+	}
+	if len(tied) > 0 && verboseAmbiguity {
+		fmt.Fprintf(os.Stderr, "%s: %s: took %v; also %v\n", s.name, e, best, tied)
 	}
 	if best == nil {
 		if d, ok := sup.defs[e]; ok {
@@ -351,6 +361,18 @@ func pickDef(t *tree, s *archSpec, sup *supplement, e string) (*def, string) {
 	return best, ""
 }
 
+// verboseAmbiguity makes pickDef report definitions it chose among.
+var verboseAmbiguity bool
+
+// paramString is the parameter list of d, for comparing definitions.
+func paramString(d *def) string {
+	var b strings.Builder
+	for _, p := range d.params {
+		b.WriteString(p.typ + " " + p.name + ",")
+	}
+	return b.String()
+}
+
 var (
 	reDefined = regexp.MustCompile(`defined\s*\(?\s*(\w+)\s*\)?|IS_ENABLED\s*\(\s*(\w+)\s*\)`)
 	// decisive lists the Kconfig symbols whose absence is known per arch;
@@ -358,6 +380,8 @@ var (
 	decisive = map[string]bool{
 		"CONFIG_CLONE_BACKWARDS": true, "CONFIG_CLONE_BACKWARDS2": true, "CONFIG_CLONE_BACKWARDS3": true,
 		"CONFIG_X86_32": true, "CONFIG_X86_64": true, "CONFIG_64BIT": true, "CONFIG_32BIT": true,
+		"CONFIG_OLD_SIGSUSPEND": true, "CONFIG_OLD_SIGSUSPEND3": true, "CONFIG_OLD_SIGACTION": true,
+		"CONFIG_ODD_RT_SIGACTION": true,
 	}
 )
 
