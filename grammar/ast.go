@@ -27,6 +27,16 @@ type File struct {
 	Name string
 	// Stmts are the file-scope statements in source order.
 	Stmts []Stmt
+	// Comments are the comments in source order, as written (with their
+	// `//` or `/* */`); Format keeps those of the file Name.
+	Comments []*Comment
+}
+
+// Comment is a line or block comment.
+type Comment struct {
+	Range
+	// Text is the comment as written, delimiters included.
+	Text string
 }
 
 // Stmt is a file-scope statement: *Define, *Include, *Policy, *Use,

@@ -3,6 +3,8 @@ package grammar
 import (
 	"bytes"
 	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // Format prints f as canonical, portable Kafel: one statement per line, a
@@ -10,22 +12,67 @@ import (
 // block, no trailing commas, a bare operand written as `x != 0`, and
 // parentheses only where precedence needs them. Keywords and number
 // literals keep their spelling (DENY stays DENY, 0x10 stays 0x10).
-// Comments are not preserved. A DEFAULT inside a POLICY is printed where it
+// Comments of the file are kept: one before a statement, item or rule is
+// printed on its own line before it; one that follows a rule or statement on
+// its last line stays at the end of that line; others move to the next
+// place where one can stand. A DEFAULT inside a POLICY is printed where it
 // stands (moving it changes which policies carry it; that is the caller's
 // decision). Format the File of a Parse without Options.Include: with it,
 // included statements are in the tree as well as the directives.
 func Format(f *File) []byte {
-	var p printer
+	p := printer{name: f.Name}
+	for _, c := range f.Comments {
+		if c.Pos.Filename == f.Name {
+			p.comments = append(p.comments, c)
+		}
+	}
 	var prev Stmt
 	for _, st := range f.Stmts {
 		if prev != nil && needsBlankLine(prev, st) {
 			p.buf.WriteByte('\n')
 		}
+		start, end := st.Span()
+		p.leading(start, 0)
 		p.stmt(st, 0)
+		p.trailing(end, noLimit)
 		p.buf.WriteByte('\n')
 		prev = st
 	}
+	if len(p.comments) > 0 {
+		if prev != nil {
+			p.buf.WriteByte('\n')
+		}
+		p.leading(lexer.Position{Filename: f.Name, Offset: noLimit}, 0)
+	}
 	return p.buf.Bytes()
+}
+
+// leading prints, each on its own line at depth, the comments of the file
+// that come before pos.
+func (p *printer) leading(pos lexer.Position, depth int) {
+	if pos.Filename != p.name {
+		return
+	}
+	for len(p.comments) > 0 && p.comments[0].Pos.Offset < pos.Offset {
+		p.indent(depth)
+		p.buf.WriteString(p.comments[0].Text)
+		p.buf.WriteByte('\n')
+		p.comments = p.comments[1:]
+	}
+}
+
+// trailing appends to the current line the comments that follow end on
+// its source line, before the offset limit (the next item or the brace
+// that closes the list).
+func (p *printer) trailing(end lexer.Position, limit int) {
+	if end.Filename != p.name {
+		return
+	}
+	for len(p.comments) > 0 && p.comments[0].Pos.Offset >= end.Offset && p.comments[0].Pos.Offset < limit &&
+		p.comments[0].Pos.Line == end.Line && !strings.Contains(p.comments[0].Text, "\n") {
+		p.buf.WriteString(" " + p.comments[0].Text)
+		p.comments = p.comments[1:]
+	}
 }
 
 // needsBlankLine separates statements of different kinds and multi-line ones.
@@ -46,7 +93,9 @@ func needsBlankLine(prev, next Stmt) bool {
 }
 
 type printer struct {
-	buf bytes.Buffer
+	buf      bytes.Buffer
+	name     string     // the file whose comments print
+	comments []*Comment // not printed yet, in source order
 }
 
 func (p *printer) indent(n int) {
@@ -73,12 +122,19 @@ func (p *printer) stmt(st Stmt, depth int) {
 		}
 		p.buf.WriteByte('\n')
 		for i, item := range st.Body {
+			start, end := item.Span()
+			p.leading(start, depth+1)
 			p.policyStmt(item, depth+1)
+			limit := closingBrace(st.End).Offset
 			if i < len(st.Body)-1 {
 				p.buf.WriteByte(',')
+				next, _ := st.Body[i+1].Span()
+				limit = next.Offset
 			}
+			p.trailing(end, limit)
 			p.buf.WriteByte('\n')
 		}
+		p.leading(closingBrace(st.End), depth+1)
 		p.indent(depth)
 		p.buf.WriteString("}")
 	case *Use, *Default, *ActionBlock:
@@ -107,16 +163,30 @@ func (p *printer) policyStmt(st PolicyStmt, depth int) {
 		}
 		p.buf.WriteByte('\n')
 		for i, r := range st.Rules {
+			p.leading(r.Pos, depth+1)
 			p.indent(depth + 1)
 			p.buf.WriteString(formatRule(r))
+			limit := closingBrace(st.End).Offset
 			if i < len(st.Rules)-1 {
 				p.buf.WriteByte(',')
+				limit = st.Rules[i+1].Pos.Offset
 			}
+			p.trailing(r.End, limit)
 			p.buf.WriteByte('\n')
 		}
+		p.leading(closingBrace(st.End), depth+1)
 		p.indent(depth)
 		p.buf.WriteString("}")
 	}
+}
+
+const noLimit = int(^uint(0) >> 1)
+
+// closingBrace is the position of the `}` that ends at end.
+func closingBrace(end lexer.Position) lexer.Position {
+	end.Offset--
+	end.Column--
+	return end
 }
 
 func formatAction(a *Action) string {

@@ -57,9 +57,10 @@ type scanner struct {
 	line int
 	col  int // 1-based byte column
 
-	toks  []token
-	dirs  []*directive
-	diags *Diagnostics
+	toks     []token
+	dirs     []*directive
+	comments []*Comment
+	diags    *Diagnostics
 	// crSeen stops reporting carriage returns after the first one.
 	crSeen bool
 	// errs counts reported errors; past maxErrors the scanner goes quiet.
@@ -162,7 +163,11 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 		case c == ' ' || c == '\t' || c == '\n':
 			s.advance(1)
 		case c == '/' && len(rest) > 1 && rest[1] == '/':
-			s.advance(s.run(s.off, func(b byte) bool { return b != '\n' }))
+			start := s.pos()
+			n := s.run(s.off, func(b byte) bool { return b != '\n' })
+			text := string(rest[:n])
+			s.advance(n)
+			s.comments = append(s.comments, &Comment{Range: Range{Pos: start, End: s.pos()}, Text: text})
 		case c == '/' && len(rest) > 1 && rest[1] == '*':
 			s.comment()
 		case c == '#' && hasPrefix(rest, "#include"):
@@ -278,7 +283,9 @@ func (s *scanner) comment() {
 		s.report(Note, KindCommentEnd, c, s.posAt(cEnd), "put a space before `*/` so that both read the comment the same way",
 			"the reference compiler does not end the comment here (a `*` pairs with the next character inside comments); it ends at line %d", s.posAt(end).Line)
 	}
+	text := string(s.src[s.off:end])
 	s.advance(end - s.off)
+	s.comments = append(s.comments, &Comment{Range: Range{Pos: start, End: s.pos()}, Text: text})
 }
 
 // posAt computes the position of byte offset off (>= s.off) without moving.

@@ -100,6 +100,7 @@ func Parse(filename string, src []byte, opts *Options) (f *File, diags Diagnosti
 	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos()}
 	p.file(f)
 	f.Range = Range{Pos: start, End: s.pos()}
+	f.Comments = s.comments
 	return f, diags
 }
 
@@ -144,6 +145,7 @@ func (in *includer) splice(s *scanner, d *directive, name *String) {
 	}
 	s.dirs = append(s.dirs, inner.dirs...)
 	s.toks = append(s.toks, inner.toks...)
+	s.comments = append(s.comments, inner.comments...)
 	d.spliced = true
 }
 

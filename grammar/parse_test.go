@@ -75,8 +75,10 @@ func TestAccepted(t *testing.T) {
 		{"right nested or", "ALLOW { r { a == 1 || (b == 2 || c == 3) } }", "ALLOW {\n  r { a == 1 || (b == 2 || c == 3) }\n}\n"},
 		{"numbers", "ALLOW { r { a == 0 || a == 0755 || a == 0b101 || a == -1 || a == 0xFf } }",
 			"ALLOW {\n  r { a == 0 || a == 0755 || a == 0b101 || a == -1 || a == 0xFf }\n}\n"},
-		{"comments", "// line\n/* block\n * more */ ALLOW /* in */ { read // x\n }", "ALLOW {\n  read\n}\n"},
-		{"comment star end", "/**/ ALLOW { read } /* a ***/", "ALLOW {\n  read\n}\n"},
+		{"comments", "// line\n/* block\n * more */ ALLOW /* in */ { read // x\n }", "// line\n/* block\n * more */\nALLOW {\n  /* in */\n  read // x\n}\n"},
+		{"comment star end", "/**/ ALLOW { read } /* a ***/", "/**/\nALLOW {\n  read\n} /* a ***/\n"},
+		{"trailing comments", "ALLOW { a, // x\n b /* y */, c } // z\n// end", "ALLOW {\n  a, // x\n  b, /* y */\n  c\n} // z\n\n// end\n"},
+		{"comment before brace", "POLICY p { ALLOW { a // x\n // y\n } // z\n /* w */ }", "POLICY p {\n  ALLOW {\n    a // x\n    // y\n  } // z\n  /* w */\n}\n"},
 		{"tabs", "ALLOW\t{\tread\t}", "ALLOW {\n  read\n}\n"},
 		{"include", "#include \"a.policy\" \"b.policy\"\nALLOW { read }", "#include \"a.policy\" \"b.policy\"\n\nALLOW {\n  read\n}\n"},
 		{"include semicolon", "#include \"a\";ALLOW { read }", "#include \"a\"\n\nALLOW {\n  read\n}\n"},
@@ -86,7 +88,7 @@ func TestAccepted(t *testing.T) {
 		{"lowercase keyword is a name", "ALLOW { allow { on == 1 } }", "ALLOW {\n  allow { on == 1 }\n}\n"},
 		{"only define", "#define A 1", "#define A 1\n"},
 		{"empty file", "", ""},
-		{"only comment", "// nothing", ""},
+		{"only comment", "// nothing", "// nothing\n"},
 		{"keyword prefix", "ALLOW { ALLOWED, POLICYx }", "ALLOW {\n  ALLOWED,\n  POLICYx\n}\n"},
 	}
 	for _, tt := range tests {
