@@ -18,6 +18,7 @@ func init() { commands = append(commands, newLintCmd) }
 // policyFlags are the flags lint and fmt share.
 type policyFlags struct {
 	strict   bool
+	allowX32 bool
 	includes []string
 	arches   string
 }
@@ -25,11 +26,12 @@ type policyFlags struct {
 func (f *policyFlags) register(c *cobra.Command) {
 	c.Flags().StringArrayVarP(&f.includes, "include", "I", nil, "search `DIR` for #include files (repeatable, in order)")
 	c.Flags().StringVar(&f.arches, "arch", "", "target arches, comma-separated (default: the host's)")
+	c.Flags().BoolVar(&f.allowX32, "allow-x32", false, "let x32 syscalls through on x86_64 instead of treating them as a foreign arch")
 }
 
 // options turns the flags into load options; an unknown arch is a usage error.
 func (f *policyFlags) options() (kafel.Options, error) {
-	opts := kafel.Options{IncludePaths: f.includes, Strict: f.strict}
+	opts := kafel.Options{IncludePaths: f.includes, Strict: f.strict, AllowX32: f.allowX32}
 	if f.arches == "" {
 		return opts, nil
 	}
