@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/testscript"
+
 	"github.com/gokafel/gokafel/internal/cli"
 )
 
@@ -61,4 +63,13 @@ func TestRunHelp(t *testing.T) {
 			t.Errorf("kafel run %v: exit %d, stdout:\n%s", args, code, stdout)
 		}
 	}
+}
+
+// TestRunScripts runs the scripts under testdata/run: the configuration
+// errors of kafel run, as a person sees them.
+func TestRunScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:  "testdata/run",
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"kafel": kafelScriptCmd},
+	})
 }
