@@ -46,14 +46,11 @@ func archKey(a *syscalls.Arch) string {
 	return strings.ToLower(a.Name)
 }
 
+// archNameList returns every guard name, for hints.
 func archNameList() []string {
-	seen := map[string]bool{}
-	var out []string
+	out := make([]string, 0, len(archNames))
 	for n := range archNames {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
+		out = append(out, n)
 	}
 	return out
 }
