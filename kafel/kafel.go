@@ -94,4 +94,3 @@ const (
 	KindInvalidFilter grammar.Kind = "invalid-filter" // a filter of the wrong shape
 	KindX32           grammar.Kind = "x32"            // Note: a rule for an x32 number on x86_64, where x32 is foreign
 )
-
