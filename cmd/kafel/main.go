@@ -20,8 +20,10 @@ func newRootCmd() *cobra.Command {
 		Short: "Kafel seccomp policies and an nsjail-class sandbox in one binary",
 		Long: `kafel compiles Kafel seccomp policies and runs programs in a sandbox.
 
-Exit status: 0 ok, 1 findings or policy errors, 2 usage or I/O errors;
-'kafel run' passes the sandboxed program's status through.`,
+Exit status: 0 ok, 1 findings or policy errors, 2 usage or I/O errors.
+'kafel run' is a command runner and follows env(1) and timeout(1) instead:
+the program's own status, 128+N for signal N, 125 when kafel run itself
+failed before the program ran, 126 cannot execute, 127 not found.`,
 	}
 	for _, c := range commands {
 		root.AddCommand(c())
