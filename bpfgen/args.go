@@ -412,7 +412,7 @@ func (lw *lowering) halves(v Value) (lo, hi *wexpr, err error) {
 	switch v := v.(type) {
 	case Arg:
 		if v < 0 || v > 5 {
-			return nil, nil, fmt.Errorf("bpfgen: argument %d out of range 0..5", int(v))
+			return nil, nil, fmt.Errorf("argument %d out of range 0..5", int(v))
 		}
 		lowOff, highOff := uint32(offArgs+8*v), uint32(offArgs+8*v+4)
 		if lw.bigEndian {
@@ -422,17 +422,20 @@ func (lw *lowering) halves(v Value) (lo, hi *wexpr, err error) {
 	case Const:
 		return lw.wConstOf(uint32(v)), lw.wConstOf(uint32(v >> 32)), nil
 	case *BitAnd:
-		return lw.bitHalves(true, v.X, v.Y, v != nil)
+		if v != nil {
+			return lw.bitHalves(true, v.X, v.Y)
+		}
+		return nil, nil, fmt.Errorf("nil operand in a comparison")
 	case *BitOr:
-		return lw.bitHalves(false, v.X, v.Y, v != nil)
+		if v != nil {
+			return lw.bitHalves(false, v.X, v.Y)
+		}
+		return nil, nil, fmt.Errorf("nil operand in a comparison")
 	}
-	return nil, nil, fmt.Errorf("bpfgen: invalid operand %T in a comparison", v)
+	return nil, nil, fmt.Errorf("invalid operand %T in a comparison", v)
 }
 
-func (lw *lowering) bitHalves(and bool, x, y Value, ok bool) (lo, hi *wexpr, err error) {
-	if !ok {
-		return nil, nil, fmt.Errorf("bpfgen: nil operand in a comparison")
-	}
+func (lw *lowering) bitHalves(and bool, x, y Value) (lo, hi *wexpr, err error) {
 	xl, xh, err := lw.halves(x)
 	if err != nil {
 		return nil, nil, err
@@ -493,7 +496,7 @@ func (lw *lowering) lower(e Expr) (*bexpr, error) {
 			break
 		}
 		if e.Op < Eq || e.Op > Ge {
-			return nil, fmt.Errorf("bpfgen: unknown comparison operator %d", int(e.Op))
+			return nil, fmt.Errorf("unknown comparison operator %d", int(e.Op))
 		}
 		xl, xh, err := lw.halves(e.X)
 		if err != nil {
@@ -508,7 +511,7 @@ func (lw *lowering) lower(e Expr) (*bexpr, error) {
 		}
 		return lw.cmp64(e.Op, xl, xh, yl, yh), nil
 	}
-	return nil, fmt.Errorf("bpfgen: invalid condition %T", e)
+	return nil, fmt.Errorf("invalid condition %T", e)
 }
 
 // check validates e without keeping the result (for the operand a folded
@@ -659,16 +662,37 @@ func (c condEmitter) load(w *wexpr, slot int) error {
 		return nil
 	}
 	if slot >= scratchSlots {
-		return fmt.Errorf("bpfgen: argument expression needs more than %d scratch words", scratchSlots)
+		return fmt.Errorf("argument expression needs more than %d scratch words", scratchSlots)
 	}
-	if err := c.load(w.y, slot); err != nil {
+	// & and | commute: compute the operand that needs more scratch words
+	// first, keep it in M[slot] while the other one is computed.
+	first, second := w.x, w.y
+	if first.slots() < second.slots() {
+		first, second = second, first
+	}
+	if err := c.load(first, slot); err != nil {
 		return err
 	}
 	c.b.stmt(opSt, uint32(slot), "")
-	if err := c.load(w.x, slot+1); err != nil {
+	if err := c.load(second, slot+1); err != nil {
 		return err
 	}
 	c.b.stmt(opLdxMem, uint32(slot), "")
 	c.b.stmt(aluX, 0, "")
 	return nil
+}
+
+// slots is the number of scratch words load needs for w.
+func (w *wexpr) slots() int {
+	switch {
+	case w.kind == wWord || w.kind == wConst:
+		return 0
+	case w.y.isConst():
+		return w.x.slots()
+	}
+	a, b := w.x.slots(), w.y.slots()
+	if a == b {
+		return a + 1
+	}
+	return max(a, b)
 }

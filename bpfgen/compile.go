@@ -65,6 +65,7 @@ type gen struct {
 	byHash   map[uint64][]int32 // outcomes that are argument checks, by hash
 	names    map[uint32]string
 	err      error // the first error of visit
+	audit    uint32
 }
 
 // nrOutcome is what a range of syscall numbers leads to within an arch:
@@ -139,6 +140,7 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	g.byAction = make(map[Action]int32)
 	g.byHash = make(map[uint64][]int32)
 	g.names = ar.Names
+	g.audit = ar.AuditArch
 	rs, err := g.ranges(ar, foreign)
 	if err != nil {
 		return err
@@ -200,7 +202,7 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, error) {
 		}
 		out, err := g.rulesOutcome(lw, ar.Syscalls[nr], ar.Default, nr)
 		if err != nil {
-			return nil, fmt.Errorf("bpfgen: arch %#x, syscall %d: %w", ar.AuditArch, nr, err)
+			return nil, fmt.Errorf("bpfgen: arch %#x, syscall %s: %w", ar.AuditArch, g.nrName(nr), err)
 		}
 		add(nr, nr, out)
 		next = uint64(nr) + 1
@@ -372,8 +374,8 @@ func (g *gen) reached(out int32) {
 		} else {
 			next = g.b.newLabel()
 		}
-		if err := ce.cond(r.cond, g.ret(r.action), next); err != nil {
-			g.err = err
+		if err := ce.cond(r.cond, g.ret(r.action), next); err != nil && g.err == nil {
+			g.err = fmt.Errorf("bpfgen: arch %#x, syscall %s: %w", g.audit, g.nrName(o.nrs[0]), err)
 			return
 		}
 		if i+1 < len(o.rules) {
