@@ -203,20 +203,16 @@ func TestLongJumps(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	for c := 0; c < 6; c++ {
 		ar := ArchRules{AuditArch: auditArchX86_64, Default: Errno.WithData(uint16(c)), Syscalls: map[uint32][]Rule{}}
-		for nr := uint32(0); nr < 350; nr++ {
+		for nr := uint32(0); nr < 200; nr++ {
 			if r.Intn(4) == 0 {
 				continue
 			}
-			ar.Syscalls[nr] = []Rule{{Cond: randCond(r, 2), Action: Allow}, {Cond: randCond(r, 1), Action: Trap.WithData(uint16(nr))}}
+			ar.Syscalls[nr] = []Rule{{Cond: randCond(r, 1), Action: Allow}, {Cond: randCond(r, 0), Action: Trap.WithData(uint16(nr))}}
 		}
 		rs := &RuleSet{Arches: []ArchRules{ar}}
 		for _, opts := range []Options{{}, {NoOptimize: true}} {
 			p, err := Compile(rs, opts)
 			if err != nil {
-				var tl *TooLongError
-				if errors.As(err, &tl) {
-					continue
-				}
 				t.Fatal(err)
 			}
 			far := 0
@@ -236,7 +232,7 @@ func TestLongJumps(t *testing.T) {
 				t.Fatalf("case %d %+v: %d mismatches", c, opts, st.Mismatches)
 			}
 			for i := 0; i < 3000; i++ {
-				d := SeccompData{Nr: int32(r.Intn(360)), Arch: auditArchX86_64}
+				d := SeccompData{Nr: int32(r.Intn(210)), Arch: auditArchX86_64}
 				for j := range d.Args {
 					d.Args[j] = randArgValue(r)
 				}
