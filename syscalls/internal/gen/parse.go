@@ -108,9 +108,9 @@ func parseDefs(file string, data []byte) []*def {
 				continue // the macro's own definition
 			}
 			n, _ := strconv.Atoi(m[1])
-			text := collectParens(lines, i, strings.Index(l, "SYSCALL"))
+			text, ok := collectParens(lines, i, strings.Index(l, "SYSCALL"))
 			args := splitTop(text)
-			if len(args) != 1+2*n {
+			if !ok || len(args) != 1+2*n || strings.TrimSpace(args[0]) != m[2] {
 				continue
 			}
 			d := &def{name: strings.TrimSpace(args[0]), file: file, line: i + 1, kind: kindDefine, conds: current()}
@@ -156,12 +156,13 @@ func parseDefs(file string, data []byte) []*def {
 }
 
 // collectParens returns the text between the parenthesis opened at or
-// after column col of lines[i] and its match, across lines.
-func collectParens(lines []string, i, col int) string {
+// after column col of lines[i] and its match, across lines; false when
+// the parenthesis is not closed.
+func collectParens(lines []string, i, col int) (string, bool) {
 	text := strings.Join(lines[i:min(i+20, len(lines))], "\n")[col:]
 	open := strings.Index(text, "(")
-	body, _, _ := balanced(text, open)
-	return body
+	body, _, ok := balanced(text, open)
+	return body, ok
 }
 
 // balanced returns the text inside the parenthesis at s[open] and what
