@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gokafel/gokafel/bpfgen"
 	"github.com/gokafel/gokafel/kafel"
 	"github.com/gokafel/gokafel/syscalls"
@@ -205,4 +207,38 @@ func BenchmarkGenerate100kRules(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(p.Insns)), "insns")
 	b.Logf("100k rules, generator only: %.1f ms, %d instructions", ns/1e6, len(p.Insns))
+}
+
+// kernelCalls are the syscalls timed in the kernel: getppid, which every
+// shared policy allows without looking at arguments (the kernel's action
+// cache then skips the filter), and write(1, NULL, 0), which the argument
+// filter policy allows only after checking fd.
+var kernelCalls = []struct {
+	name string
+	nr   uintptr
+	args []uint64
+}{
+	{"getppid", unix.SYS_GETPPID, nil},
+	{"write-fd1", unix.SYS_WRITE, []uint64{1, 0, 0}},
+}
+
+// BenchmarkKernelSyscall times an allowed syscall in a child process
+// under each shared policy's filter and, in the same process before the
+// filter is installed, without one (ns/op is per syscall).
+func BenchmarkKernelSyscall(b *testing.B) {
+	for _, c := range kernelCalls {
+		for _, bp := range benchPolicies[:3] {
+			b.Run(bp.file+"/"+c.name, func(b *testing.B) {
+				rs := loadBenchPolicy(b, bp.file)
+				p, err := bpfgen.Compile(rs, bpfgen.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				with, without := bpfgen.SyscallLoopNs(b, p.Insns, c.nr, c.args, b.N)
+				b.ReportMetric(with, "ns/op")
+				b.ReportMetric(without, "nofilter-ns/op")
+				b.ReportMetric(with/without, "x-nofilter")
+			})
+		}
+	}
 }
