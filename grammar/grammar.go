@@ -53,6 +53,7 @@ import (
 
 type pStmt struct {
 	Pos     lexer.Position
+	EndPos  lexer.Position
 	Define  *pDefine  `parser:"  @@"`
 	Policy  *pPolicy  `parser:"| @@"`
 	Default *pDefault `parser:"| @@"`

@@ -105,6 +105,9 @@ func hintFor(got token, before []token) string {
 		n := before[len(before)-1].value
 		return fmt.Sprintf("`%s%s` reads as the number `%s` followed by `%s`", n, got.value, n, got.value)
 	}
+	if got.typ == tokIdent && keywords[strings.ToUpper(got.value)] {
+		return fmt.Sprintf("keywords are upper case: `%s`", strings.ToUpper(got.value))
+	}
 	if got.typ == tokKeyword && len(before) > 0 {
 		switch got.value {
 		case "POLICY":

@@ -355,7 +355,7 @@ func (p *parser) flush(cur *int, end int) {
 		p.add(nil, false)
 		return
 	}
-	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}))
+	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}), participle.AllowTrailing(true))
 	if err != nil {
 		idx := p.syntaxError(err, toks, eof, next)
 		p.moreErrors(toks, idx, eof, next, 0)
@@ -364,7 +364,21 @@ func (p *parser) flush(cur *int, end int) {
 		return
 	}
 	b := newBuilder(toks, eof, p.opts.MaxDepth, p.diags)
+	stop := len(toks)
+	if st.EndPos != eof {
+		stop = b.index(st.EndPos)
+	}
+	junk := toks[stop:]
+	toks = toks[:stop]
+	b.toks = toks
 	p.add(b.stmt(st), true)
+	if len(junk) > 0 {
+		// A complete statement followed by something that starts none:
+		// keep the statement, report the rest once.
+		t := junk[0]
+		p.errorAt(t.pos, t.end(), hintFor(t, toks), "unexpected %s, expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)", describeToken(t))
+		p.failed, p.prev = true, nil
+	}
 }
 
 // lexicalErrorIn reports whether a lexical or number error lies between
