@@ -237,11 +237,13 @@ func randInputs(r *rand.Rand, rs *RuleSet, perSyscall int) []testInput {
 // in the simulator gives the verdict of the direct evaluation, with and
 // without the optimizer, and the kernel's checks accept it.
 func TestCompileMatchesEval(t *testing.T) {
-	cases := 400
+	cases := 1000
 	if testing.Short() {
-		cases = 60
+		cases = 150
 	}
 	r := rand.New(rand.NewSource(*propertySeed))
+	total := 0
+	defer func() { t.Logf("%d rule sets (each compiled with and without the optimizer), %d inputs", cases, total) }()
 	for c := 0; c < cases; c++ {
 		maxSyscalls := 8
 		if c%10 == 9 {
@@ -249,6 +251,7 @@ func TestCompileMatchesEval(t *testing.T) {
 		}
 		rs := randRuleSet(r, maxSyscalls)
 		inputs := randInputs(r, rs, 6)
+		total += len(inputs)
 		for _, opts := range []Options{{}, {NoOptimize: true}} {
 			if !checkProgram(t, fmt.Sprintf("case %d (seed %d) %+v", c, *propertySeed, opts), rs, opts, inputs) {
 				return
