@@ -199,6 +199,7 @@ func TestOldArgNames(t *testing.T) {
 		{"aarch64", "lsm_list_modules", "size_ptr", 1}, {"aarch64", "file_getattr", "flags", 4},
 		{"aarch64", "file_getattr", "fileattr", 2}, {"aarch64", "open_tree_attr", "attr", 3},
 		{"aarch64", "sync_file_range2", "nbytes", 2}, {"x86_64", "file_setattr", "pathname", 1},
+		{"riscv64", "sync_file_range2", "flags", 3}, {"riscv64", "mmap", "off", 5}, {"mips64", "mmap", "off", 5},
 		{"x86_64", "read", "nstype", -1},
 	}
 	for _, tt := range tests {
