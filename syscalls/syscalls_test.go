@@ -481,3 +481,26 @@ func TestReferenceNamesX86_64(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkLookup(b *testing.B) {
+	a, _ := LookupArch("x86_64")
+	names := []string{"read", "openat", "uname", "io_uring_setup", "file_setattr"}
+	for i := 0; i < b.N; i++ {
+		if _, ok := a.Lookup(names[i%len(names)]); !ok {
+			b.Fatal("not found")
+		}
+	}
+}
+
+func BenchmarkByNumber(b *testing.B) {
+	a, _ := LookupArch("mips")
+	found := 0
+	for i := 0; i < b.N; i++ {
+		if _, ok := a.ByNumber(4000 + uint32(i%470)); ok {
+			found++
+		}
+	}
+	if b.N >= 470 && found == 0 {
+		b.Fatal("no number found")
+	}
+}
