@@ -52,6 +52,7 @@ type directive struct {
 // read as diagnostics and skips it.
 type scanner struct {
 	src  []byte
+	text string // src as a string, which token values slice without copying
 	name string
 	off  int
 	line int
@@ -106,7 +107,7 @@ func (s *scanner) emit(typ lexer.TokenType, n int) {
 	start := s.pos()
 	v := punctValues[string(s.src[s.off:s.off+n])] // shared strings for operators
 	if v == "" {
-		v = string(s.src[s.off : s.off+n])
+		v = s.text[s.off : s.off+n]
 	}
 	s.off += n
 	s.col += n

@@ -89,8 +89,8 @@ func Parse(filename string, src []byte, opts *Options) (f *File, diags Diagnosti
 		return f, diags
 	}
 	budget := o.MaxTokens
-	s := &scanner{src: src, name: filename, line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: o.MaxTokens}
-	s.toks = make([]token, 0, min(len(src)/4+16, budget))
+	s := &scanner{src: src, text: string(src), name: filename, line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: o.MaxTokens}
+	s.toks = make([]token, 0, min(len(src)/3+16, budget))
 	var hook func(*scanner, *directive, *String)
 	if o.Include != nil {
 		inc := &includer{opts: o, stack: []string{filename}}
@@ -136,7 +136,7 @@ func (in *includer) splice(s *scanner, d *directive, name *String) {
 		return
 	}
 	d.node.Resolved = append(d.node.Resolved, path)
-	inner := &scanner{src: src, name: path, line: 1, col: 1, diags: s.diags, budget: s.budget, tokenLimit: s.tokenLimit}
+	inner := &scanner{src: src, text: string(src), name: path, line: 1, col: 1, diags: s.diags, budget: s.budget, tokenLimit: s.tokenLimit}
 	in.stack = append(in.stack, path)
 	inner.scan(in.splice)
 	in.stack = in.stack[:len(in.stack)-1]
