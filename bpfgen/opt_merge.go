@@ -16,7 +16,24 @@ func mergeTails(p *prog) bool {
 	redirect := make(map[label]label)
 	var h uint64
 	end := -1 // index of the terminator ending the current block, -1: none
+	follow := func(l label) label {
+		for {
+			t, ok := redirect[l]
+			if !ok {
+				return l
+			}
+			l = t
+		}
+	}
 	for i := len(p.insns) - 1; i >= 0; i-- {
+		// Jumps go forward, so the blocks this one jumps to are settled:
+		// retarget now, and the block may match one that already did.
+		if ip := &p.insns[i]; isJump(ip.op) && len(redirect) > 0 {
+			ip.jt = follow(ip.jt)
+			if ip.op != opJa {
+				ip.jf = follow(ip.jf)
+			}
+		}
 		in := p.insns[i]
 		if isTerminator(in.op) {
 			end = i
@@ -41,11 +58,7 @@ func mergeTails(p *prog) bool {
 			end = -1
 		}
 	}
-	if len(redirect) == 0 {
-		return false
-	}
-	p.retarget(redirect)
-	return true
+	return len(redirect) > 0
 }
 
 // mixInsn adds in to the hash h of the instructions after it.
@@ -82,17 +95,18 @@ func usesScratch(in insn) bool { return in.op == opLdMem || in.op == opLdxMem }
 // hashIndex maps 64-bit hashes to indexes: an open-addressing table, much
 // cheaper than a map for the one-shot use of a pass.
 type hashIndex struct {
-	keys []uint64
-	vals []int32
-	mask uint64
+	keys  []uint64
+	vals  []int32
+	mask  uint64
+	shift uint
 }
 
 func newHashIndex(n int) *hashIndex {
-	size := 16
+	size, bits := 16, uint(4)
 	for size < n+n/2 {
-		size *= 2
+		size, bits = size*2, bits+1
 	}
-	return &hashIndex{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+	return &hashIndex{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1), shift: 64 - bits}
 }
 
 // slot finds h's slot or the empty one where it belongs. Key 0 marks an
@@ -101,7 +115,7 @@ func (t *hashIndex) slot(h uint64) (uint64, uint64) {
 	if h == 0 {
 		h = 1
 	}
-	i := h & t.mask
+	i := (h * 0x9e3779b97f4a7c15) >> t.shift // Fibonacci hashing: the top bits mix all of h
 	for t.keys[i] != 0 && t.keys[i] != h {
 		i = (i + 1) & t.mask
 	}
