@@ -18,5 +18,16 @@
 //     what it seems to (octal digits 8 and 9, a comment that the reference
 //     ends elsewhere than a C compiler would).
 //
-// Format prints a File as canonical, portable Kafel.
+// Format prints a File as canonical, portable Kafel, comments kept.
+//
+// The lexer (lexer.go) follows the reference's flex rules exactly, quirks
+// included: longest-match numbers, `define` reserved, `#include` ended by a
+// newline or `;`, and block comments in which a `*` pairs with the next
+// character (so `**/` does not end one). Statements are parsed one at a
+// time by a participle grammar (grammar.go), filter expressions by a
+// recursive-descent parser registered with participle (expr.go), so that
+// an error in one statement, rule or block does not hide the next one.
+//
+// Limits keep every input cheap: file size, token count, include depth,
+// expression depth (as the reference counts it) and nesting of parentheses.
 package grammar

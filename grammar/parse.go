@@ -15,6 +15,9 @@ const (
 	DefaultMaxTokens       = 4 << 20  // tokens in one Parse, includes counted (100k rules with filters take 2.5M)
 	DefaultMaxDepth        = 200      // expression depth, as the reference counts it
 	DefaultMaxIncludeDepth = 16       // nested includes, as the reference
+)
+
+const (
 	// maxNesting bounds parentheses and ! nested in one another before
 	// parsing, so that no input can exhaust the stack.
 	maxNesting = 1000
