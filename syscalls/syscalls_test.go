@@ -387,6 +387,8 @@ var spotOverride = map[string]map[string]string{
 		"mmap":    "addr:long len:long prot:long flags:long fd:long offset:off",
 		"pread64": "fd:int buf:ptr count:long pad:int pos_hi:int pos_lo:int",
 		"chown":   "filename:ptr user:int group:int",
+		// sysm_pipe returns both descriptors in registers.
+		"pipe": "",
 	},
 	"m68k": {
 		"clone":   "clone_flags:long newsp:long parent_tidptr:ptr child_tidptr:ptr tls:long",

@@ -57,7 +57,7 @@ func init() {
 		{Name: "mkdir", Nr: 4039, Args: []Arg{{Name: "pathname", Size: 4}, {Name: "mode", Size: 2}}},
 		{Name: "rmdir", Nr: 4040, Args: []Arg{{Name: "pathname", Size: 4}}},
 		{Name: "dup", Nr: 4041, Args: []Arg{{Name: "fildes", Size: 4}}},
-		{Name: "pipe", Nr: 4042, Args: []Arg{{Name: "fildes", Size: 4}}},
+		{Name: "pipe", Nr: 4042},
 		{Name: "times", Nr: 4043, Args: []Arg{{Name: "tbuf", Size: 4}}},
 		{Name: "prof", Nr: 4044},
 		{Name: "brk", Nr: 4045, Args: []Arg{{Name: "brk", Size: 4}}},

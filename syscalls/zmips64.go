@@ -35,7 +35,7 @@ func init() {
 		{Name: "readv", Nr: 5018, Args: []Arg{{Name: "fd", Size: 8}, {Name: "vec", Size: 8}, {Name: "vlen", Size: 8}}},
 		{Name: "writev", Nr: 5019, Args: []Arg{{Name: "fd", Size: 8}, {Name: "vec", Size: 8}, {Name: "vlen", Size: 8}}},
 		{Name: "access", Nr: 5020, Args: []Arg{{Name: "filename", Size: 8}, {Name: "mode", Size: 4}}},
-		{Name: "pipe", Nr: 5021, Args: []Arg{{Name: "fildes", Size: 8}}},
+		{Name: "pipe", Nr: 5021},
 		{Name: "select", Nr: 5022, Args: []Arg{{Name: "n", Size: 4}, {Name: "inp", Size: 8}, {Name: "outp", Size: 8}, {Name: "exp", Size: 8}, {Name: "tvp", Size: 8}}},
 		{Name: "sched_yield", Nr: 5023},
 		{Name: "mremap", Nr: 5024, Args: []Arg{{Name: "addr", Size: 8}, {Name: "old_len", Size: 8}, {Name: "new_len", Size: 8}, {Name: "flags", Size: 8}, {Name: "new_addr", Size: 8}}},

@@ -241,7 +241,7 @@ func buildTable(t *tree, s *archSpec, sup *supplement, verbose bool) (*table, er
 				en.args, en.note = args, d.String()
 			}
 		} else {
-			d, why := pickDef(t, s, sup, e)
+			d, why := pickDef(t, s, sup, r.entry)
 			if d == nil {
 				return nil, fmt.Errorf("no definition of entry point %s (%s %d): %s", r.entry, r.name, nr, why)
 			}
@@ -321,13 +321,37 @@ func isPlaceholder(name string) bool {
 // SYSCALL_DEFINE first, then the generic one, then old-style functions,
 // then prototypes; variants under #if are chosen by s.config. The
 // supplement's definitions serve calls the tree does not define.
-func pickDef(t *tree, s *archSpec, sup *supplement, e string) (*def, string) {
+func pickDef(t *tree, s *archSpec, sup *supplement, entry string) (*def, string) {
+	// The symbol itself; mips's __sys_fork saves registers and calls
+	// sys_fork; arm's sys_sigreturn_wrapper calls sys_sigreturn.
+	syms := []string{entry}
+	if rest, ok := strings.CutPrefix(entry, "__sys_"); ok {
+		syms = append(syms, "sys_"+rest)
+	}
+	if base, ok := strings.CutSuffix(entry, "_wrapper"); ok {
+		syms = append(syms, base)
+	}
+	seen := 0
+	for _, sym := range syms {
+		seen += len(t.defs[sym])
+		if d := bestDef(s, sym, t.defs[sym]); d != nil {
+			return d, ""
+		}
+	}
+	if d, ok := sup.defs[entryName(entry)]; ok {
+		return d, ""
+	}
+	return nil, fmt.Sprintf("%d candidates, none for arch/%s or generic", seen, s.dir)
+}
+
+// bestDef picks among the definitions of one symbol for arch s.
+func bestDef(s *archSpec, sym string, cands []*def) *def {
 	var (
 		best     *def
 		bestRank = 1 << 30
 		tied     []*def // candidates of best's rank with other parameters
 	)
-	for _, d := range t.defs[e] {
+	for _, d := range cands {
 		dir := archDirOf(d.file)
 		if dir != "" && dir != s.dir {
 			continue
@@ -350,15 +374,9 @@ func pickDef(t *tree, s *archSpec, sup *supplement, e string) (*def, string) {
 		}
 	}
 	if len(tied) > 0 && verboseAmbiguity {
-		fmt.Fprintf(os.Stderr, "%s: %s: took %v; also %v\n", s.name, e, best, tied)
+		fmt.Fprintf(os.Stderr, "%s: %s: took %v; also %v\n", s.name, sym, best, tied)
 	}
-	if best == nil {
-		if d, ok := sup.defs[e]; ok {
-			return d, ""
-		}
-		return nil, fmt.Sprintf("%d candidates, none for arch/%s or generic", len(t.defs[e]), s.dir)
-	}
-	return best, ""
+	return best
 }
 
 // verboseAmbiguity makes pickDef report definitions it chose among.

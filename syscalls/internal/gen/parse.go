@@ -18,7 +18,8 @@ const (
 
 // def is one definition of a syscall entry point found in the sources.
 type def struct {
-	name   string // entry point without the sys_ prefix
+	sym    string // the entry point's symbol: sys_read, sysm_pipe
+	name   string // the name without its prefix
 	file   string
 	line   int
 	kind   defKind
@@ -47,7 +48,7 @@ func (d *def) String() string {
 
 var (
 	reDefine = regexp.MustCompile(`^\s*SYSCALL(?:32)?_DEFINE([0-6])\(\s*(\w+)\s*(,|\))`)
-	reFunc   = regexp.MustCompile(`^\s*(?:asmlinkage\s+)?(?:long|int|unsigned\s+long|void|unsigned\s+int)\s*(?:\n\s*)?\b(?:__sys_|sys_|sysm_)(\w+)\s*\(`)
+	reFunc   = regexp.MustCompile(`^\s*(?:asmlinkage\s+)?(?:long|int|unsigned\s+long|void|unsigned\s+int)\s*(?:\n\s*)?\b(__sys_|sys_|sysm_)(\w+)\s*\(`)
 	reSpaces = regexp.MustCompile(`\s+`)
 )
 
@@ -113,7 +114,8 @@ func parseDefs(file string, data []byte) []*def {
 			if !ok || len(args) != 1+2*n || strings.TrimSpace(args[0]) != m[2] {
 				continue
 			}
-			d := &def{name: strings.TrimSpace(args[0]), file: file, line: i + 1, kind: kindDefine, conds: current()}
+			name := strings.TrimSpace(args[0])
+			d := &def{sym: "sys_" + name, name: name, file: file, line: i + 1, kind: kindDefine, conds: current()}
 			for k := 0; k < n; k++ {
 				d.params = append(d.params, param{typ: normType(args[1+2*k]), name: strings.TrimSpace(args[2+2*k])})
 			}
@@ -146,7 +148,7 @@ func parseDefs(file string, data []byte) []*def {
 		} else if !strings.HasPrefix(after, ";") && !strings.HasPrefix(after, "__attribute") {
 			continue
 		}
-		d := &def{name: m[1], file: file, line: i + 1, kind: kind, conds: current()}
+		d := &def{sym: m[1] + m[2], name: m[2], file: file, line: i + 1, kind: kind, conds: current()}
 		if ps, ok := parseProto(body); ok {
 			d.params = ps
 			out = append(out, d)

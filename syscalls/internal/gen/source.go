@@ -21,7 +21,7 @@ import (
 // syscall tables, and every syscall definition found in the sources.
 type tree struct {
 	files map[string][]byte // wanted files by path below the top directory
-	defs  map[string][]*def // definitions by entry point name without "sys_"
+	defs  map[string][]*def // definitions by entry point symbol (sys_read)
 }
 
 // wantedFile reports whether the file at p (relative to the tree's top
@@ -134,7 +134,7 @@ func (t *tree) scan(tr *tar.Reader) error {
 		}
 		if scanIt && (bytes.Contains(data, define) || bytes.Contains(data, marker)) {
 			for _, d := range parseDefs(p, data) {
-				t.defs[d.name] = append(t.defs[d.name], d)
+				t.defs[d.sym] = append(t.defs[d.sym], d)
 			}
 		}
 	}
@@ -207,19 +207,20 @@ type treeCache struct {
 }
 
 type defCache struct {
-	Name, File string
-	Line       int
-	Kind       int
-	Types      []string
-	Names      []string
-	Conds      []string
+	Sym, Name string
+	File      string
+	Line      int
+	Kind      int
+	Types     []string
+	Names     []string
+	Conds     []string
 }
 
 func newTreeCache(t *tree) *treeCache {
 	c := &treeCache{Files: t.files}
 	for _, ds := range t.defs {
 		for _, d := range ds {
-			dc := defCache{Name: d.name, File: d.file, Line: d.line, Kind: int(d.kind), Conds: d.conds}
+			dc := defCache{Sym: d.sym, Name: d.name, File: d.file, Line: d.line, Kind: int(d.kind), Conds: d.conds}
 			for _, p := range d.params {
 				dc.Types = append(dc.Types, p.typ)
 				dc.Names = append(dc.Names, p.name)
@@ -233,11 +234,11 @@ func newTreeCache(t *tree) *treeCache {
 func (c *treeCache) tree() *tree {
 	t := &tree{files: c.Files, defs: map[string][]*def{}}
 	for _, dc := range c.Defs {
-		d := &def{name: dc.Name, file: dc.File, line: dc.Line, kind: defKind(dc.Kind), conds: dc.Conds}
+		d := &def{sym: dc.Sym, name: dc.Name, file: dc.File, line: dc.Line, kind: defKind(dc.Kind), conds: dc.Conds}
 		for i := range dc.Types {
 			d.params = append(d.params, param{typ: dc.Types[i], name: dc.Names[i]})
 		}
-		t.defs[d.name] = append(t.defs[d.name], d)
+		t.defs[d.sym] = append(t.defs[d.sym], d)
 	}
 	for _, ds := range t.defs {
 		sort.Slice(ds, func(i, j int) bool {
