@@ -3,12 +3,15 @@ package bpfgen_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/bpf"
 
 	"github.com/gokafel/gokafel/bpfgen"
 	"github.com/gokafel/gokafel/kafel"
@@ -65,6 +68,7 @@ func TestGoldenASM(t *testing.T) {
 			if err := bpfgen.Encode(&got, p, bpfgen.FormatASM, bpfgen.EncodeOptions{Source: filepath.Base(file), Arches: names}); err != nil {
 				t.Fatal(err)
 			}
+			checkWithBPFAsm(t, got.String(), p.Insns)
 			if ps.Mismatches != 0 {
 				t.Errorf("the filter disagrees with the policy on %d of %d inputs\n%s", ps.Mismatches, ps.Inputs, got.String())
 			}
@@ -83,5 +87,44 @@ func TestGoldenASM(t *testing.T) {
 				t.Errorf("listing of %s differs from %s (-want +got); if the change is intended, run go test -run TestGoldenASM -update:\n%s", file, golden, diff)
 			}
 		})
+	}
+}
+
+// checkWithBPFAsm assembles the listing with the kernel's bpf_asm
+// (tools/bpf in the kernel source; found through $BPF_ASM or $PATH) and
+// compares the result with the program. Without bpf_asm it says so in the
+// test log and checks nothing.
+func checkWithBPFAsm(t *testing.T, listing string, insns []bpf.RawInstruction) {
+	t.Helper()
+	tool := os.Getenv("BPF_ASM")
+	if tool == "" {
+		var err error
+		if tool, err = exec.LookPath("bpf_asm"); err != nil {
+			t.Log("bpf_asm not found (set BPF_ASM or build tools/bpf of the kernel source): listing not assembled")
+			return
+		}
+	}
+	path := filepath.Join(t.TempDir(), "listing.asm")
+	if err := os.WriteFile(path, []byte(listing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tool, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("bpf_asm refused the listing: %v\n%s", err, out)
+	}
+	// bpf_asm prints "N,code jt jf k,code jt jf k,...".
+	fields := strings.Split(strings.TrimSpace(string(out)), ",")
+	var got []string
+	for _, f := range fields[1:] {
+		if f != "" {
+			got = append(got, f)
+		}
+	}
+	var want []string
+	for _, ins := range insns {
+		want = append(want, fmt.Sprintf("%d %d %d %d", ins.Op, ins.Jt, ins.Jf, ins.K))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bpf_asm assembles the listing to another program (-ours +bpf_asm):\n%s", diff)
 	}
 }
