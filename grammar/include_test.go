@@ -66,6 +66,7 @@ func TestIncludeErrors(t *testing.T) {
 		"b.policy":    "#include \"a.policy\"\n",
 		"bad.policy":  "ALLOW { read { fd == } }\n",
 		"noeol":       "#include \"a.policy\" \"self.policy\"",
+		"opencomment": "ALLOW { read } /* not closed",
 	}
 	for i := 0; i < 20; i++ {
 		fs[fmt.Sprintf("d%d", i)] = fmt.Sprintf("#include \"d%d\"\n", i+1)
@@ -99,6 +100,11 @@ func TestIncludeErrors(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no unterminated-include warning in the included file: %v", diags)
+	}
+	// The reference ends an open comment at the end of an included file.
+	_, diags = Parse("main", []byte("#include \"opencomment\"\nALLOW { write }\n"), &Options{Include: files(fs)})
+	if diags.Err() != nil || len(diags) != 1 || diags[0].Severity != Note {
+		t.Errorf("open comment in an included file: %v", diags)
 	}
 	// Without a hook, an include inside a statement cannot be kept.
 	_, diags = Parse("main", []byte("ALLOW {\n#include \"rules.inc\"\n}\n"), nil)

@@ -70,6 +70,8 @@ type scanner struct {
 	// scanners of included files).
 	budget     *int
 	tokenLimit int
+	// included is set for the scanner of an included file.
+	included bool
 }
 
 func (s *scanner) pos() lexer.Position {
@@ -273,9 +275,15 @@ func (s *scanner) comment() {
 	if end < 0 {
 		hint := ""
 		if cEnd >= 0 {
-			hint = "the reference compiler does not end a comment at `*/` right after an odd number of `*` (as in `**/`); put a space before `*/`"
+			hint = "inside a comment the reference compiler pairs each `*` with the next character, so an even run of `*` before `/` (as in `**/`) does not end it; put a space before `*/`"
 		}
 		s.advance(len(s.src) - s.off)
+		if s.included {
+			// The reference silently ends a comment at the end of an
+			// included file.
+			s.report(Note, KindCommentEnd, start, start, "close the comment", "comment not closed before the end of the included file")
+			return
+		}
 		s.report(Error, KindLexical, start, start, hint, "unterminated comment")
 		return
 	}

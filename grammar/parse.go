@@ -139,7 +139,7 @@ func (in *includer) splice(s *scanner, d *directive, name *String) {
 		return
 	}
 	d.node.Resolved = append(d.node.Resolved, path)
-	inner := &scanner{src: src, text: string(src), name: path, line: 1, col: 1, diags: s.diags, budget: s.budget, tokenLimit: s.tokenLimit}
+	inner := &scanner{src: src, text: string(src), name: path, line: 1, col: 1, diags: s.diags, budget: s.budget, tokenLimit: s.tokenLimit, included: true}
 	in.stack = append(in.stack, path)
 	inner.scan(in.splice)
 	in.stack = in.stack[:len(in.stack)-1]
