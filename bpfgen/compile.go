@@ -273,6 +273,20 @@ func (g *gen) rulesOutcome(lw *lowering, rules []Rule, dflt Action, nr uint32) (
 	for len(lr) > 0 && lr[len(lr)-1].action == dflt {
 		lr = lr[:len(lr)-1]
 	}
+	// Neighbouring rules with the same action are one rule whose
+	// condition is either one's; then equality tests can become sets.
+	merged := lr[:0]
+	for _, r := range lr {
+		if n := len(merged); n > 0 && merged[n-1].action == r.action {
+			merged[n-1].cond = lw.mkOr(merged[n-1].cond, r.cond)
+			continue
+		}
+		merged = append(merged, r)
+	}
+	lr = merged
+	for i := range lr {
+		lr[i].cond = lw.collectSets(lr[i].cond)
+	}
 	if len(lr) == 0 {
 		return g.actionOutcome(dflt, nr), nil
 	}

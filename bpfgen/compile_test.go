@@ -298,6 +298,14 @@ func evalLowered(e *bexpr, word func(off uint32) uint32) bool {
 		return evalLowered(e.l, word) && evalLowered(e.r, word)
 	case bOr:
 		return evalLowered(e.l, word) || evalLowered(e.r, word)
+	case bIn:
+		v := evalWord(e.x, word)
+		for _, r := range e.set {
+			if v >= r.lo && v <= r.hi {
+				return true
+			}
+		}
+		return false
 	}
 	return cmp32Holds(e.op, evalWord(e.x, word), evalWord(e.y, word))
 }
@@ -551,5 +559,65 @@ func TestOptimizerStats(t *testing.T) {
 	}
 	if opt.Stats.Passes["redundant-loads"] == 0 || len(raw.Stats.Passes) != 0 {
 		t.Errorf("passes %v (optimized), %v (not)", opt.Stats.Passes, raw.Stats.Passes)
+	}
+}
+
+// TestValueSets compiles runs of rules that test an argument against
+// many constants, which become searches over sets of values, and checks
+// them against the rule set around every constant.
+func TestValueSets(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	for c := 0; c < 60; c++ {
+		ar := ArchRules{AuditArch: 0x80000008, BigEndian: c%2 == 1, Default: KillProcess, Syscalls: map[uint32][]Rule{}}
+		var consts []uint64
+		for nr := uint32(5000); nr < 5004; nr++ {
+			n := 1 + r.Intn(40)
+			base := uint64(r.Intn(100))
+			if r.Intn(3) == 0 {
+				base += uint64(r.Intn(4)) << 32
+			}
+			action := Allow
+			for i := 0; i < n; i++ {
+				k := base + uint64(r.Intn(3*n))
+				if r.Intn(4) == 0 {
+					k = randArgValue(r)
+				}
+				consts = append(consts, k)
+				arg := Arg(r.Intn(2))
+				var cond Expr = &Compare{Op: Eq, X: arg, Y: Const(k), Is32: k <= 0xffffffff && r.Intn(2) == 0}
+				if r.Intn(8) == 0 {
+					cond = &Or{X: cond, Y: &Compare{Op: Eq, X: arg, Y: Const(k + 1)}}
+					consts = append(consts, k+1)
+				}
+				if r.Intn(10) == 0 {
+					action = Errno.WithData(uint16(i))
+				}
+				ar.Syscalls[nr] = append(ar.Syscalls[nr], Rule{Cond: cond, Action: action})
+			}
+		}
+		rs := &RuleSet{Arches: []ArchRules{ar}}
+		for _, opts := range []Options{{}, {NoOptimize: true}} {
+			p, err := Compile(rs, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := NewFilter(p.Insns); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range consts {
+				for _, v := range []uint64{k - 1, k, k + 1, k ^ 1<<32, k & 0xffffffff} {
+					for nr := int32(5000); nr < 5004; nr++ {
+						d := SeccompData{Nr: nr, Arch: 0x80000008, Args: [6]uint64{v, randArgValue(r)}}
+						if r.Intn(2) == 0 {
+							d.Args[0], d.Args[1] = d.Args[1], d.Args[0]
+						}
+						got, _, _ := Simulate(p.Insns, d, ar.BigEndian)
+						if want := rs.Eval(d); got != want {
+							t.Fatalf("case %d %+v: %s: filter %v, policy %v\nrule set:\n%s\nprogram:\n%s", c, opts, formatInput(d), got, want, formatRuleSet(rs), Disassemble(p.Insns, p.Comments))
+						}
+					}
+				}
+			}
+		}
 	}
 }
