@@ -1,8 +1,8 @@
 package bpfgen
 
 import (
-	"slices"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
