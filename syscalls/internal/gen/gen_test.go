@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -247,4 +252,49 @@ func FuzzParseSupplement(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		_, _ = parseSupplement(text)
 	})
+}
+
+func TestMissingTarball(t *testing.T) {
+	abs, err := filepath.Abs("supplement.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(t.TempDir()+"/none.tar.xz", t.TempDir(), abs, "", false)
+	if !errors.Is(err, errNoTarball) || !strings.Contains(err.Error(), "apt-get install "+sourcePackage) {
+		t.Errorf("run without the tarball: %v; want errNoTarball naming the package", err)
+	}
+}
+
+// TestGeneratedFilesUpToDate regenerates the tables from the installed
+// kernel source package into a temporary directory and compares them
+// with the committed z*.go files (what `make check-generate` does with
+// git). It takes about half a minute.
+func TestGeneratedFilesUpToDate(t *testing.T) {
+	if _, err := os.Stat(defaultTarbal); err != nil {
+		t.Skipf("needs %s (apt-get install %s): %v", defaultTarbal, sourcePackage, err)
+	}
+	if _, err := exec.LookPath("xz"); err != nil {
+		t.Skipf("needs xz (apt-get install xz-utils): %v", err)
+	}
+	out := t.TempDir()
+	abs, err := filepath.Abs("supplement.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run(defaultTarbal, out, abs, "", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range specs {
+		got, err := os.ReadFile(filepath.Join(out, s.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		committed, err := os.ReadFile(filepath.Join("..", "..", s.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, committed) {
+			t.Errorf("syscalls/%s is stale: run `go generate ./syscalls` and commit it", s.file)
+		}
+	}
 }
