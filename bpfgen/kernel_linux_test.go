@@ -445,3 +445,22 @@ func TestKernel(t *testing.T) {
 		}
 	}
 }
+
+// KernelOutcome runs call ("nr arg0 ... arg5", arguments as numbers, PATH
+// for "/dev/null" or BUF for a 64-byte buffer; fd 3 is the write end of a
+// pipe) in a child process under insns and returns what happened: "ok",
+// "errno N", "trap", "killed" or "thread killed". It skips the test when
+// the kernel cannot run the filter. Exported for the tests of package
+// bpfgen_test.
+func KernelOutcome(t *testing.T, insns []bpf.RawInstruction, call string) (string, string) {
+	t.Helper()
+	requireSeccomp(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	got, stderr := runChild(t, insns, call, w)
+	return string(got), stderr
+}
