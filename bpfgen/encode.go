@@ -444,18 +444,21 @@ func encodeGo(p *Program, opts EncodeOptions) []byte {
 
 // JSONProgram is the shape of the JSON encoding.
 type JSONProgram struct {
-	Source       string            `json:"source,omitempty"`
-	Arches       []string          `json:"arches,omitempty"`
+	Source       string            `json:"source,omitempty"` // the policy's name
+	Arches       []string          `json:"arches,omitempty"` // target arch names
 	Instructions []JSONInstruction `json:"instructions"`
 	Stats        JSONStats         `json:"stats"`
 }
 
 // JSONInstruction is one instruction of the JSON encoding.
 type JSONInstruction struct {
-	Code    uint16 `json:"code"`
-	Jt      uint8  `json:"jt"`
-	Jf      uint8  `json:"jf"`
-	K       uint32 `json:"k"`
+	// Code, Jt, Jf and K are the fields of struct sock_filter.
+	Code uint16 `json:"code"`
+	Jt   uint8  `json:"jt"`
+	Jf   uint8  `json:"jf"`
+	K    uint32 `json:"k"`
+	// Asm is the instruction in bpf_asm syntax (jump targets as labels
+	// L and the instruction index); Comment what it tests or returns.
 	Asm     string `json:"asm"`
 	Comment string `json:"comment,omitempty"`
 }
@@ -463,10 +466,12 @@ type JSONInstruction struct {
 // JSONStats is the statistics part of the JSON encoding.
 type JSONStats struct {
 	Instructions int            `json:"instructions"`
-	Unoptimized  int            `json:"unoptimized,omitempty"`
-	Passes       map[string]int `json:"passes,omitempty"`
-	MeanPath     *float64       `json:"mean_path,omitempty"`
-	LongestPath  *int           `json:"longest_path,omitempty"`
+	Unoptimized  int            `json:"unoptimized,omitempty"` // length before the optimizer
+	Passes       map[string]int `json:"passes,omitempty"`      // changes made by each optimizer pass
+	// MeanPath and LongestPath are the executed-path figures of
+	// MeasurePaths, when they were measured.
+	MeanPath    *float64 `json:"mean_path,omitempty"`
+	LongestPath *int     `json:"longest_path,omitempty"`
 }
 
 func encodeJSON(p *Program, opts EncodeOptions) ([]byte, error) {

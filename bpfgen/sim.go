@@ -72,6 +72,7 @@ type InvalidError struct {
 	Msg string
 }
 
+// Error says which instruction is invalid and why.
 func (e *InvalidError) Error() string {
 	if e.PC < 0 {
 		return fmt.Sprintf("%v: %s", ErrInvalidFilter, e.Msg)
