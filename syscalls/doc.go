@@ -81,8 +81,10 @@
 //
 // Where the kernel renamed a parameter after the reference compiler's
 // tables were made (setns nstype is now flags, getrandom buf and count are
-// ubuf and len), the old name is kept in Arg.OldNames and accepted by
-// Syscall.ArgIndex; Arg.Name is the kernel's current name.
+// ubuf and len), or the reference spells it otherwise (statx statxbuf,
+// riscv64 mmap off), the reference's name is kept in Arg.OldNames and
+// accepted by Syscall.ArgIndex; Arg.Name is the kernel's current name.
+// Callers that resolve argument names should use ArgIndex.
 //
 // # Checks
 //
