@@ -222,7 +222,13 @@ func buildTable(t *tree, s *archSpec, sup *supplement, verbose bool) (*table, er
 		if ren, ok := sup.renamed(s.name, r.name); ok && e == "" {
 			name = ren
 		}
+		// A name an earlier row took keeps the table's name: the time64
+		// calls on 32-bit arches, whose entry points carry the plain
+		// names that the time32 calls (lower numbers) already use.
 		if used[name] {
+			if verbose {
+				fmt.Fprintf(os.Stderr, "%s %d: %s taken, using the table's name %s\n", s.name, nr, name, r.name)
+			}
 			if used[r.name] {
 				return nil, fmt.Errorf("entry %s (%d) and table name %s both taken", name, nr, r.name)
 			}
