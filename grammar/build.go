@@ -110,35 +110,48 @@ func (b *builder) dflt(p *pDefault) *Default {
 func (b *builder) policy(p *pPolicy) *Policy {
 	pol := &Policy{Range: b.span(p.Pos, p.EndPos), Name: b.ident(p.Name)}
 	for i, item := range p.Body {
-		var st PolicyStmt
-		switch {
-		case item.Use != nil:
-			st = b.use(item.Use)
-		case item.Default != nil:
-			d := b.dflt(item.Default)
-			b.warn(KindDefaultInPolicy, d.Pos, d.End, "write `DEFAULT "+formatAction(d.Action)+"` once at file scope, after the `USE` of this policy",
-				"DEFAULT inside a POLICY: the reference compiler accepts DEFAULT only at file scope")
-			st = d
-		case item.Block != nil:
-			st = b.block(item.Block)
-		}
+		st := b.policyItem(item)
 		pol.Body = append(pol.Body, st)
 		b.separator(item.Comma, i == len(p.Body)-1, st, "statements in a POLICY")
 	}
 	return pol
 }
 
+// policyItem builds one statement of a POLICY.
+func (b *builder) policyItem(item *pPolicyItem) PolicyStmt {
+	switch {
+	case item.Use != nil:
+		return b.use(item.Use)
+	case item.Default != nil:
+		d := b.dflt(item.Default)
+		b.warn(KindDefaultInPolicy, d.Pos, d.End, "write `DEFAULT "+formatAction(d.Action)+"` once at file scope, after the `USE` of this policy",
+			"DEFAULT inside a POLICY: the reference compiler accepts DEFAULT only at file scope")
+		return d
+	}
+	return b.block(item.Block)
+}
+
 // separator checks the comma after an item of a comma-separated list: the
 // reference wants one between items and none after the last.
 func (b *builder) separator(comma *pComma, last bool, item Node, what string) {
+	var pos *lexer.Position
+	if comma != nil {
+		pos = &comma.Pos
+	}
+	checkSeparator(b.diags, pos, last, item, what)
+}
+
+// checkSeparator reports a trailing comma (at comma, after the last item) or
+// a missing one (comma nil after an item that is not the last).
+func checkSeparator(diags *Diagnostics, comma *lexer.Position, last bool, item Node, what string) {
 	switch {
 	case comma != nil && last:
-		b.warn(KindTrailingComma, comma.Pos, advanceText(comma.Pos, ","), "remove the `,` before `}`",
-			"trailing comma after the last of the %s: the reference compiler refuses it", what)
+		*diags = append(*diags, Diagnostic{Pos: *comma, End: advanceText(*comma, ","), Severity: Warning, Kind: KindTrailingComma,
+			Msg: "trailing comma after the last of the " + what + ": the reference compiler refuses it", Hint: "remove the `,` before `}`"})
 	case comma == nil && !last:
 		_, end := item.Span()
-		b.warn(KindMissingComma, end, end, "add `,` here",
-			"missing comma between %s: the reference compiler requires one", what)
+		*diags = append(*diags, Diagnostic{Pos: end, End: end, Severity: Warning, Kind: KindMissingComma,
+			Msg: "missing comma between " + what + ": the reference compiler requires one", Hint: "add `,` here"})
 	}
 }
 

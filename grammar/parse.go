@@ -172,6 +172,73 @@ type parser struct {
 	comma *token
 	// errors counts the errors among the first counted diagnostics.
 	errors, counted int
+	// wholePolicies turns off parsePolicy (tests compare both ways).
+	wholePolicies bool
+}
+
+// parsePolicy parses a POLICY statement item by item: the frame
+// `POLICY name { ... }` and the commas here, each statement inside with
+// participle. A policy holds most of the rules of a large file; parsing its
+// items one at a time keeps participle's working set small and reports the
+// errors of every item. It returns false, having done nothing, when the
+// frame is not whole (no name, unclosed, something after the `}`); flush
+// then parses the statement whole for participle's error message.
+func (p *parser) parsePolicy(toks []token) bool {
+	if len(toks) < 4 || toks[0].value != "POLICY" || toks[1].typ != tokIdent || toks[2].value != "{" {
+		return false
+	}
+	end := closing(toks, 2)
+	if end != len(toks)-1 {
+		return false
+	}
+	pol := &Policy{
+		Range: Range{Pos: toks[0].pos, End: toks[end].end()},
+		Name:  &Ident{Range: Range{Pos: toks[1].pos, End: toks[1].end()}, Name: toks[1].value},
+	}
+	spans := items(toks, 3, end, framePolicy)
+	body := make([]PolicyStmt, len(spans)) // nil where the item is in error
+	ok := true
+	for i, sp := range spans {
+		after := toks[sp.end] // a comma, the next item or the closing brace
+		if sp.start == sp.end {
+			p.errorAt(after.pos, after.end(), "", "unexpected `,`, expected an action block, USE or `}`")
+			ok = false
+			continue
+		}
+		sub := toks[sp.start:sp.end]
+		if p.lexicalErrorIn(sub[0].pos, after.pos) {
+			ok = false // reported; what participle would say is its echo
+			continue
+		}
+		item, err := policyItemParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+		if err != nil {
+			idx := p.syntaxError(err, sub, after.pos, describeToken(after), framePolicy)
+			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
+			ok = false
+			continue
+		}
+		body[i] = newBuilder(sub, after.pos, p.opts.MaxDepth, p.diags).policyItem(item)
+	}
+	// Commas, between items that parsed.
+	for i, st := range body {
+		if st == nil || i+1 < len(body) && body[i+1] == nil {
+			continue
+		}
+		var comma *lexer.Position
+		if after := toks[spans[i].end]; after.typ == tokPunct && after.value == "," {
+			comma = &after.pos
+		}
+		checkSeparator(p.diags, comma, i == len(spans)-1, st, "statements in a POLICY")
+	}
+	if len(body) > 0 {
+		pol.Body = body
+	}
+	if !ok {
+		p.add(nil, false)
+		return true
+	}
+	p.add(pol, true)
+	return true
 }
 
 var statementStarts = map[string]bool{
@@ -358,9 +425,12 @@ func (p *parser) flush(cur *int, end int) {
 		p.add(nil, false)
 		return
 	}
+	if !p.wholePolicies && p.parsePolicy(toks) {
+		return
+	}
 	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}), participle.AllowTrailing(true))
 	if err != nil {
-		idx := p.syntaxError(err, toks, eof, next)
+		idx := p.syntaxError(err, toks, eof, next, 0)
 		p.moreErrors(toks, idx, eof, next, 0)
 		// Keep what parsed: the tree is partial, so drop it.
 		p.add(nil, false)
@@ -382,6 +452,20 @@ func (p *parser) flush(cur *int, end int) {
 		p.errorAt(t.pos, t.end(), hintFor(t, toks), "unexpected %s, expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)", describeToken(t))
 		p.failed, p.prev = true, nil
 	}
+}
+
+// expectedInstead words what an item of a list (in) could have held at
+// index idx when participle does not say.
+func expectedInstead(in frameKind, idx int) string {
+	switch {
+	case in == framePolicy && idx == 0:
+		return "an action block, USE or `}`"
+	case in == frameBlock && idx == 0:
+		return "a syscall name or `}`"
+	case in != 0:
+		return "`,` or `}`"
+	}
+	return "a statement (POLICY, USE, DEFAULT, #define, #include or an action block)"
 }
 
 // lexicalErrorIn reports whether a lexical or number error lies between
@@ -467,7 +551,11 @@ func describeToken(t token) string {
 // returns the index in toks of the token at fault (len(toks) for the end).
 // An error right after a lexical error (`a = 1` after `=` was dropped) is
 // its echo and is not reported.
-func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next string) int {
+//
+// in says where toks stand: at file scope (0), or an item of a POLICY or of
+// a block; it words what was expected when participle does not say (an
+// item that cannot start, or one followed by something else).
+func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next string, in frameKind) int {
 	var ute *participle.UnexpectedTokenError
 	var pe participle.Error
 	pos := eof
@@ -501,7 +589,7 @@ func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next s
 	} else if expect := describeExpected(expectedFrom(raw), toks[:idx]); expect != "" {
 		msg += ", expected " + expect
 	} else {
-		msg += ", expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)"
+		msg += ", expected " + expectedInstead(in, idx)
 	}
 	hint := hintFor(gotTok, toks[:idx])
 	if strings.HasPrefix(msg, "a condition in parentheses") {

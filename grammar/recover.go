@@ -185,6 +185,6 @@ func (p *parser) parseItem(toks []token, it span, kind frameKind, eof lexer.Posi
 	if err == nil {
 		return
 	}
-	idx := p.syntaxError(err, sub, itemEOF, itemNext)
+	idx := p.syntaxError(err, sub, itemEOF, itemNext, kind)
 	p.moreErrors(sub, idx, itemEOF, itemNext, depth+1)
 }
