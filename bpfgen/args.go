@@ -557,31 +557,70 @@ func (a *arena) cmp64(op CmpOp, xl, xh, yl, yh *wexpr) *bexpr {
 	return a.mkOr(a.mkCmp(strict, xh, yh), a.mkAnd(a.mkCmp(Eq, xh, yh), a.mkCmp(op, xl, yl)))
 }
 
-// condEmitter emits lowered conditions as jumps.
+// condEmitter emits lowered conditions as jumps. It follows what A
+// holds, so that a value already in A is not loaded again: at a label,
+// A holds what it held at every jump there (all of them come before).
 type condEmitter struct {
-	b *builder
+	b     *builder
+	a     *wexpr           // what A holds now, nil: not known
+	exits map[label]*wexpr // what A holds at the jumps to a label so far
+	mixed map[label]bool   // labels jumped to with different values in A
 }
 
+func newCondEmitter(b *builder) *condEmitter {
+	return &condEmitter{b: b, exits: make(map[label]*wexpr), mixed: make(map[label]bool)}
+}
+
+func (c *condEmitter) jump(op uint16, k uint32, t, f label) {
+	c.b.jump(op, k, t, f, "")
+	c.exit(t)
+	if op != opJa {
+		c.exit(f)
+	}
+}
+
+func (c *condEmitter) exit(l label) {
+	if w, ok := c.exits[l]; !ok {
+		c.exits[l] = c.a
+	} else if w == nil || c.a == nil || !wequal(w, c.a) {
+		c.mixed[l] = true
+	}
+}
+
+// bind binds l, which only jumps emitted before reach.
+func (c *condEmitter) bind(l label) {
+	c.b.bind(l)
+	c.a = c.exits[l]
+	if c.mixed[l] {
+		c.a = nil
+	}
+	delete(c.exits, l)
+	delete(c.mixed, l)
+}
+
+// reset forgets what A holds (at code reached from elsewhere).
+func (c *condEmitter) reset() { c.a = nil }
+
 // cond emits code that goes to t when e holds and to f otherwise.
-func (c condEmitter) cond(e *bexpr, t, f label) error {
+func (c *condEmitter) cond(e *bexpr, t, f label) error {
 	switch e.kind {
 	case bTrue:
-		c.b.jump(opJa, 0, t, 0, "")
+		c.jump(opJa, 0, t, 0)
 	case bFalse:
-		c.b.jump(opJa, 0, f, 0, "")
+		c.jump(opJa, 0, f, 0)
 	case bAnd:
 		m := c.b.newLabel()
 		if err := c.cond(e.l, m, f); err != nil {
 			return err
 		}
-		c.b.bind(m)
+		c.bind(m)
 		return c.cond(e.r, t, f)
 	case bOr:
 		m := c.b.newLabel()
 		if err := c.cond(e.l, t, m); err != nil {
 			return err
 		}
-		c.b.bind(m)
+		c.bind(m)
 		return c.cond(e.r, t, f)
 	case bCmp:
 		return c.compare(e.op, e.x, e.y, t, f)
@@ -608,7 +647,7 @@ var jumpOps = [...]struct {
 	Ge: {opJgeK, false},
 }
 
-func (c condEmitter) compare(op CmpOp, x, y *wexpr, t, f label) error {
+func (c *condEmitter) compare(op CmpOp, x, y *wexpr, t, f label) error {
 	j := jumpOps[op]
 	if j.swap {
 		t, f = f, t
@@ -622,20 +661,20 @@ func (c condEmitter) compare(op CmpOp, x, y *wexpr, t, f label) error {
 				if err := c.load(x.x, 0); err != nil {
 					return err
 				}
-				c.b.jump(opJsetK, m, f, t, "")
+				c.jump(opJsetK, m, f, t)
 				return nil
 			case y.k == m && m&(m-1) == 0:
 				if err := c.load(x.x, 0); err != nil {
 					return err
 				}
-				c.b.jump(opJsetK, m, t, f, "")
+				c.jump(opJsetK, m, t, f)
 				return nil
 			}
 		}
 		if err := c.load(x, 0); err != nil {
 			return err
 		}
-		c.b.jump(j.op, y.k, t, f, "")
+		c.jump(j.op, y.k, t, f)
 		return nil
 	}
 	// Both sides vary: y goes to X, x to A.
@@ -657,7 +696,7 @@ func (c condEmitter) compare(op CmpOp, x, y *wexpr, t, f label) error {
 		}
 		c.b.stmt(opLdxMem, 0, "")
 	}
-	c.b.jump(j.op+(opJeqX-opJeqK), 0, t, f, "")
+	c.jump(j.op+(opJeqX-opJeqK), 0, t, f)
 	return nil
 }
 
@@ -665,7 +704,20 @@ func (c condEmitter) compare(op CmpOp, x, y *wexpr, t, f label) error {
 const scratchSlots = 16
 
 // load emits code that leaves w in A, using scratch slots from slot on.
-func (c condEmitter) load(w *wexpr, slot int) error {
+func (c *condEmitter) load(w *wexpr, slot int) error {
+	if c.a != nil && wequal(c.a, w) {
+		return nil
+	}
+	if err := c.compute(w, slot); err != nil {
+		return err
+	}
+	c.a = w
+	return nil
+}
+
+// compute emits the code of load.
+func (c *condEmitter) compute(w *wexpr, slot int) error {
+	c.a = nil
 	switch w.kind {
 	case wWord:
 		c.b.stmt(opLdAbs, w.k, "")
@@ -745,6 +797,9 @@ func (a *arena) collectSets(e *bexpr) *bexpr {
 	default:
 		return e
 	}
+	if countEqualities(e) < minSetSize {
+		return e
+	}
 	var ds []*bexpr
 	var flatten func(e *bexpr)
 	flatten = func(e *bexpr) {
@@ -810,6 +865,20 @@ func (a *arena) collectSets(e *bexpr) *bexpr {
 	return out
 }
 
+// countEqualities counts the equality tests with constants among the
+// disjuncts of e.
+func countEqualities(e *bexpr) int {
+	n := 0
+	for e.kind == bOr {
+		n += countEqualities(e.r)
+		e = e.l
+	}
+	if _, _, _, ok := equalityTest(e); ok {
+		n++
+	}
+	return n
+}
+
 // equalityTest recognizes x == k and (guard && x == k) with guard an
 // equality test with a constant (the high word of a 64-bit test).
 func equalityTest(d *bexpr) (x *wexpr, k uint32, guard *bexpr, ok bool) {
@@ -859,8 +928,9 @@ func planSet(set []valRange) *dnode {
 
 // valueTree emits the search tree n over the value in A: to t for
 // outcome 1, to f for outcome 0.
-func (c condEmitter) valueTree(n *dnode, t, f label) {
+func (c *condEmitter) valueTree(n *dnode, t, f label) {
 	b := c.b
+	a := c.a // A holds the value all through the tree
 	leaf := func(out int32) label {
 		if out == 1 {
 			return t
@@ -879,10 +949,11 @@ func (c condEmitter) valueTree(n *dnode, t, f label) {
 		switch n.kind {
 		case dSplit:
 			lt, rt := target(n.left), target(n.right)
-			b.jump(opJgeK, n.k, rt, lt, "")
+			c.jump(opJgeK, n.k, rt, lt)
 			for _, child := range []*dnode{n.left, n.right} {
 				if child.kind != dLeaf {
-					b.bind(child.lab)
+					c.bind(child.lab)
+					c.a = a
 					visit(child)
 				}
 			}
@@ -892,15 +963,16 @@ func (c condEmitter) valueTree(n *dnode, t, f label) {
 				if i+1 < len(n.elems) {
 					next = b.newLabel()
 				}
-				b.jump(opJeqK, e.lo, leaf(e.out), next, "")
+				c.jump(opJeqK, e.lo, leaf(e.out), next)
 				if i+1 < len(n.elems) {
-					b.bind(next)
+					c.bind(next)
+					c.a = a
 				}
 			}
 		}
 	}
 	if n.kind == dLeaf {
-		b.jump(opJa, 0, leaf(n.out), 0, "")
+		c.jump(opJa, 0, leaf(n.out), 0)
 		return
 	}
 	visit(n)

@@ -65,6 +65,7 @@ type gen struct {
 	byHash   map[uint64][]int32 // outcomes that are argument checks, by hash
 	names    map[uint32]string
 	err      error // the first error of visit
+	ce       *condEmitter
 	audit    uint32
 }
 
@@ -96,6 +97,16 @@ func (g *gen) ret(a Action) label {
 
 func (g *gen) program(rs *RuleSet) error {
 	b := &g.b
+	// Room for a typical program, to spare the appends most copying.
+	size := 16
+	for i := range rs.Arches {
+		for _, rules := range rs.Arches[i].Syscalls {
+			size += 2 + 6*len(rules)
+		}
+	}
+	size = min(size, 1<<20)
+	b.insns = make([]insn, 0, size)
+	b.binding = make([]label, 0, 2*size)
 	b.stmt(opLdAbs, offArch, "arch")
 	// The arch checks come first, then each arch's code.
 	var arches []*ArchRules
@@ -380,7 +391,11 @@ func (g *gen) reached(out int32) {
 		note[i] = g.nrName(nr)
 	}
 	g.b.pendingNote = strings.Join(note, ", ")
-	ce := condEmitter{b: &g.b}
+	if g.ce == nil {
+		g.ce = newCondEmitter(&g.b)
+	}
+	ce := g.ce
+	ce.reset()
 	for i, r := range o.rules {
 		var next label
 		if i+1 == len(o.rules) {
@@ -393,7 +408,7 @@ func (g *gen) reached(out int32) {
 			return
 		}
 		if i+1 < len(o.rules) {
-			g.b.bind(next)
+			ce.bind(next)
 		}
 	}
 }

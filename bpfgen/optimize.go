@@ -29,19 +29,18 @@ var passes = []pass{
 // or shortens a path, so the fixpoint comes long before.
 const maxRounds = 100
 
-// optimize runs the passes to a fixpoint, counting in counts how often
-// each one changed p.
+// optimize runs the passes in order, round after round, until a whole
+// round's worth of passes in a row changed nothing, counting in counts
+// how often each one changed p.
 func optimize(p *prog, counts map[string]int) {
-	for round := 0; round < maxRounds; round++ {
-		changed := false
-		for _, ps := range passes {
-			if ps.run(p) {
-				counts[ps.name]++
-				changed = true
-			}
-		}
-		if !changed {
-			return
+	quiet := 0 // passes run since the last change
+	for i := 0; i < maxRounds*len(passes) && quiet < len(passes); i++ {
+		ps := passes[i%len(passes)]
+		if ps.run(p) {
+			counts[ps.name]++
+			quiet = 0
+		} else {
+			quiet++
 		}
 	}
 }
