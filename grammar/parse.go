@@ -206,6 +206,14 @@ func (p *parser) parsePolicy(toks []token) bool {
 			continue
 		}
 		sub := toks[sp.start:sp.end]
+		if blk, handled, blockOK := p.parseBlock(sub); handled {
+			if blockOK {
+				body[i] = blk
+			} else {
+				ok = false
+			}
+			continue
+		}
 		if p.lexicalErrorIn(sub[0].pos, after.pos) {
 			ok = false // reported; what participle would say is its echo
 			continue
@@ -428,6 +436,16 @@ func (p *parser) flush(cur *int, end int) {
 	if !p.wholePolicies && p.parsePolicy(toks) {
 		return
 	}
+	if !p.wholePolicies {
+		if blk, handled, ok := p.parseBlock(toks); handled {
+			if ok {
+				p.add(blk, true)
+			} else {
+				p.add(nil, false)
+			}
+			return
+		}
+	}
 	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}), participle.AllowTrailing(true))
 	if err != nil {
 		idx := p.syntaxError(err, toks, eof, next, 0)
@@ -452,6 +470,83 @@ func (p *parser) flush(cur *int, end int) {
 		p.errorAt(t.pos, t.end(), hintFor(t, toks), "unexpected %s, expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)", describeToken(t))
 		p.failed, p.prev = true, nil
 	}
+}
+
+// parseBlock parses an action block rule by rule, as parsePolicy does a
+// POLICY: the frame `ACTION {` ... `}` (or `ERRNO ( n ) {`) and the commas
+// here, each rule with participle. handled is false, and nothing done,
+// when toks do not frame a whole block; ok says whether every rule parsed.
+func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
+	if len(toks) < 3 || toks[0].typ != tokKeyword || actionKinds[toks[0].value] == 0 {
+		return nil, false, false
+	}
+	kind := actionKinds[toks[0].value]
+	action := &Action{Kind: kind, Keyword: toks[0].value}
+	open := 1
+	if kind.HasParam() {
+		if len(toks) < 6 || toks[1].value != "(" || toks[2].typ != tokNumber || toks[3].value != ")" {
+			return nil, false, false
+		}
+		v, _ := numberValue(toks[2].value)
+		action.Param = &Number{Range: Range{Pos: toks[2].pos, End: toks[2].end()}, Text: toks[2].value, Value: v}
+		open = 4
+	}
+	if toks[open].typ != tokPunct || toks[open].value != "{" {
+		return nil, false, false
+	}
+	end := closing(toks, open)
+	if end != len(toks)-1 {
+		return nil, false, false
+	}
+	action.Range = Range{Pos: toks[0].pos, End: toks[open-1].end()}
+	blk = &ActionBlock{Range: Range{Pos: toks[0].pos, End: toks[end].end()}, Action: action}
+	type ruleAt struct {
+		rule  *Rule
+		comma *lexer.Position // the comma after it
+	}
+	var rules []*ruleAt // nil entries where rules are in error
+	ok = true
+	for _, sp := range items(toks, open+1, end, frameBlock) {
+		after := toks[sp.end] // a comma, the next rule or the closing brace
+		if sp.start == sp.end {
+			p.errorAt(after.pos, after.end(), "", "unexpected `,`, expected a syscall name or `}`")
+			ok = false
+			rules = append(rules, nil)
+			continue
+		}
+		sub := toks[sp.start:sp.end]
+		if p.lexicalErrorIn(sub[0].pos, after.pos) {
+			ok = false // reported; what participle would say is its echo
+			rules = append(rules, nil)
+			continue
+		}
+		parsed, err := rulesParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+		if err != nil {
+			idx := p.syntaxError(err, sub, after.pos, describeToken(after), frameBlock)
+			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
+			ok = false
+			rules = append(rules, nil)
+			continue
+		}
+		b := newBuilder(sub, after.pos, p.opts.MaxDepth, p.diags)
+		for _, item := range parsed.Rules {
+			rules = append(rules, &ruleAt{rule: b.rule(item.Rule)})
+		}
+		if after.typ == tokPunct && after.value == "," && len(parsed.Rules) > 0 {
+			rules[len(rules)-1].comma = &after.pos
+		}
+	}
+	for i, r := range rules {
+		if r == nil {
+			continue
+		}
+		blk.Rules = append(blk.Rules, r.rule)
+		// Commas, between rules that parsed.
+		if i+1 == len(rules) || rules[i+1] != nil {
+			checkSeparator(p.diags, r.comma, i == len(rules)-1, r.rule, "rules of an action block")
+		}
+	}
+	return blk, true, ok
 }
 
 // expectedInstead words what an item of a list (in) could have held at
