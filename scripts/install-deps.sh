@@ -12,9 +12,12 @@ packages=(
 	uidmap              # newuidmap/newgidmap for the sandbox's id-map tests
 	iproute2            # network namespace checks
 	python3             # the corpus policies are tested on real workloads
+	xz-utils            # the syscall table generator reads the kernel source tarball
 )
 if [ "${WITH_KERNEL_SOURCE:-0}" = 1 ]; then
-	packages+=(linux-source-6.12) # inputs of the syscall table generator
+	# Inputs of the syscall table generator; the tables name the version
+	# they were made from, and the up-to-date check skips another one.
+	packages+=(linux-source-6.12)
 fi
 
 missing=()
