@@ -140,50 +140,86 @@ func (p *planner) split(k int, l, r *dnode) *dnode {
 	return &dnode{kind: dSplit, k: p.rs[k+1].lo, left: l, right: r}
 }
 
-// chain returns the cost of deciding rs[a..b] with a chain of equality
-// tests, and the outcome the chain falls back to; ok is false when the
-// ranges do not form such a chain: all but those of one outcome must be
-// single numbers, and not too many.
-func (p *planner) chain(a, b int) (cost int64, bg int32, ok bool) {
-	bg = -1
-	for i := a; i <= b; i++ {
-		if r := p.rs[i]; !r.single() {
-			if bg >= 0 && bg != r.out {
-				return 0, 0, false
-			}
-			bg = r.out
-		}
-	}
-	if bg >= 0 {
-		cost, ok = p.chainCost(a, b, bg)
-		return cost, bg, ok
-	}
-	// All single numbers: fall back to the outcome of one of the first two.
-	c0, ok0 := p.chainCost(a, b, p.rs[a].out)
-	c1, ok1 := p.chainCost(a, b, p.rs[a+1].out)
-	switch {
-	case ok0 && (!ok1 || c0 <= c1):
-		return c0, p.rs[a].out, true
-	case ok1:
-		return c1, p.rs[a+1].out, true
-	}
-	return 0, 0, false
+// chainSpan is the longest interval of ranges a chain can decide: the
+// tested single numbers alternate with ranges of the fallback outcome.
+const chainSpan = 2*chainMax + 2
+
+// chainPlan is the cheapest chain of equality tests for an interval.
+type chainPlan struct {
+	cost int64
+	bg   int32 // the outcome the chain falls back to
+	ok   bool  // the interval can be decided by a chain
 }
 
-// chainCost is the cost of the chain over rs[a..b] that falls back to bg.
-func (p *planner) chainCost(a, b int, bg int32) (int64, bool) {
-	n, wE := int64(0), int64(0)
-	for i := a; i <= b; i++ {
-		if p.rs[i].out != bg {
-			n++
-			wE += p.rs[i].w
+// chains returns, for each interval rs[a+i .. a+i+n-1] with n <= chainSpan,
+// at index i*chainSpan+n-1, the cheapest chain that decides it: all
+// ranges but those of the fallback outcome must be single numbers, and
+// at most chainMax of them. The fallback is the outcome of the ranges
+// that are not single numbers, or else that of one of the first two.
+func (p *planner) chains(a, b int) []chainPlan {
+	m := b - a + 1
+	out := make([]chainPlan, m*chainSpan)
+	for i := 0; i < m; i++ {
+		first := p.rs[a+i].out
+		second := int32(-1)
+		if i+1 < m {
+			second = p.rs[a+i+1].out
+		}
+		wide := int32(-1) // outcome of the ranges that are not single numbers
+		var n0, n1, nw, w0, w1, ww, wAll int64
+		for n := 1; n <= chainSpan && i+n <= m; n++ {
+			r := p.rs[a+i+n-1]
+			wAll += r.w
+			if !r.single() {
+				if wide >= 0 && wide != r.out {
+					break
+				}
+				if wide < 0 {
+					// Count the earlier ranges of this outcome.
+					wide = r.out
+					for q := i; q < i+n-1; q++ {
+						if p.rs[a+q].out == wide {
+							nw++
+							ww += p.rs[a+q].w
+						}
+					}
+				}
+			}
+			if r.out == first {
+				n0, w0 = n0+1, w0+r.w
+			}
+			if r.out == second {
+				n1, w1 = n1+1, w1+r.w
+			}
+			if wide >= 0 && r.out == wide {
+				nw, ww = nw+1, ww+r.w
+			}
+			if n < 2 {
+				continue
+			}
+			best := chainPlan{}
+			try := func(bg int32, nbg, wbg int64) {
+				tested := int64(n) - nbg
+				if tested > chainMax {
+					return
+				}
+				// The tested numbers take 1..tested steps, the others all tested.
+				wE := wAll - wbg
+				c := tested*insnCost + wE*(tested+1)/2 + wbg*tested
+				if !best.ok || c < best.cost {
+					best = chainPlan{cost: c, bg: bg, ok: true}
+				}
+			}
+			if wide >= 0 {
+				try(wide, nw, ww)
+			} else {
+				try(first, n0, w0)
+				try(second, n1, w1)
+			}
+			out[i*chainSpan+n-1] = best
 		}
 	}
-	if n > chainMax {
-		return 0, false
-	}
-	// The tested numbers take 1..n steps, the others all n.
-	return n*insnCost + wE*(n+1)/2 + (p.weight(a, b)-wE)*n, true
+	return out
 }
 
 // optimal returns the cheapest tree for rs[a..b] by dynamic programming
@@ -199,6 +235,7 @@ func (p *planner) optimal(a, b int) *dnode {
 	for i := 0; i < m; i++ {
 		at(i, i).root = int32(i)
 	}
+	chains := p.chains(a, b)
 	for n := 2; n <= m; n++ {
 		for i := 0; i+n-1 < m; i++ {
 			j := i + n - 1
@@ -221,9 +258,9 @@ func (p *planner) optimal(a, b int) *dnode {
 					c.cost, c.root = s, int32(k)
 				}
 			}
-			if n <= 2*chainMax+2 {
-				if s, bg, ok := p.chain(a+i, a+j); ok && s < c.cost {
-					c.cost, c.chain, c.bg = s, true, bg
+			if n <= chainSpan {
+				if ch := chains[i*chainSpan+n-1]; ch.ok && ch.cost < c.cost {
+					c.cost, c.chain, c.bg = ch.cost, true, ch.bg
 				}
 			}
 		}
