@@ -2,6 +2,7 @@ package bpfgen
 
 import (
 	"sort"
+	"sync"
 )
 
 // The syscall-number dispatch of an arch is a decision tree over the
@@ -81,18 +82,19 @@ type dnode struct {
 
 // planner builds the dispatch tree of one range list.
 type planner struct {
-	rs    []nrRange
-	sum   []int64 // sum[i] = weight of rs[:i]
-	cells []dpCell
+	rs  []nrRange
+	sum []int64 // sum[i] = weight of rs[:i]
 }
 
 // dpCell is the best tree found for an interval of ranges.
 type dpCell struct {
-	cost  int64
-	root  int32 // best split: the left part ends at root
-	chain bool  // a chain is cheaper than the best split
-	bg    int32 // the chain's fallback outcome
+	cost int64
+	root int32 // best split: the left part ends at root
+	bg   int32 // when >= 0, a chain falling back to outcome bg is cheaper
 }
+
+// cellPool recycles the planners' tables between compilations.
+var cellPool = sync.Pool{New: func() any { return new([]dpCell) }}
 
 func newPlanner(rs []nrRange) *planner {
 	p := &planner{rs: rs, sum: make([]int64, len(rs)+1)}
@@ -226,14 +228,15 @@ func (p *planner) chains(a, b int) []chainPlan {
 // over intervals, with Knuth's bound on the split points.
 func (p *planner) optimal(a, b int) *dnode {
 	m := b - a + 1
-	if cap(p.cells) < m*m {
-		p.cells = make([]dpCell, m*m)
+	buf := cellPool.Get().(*[]dpCell)
+	defer cellPool.Put(buf)
+	if cap(*buf) < m*m {
+		*buf = make([]dpCell, m*m)
 	}
-	t := p.cells[:m*m]
-	clear(t)
+	t := (*buf)[:m*m]
 	at := func(i, j int) *dpCell { return &t[i*m+j] }
 	for i := 0; i < m; i++ {
-		at(i, i).root = int32(i)
+		*at(i, i) = dpCell{root: int32(i), bg: -1}
 	}
 	chains := p.chains(a, b)
 	for n := 2; n <= m; n++ {
@@ -251,7 +254,7 @@ func (p *planner) optimal(a, b int) *dnode {
 				}
 			}
 			w := p.weight(a+i, a+j) + insnCost
-			c.cost = -1
+			c.cost, c.bg = -1, -1
 			for k := lo; k <= hi; k++ {
 				s := at(i, k).cost + at(k+1, j).cost + w
 				if c.cost < 0 || s < c.cost {
@@ -260,7 +263,7 @@ func (p *planner) optimal(a, b int) *dnode {
 			}
 			if n <= chainSpan {
 				if ch := chains[i*chainSpan+n-1]; ch.ok && ch.cost < c.cost {
-					c.cost, c.chain, c.bg = ch.cost, true, ch.bg
+					c.cost, c.bg = ch.cost, ch.bg
 				}
 			}
 		}
@@ -271,7 +274,7 @@ func (p *planner) optimal(a, b int) *dnode {
 			return &dnode{kind: dLeaf, out: p.rs[a+i].out}
 		}
 		c := at(i, j)
-		if c.chain {
+		if c.bg >= 0 {
 			return p.chainNode(a+i, a+j, c.bg)
 		}
 		k := int(c.root)
