@@ -164,9 +164,9 @@ func bigPolicySource(n int) []byte {
 	return b.Bytes()
 }
 
-// BenchmarkCompile100kRules compiles a policy of 100,000 filtered rules
+// BenchmarkFromSource100kRules compiles a policy of 100,000 filtered rules
 // from source (the target is under a second).
-func BenchmarkCompile100kRules(b *testing.B) {
+func BenchmarkFromSource100kRules(b *testing.B) {
 	src := bigPolicySource(100_000)
 	opts := kafel.Options{Arches: []*syscalls.Arch{x86_64(b)}}
 	var p *bpfgen.Program
@@ -185,7 +185,7 @@ func BenchmarkCompile100kRules(b *testing.B) {
 	b.Logf("100k rules: %.1f ms, %d instructions (target: under 1000 ms)", ns/1e6, len(p.Insns))
 }
 
-// BenchmarkGenerate100kRules is BenchmarkCompile100kRules without the
+// BenchmarkGenerate100kRules is BenchmarkFromSource100kRules without the
 // front end: the code generator alone on the loaded rule set.
 func BenchmarkGenerate100kRules(b *testing.B) {
 	src := bigPolicySource(100_000)
