@@ -164,7 +164,7 @@ func (e *bexpr) hash() uint64 {
 		h = mix(mix(h, e.l.hash()), e.r.hash())
 	case bIn:
 		h = mix(h, e.x.hash())
-		for _, r := range e.set {
+		for _, r := range *e.set {
 			h = mix(h, uint64(r.lo)<<32|uint64(r.hi))
 		}
 	}
@@ -184,7 +184,7 @@ func bequal(a, b *bexpr) bool {
 	case bAnd, bOr:
 		return bequal(a.l, b.l) && bequal(a.r, b.r)
 	case bIn:
-		return wequal(a.x, b.x) && slices.Equal(a.set, b.set)
+		return wequal(a.x, b.x) && slices.Equal(*a.set, *b.set)
 	}
 	return true
 }
@@ -229,7 +229,7 @@ type bexpr struct {
 	op   CmpOp
 	x, y *wexpr
 	l, r *bexpr
-	set  []valRange
+	set  *[]valRange
 }
 
 // valRange is the range of 32-bit values lo..hi.
@@ -391,7 +391,7 @@ func (e *bexpr) write(b *strings.Builder) {
 	case bIn:
 		e.x.write(b)
 		b.WriteString(" in")
-		for _, r := range e.set {
+		for _, r := range *e.set {
 			fmt.Fprintf(b, " %x-%x", r.lo, r.hi)
 		}
 	case bCmp:
@@ -628,7 +628,7 @@ func (c *condEmitter) cond(e *bexpr, t, f label) error {
 		if err := c.load(e.x, 0); err != nil {
 			return err
 		}
-		c.valueTree(planSet(e.set), t, f)
+		c.valueTree(planSet(*e.set), t, f)
 	}
 	return nil
 }
@@ -856,7 +856,8 @@ func (a *arena) collectSets(e *bexpr) *bexpr {
 		}
 		emitted[gi] = true
 		g := groups[gi]
-		in := a.newB(bexpr{kind: bIn, x: g.x, set: rangesOf(g.vals)})
+		set := rangesOf(g.vals)
+		in := a.newB(bexpr{kind: bIn, x: g.x, set: &set})
 		if g.guard != nil {
 			in = a.mkAnd(g.guard, in)
 		}

@@ -300,7 +300,7 @@ func evalLowered(e *bexpr, word func(off uint32) uint32) bool {
 		return evalLowered(e.l, word) || evalLowered(e.r, word)
 	case bIn:
 		v := evalWord(e.x, word)
-		for _, r := range e.set {
+		for _, r := range *e.set {
 			if v >= r.lo && v <= r.hi {
 				return true
 			}
