@@ -214,15 +214,15 @@ func (p *parser) parsePolicy(toks []token) bool {
 			}
 			continue
 		}
-		if p.lexicalErrorIn(sub[0].pos, after.pos) {
-			ok = false // reported; what participle would say is its echo
-			continue
-		}
 		item, err := policyItemParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
 		if err != nil {
-			idx := p.syntaxError(err, sub, after.pos, describeToken(after), framePolicy)
+			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos, describeToken(after), framePolicy)
 			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
 			ok = false
+			continue
+		}
+		if p.lexicalErrorIn(sub[0].pos, after.pos) {
+			ok = false // parsed only without what the scanner dropped
 			continue
 		}
 		body[i] = newBuilder(sub, after.pos, p.opts.MaxDepth, p.diags).policyItem(item)
@@ -448,7 +448,7 @@ func (p *parser) flush(cur *int, end int) {
 	}
 	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}), participle.AllowTrailing(true))
 	if err != nil {
-		idx := p.syntaxError(err, toks, eof, next, 0)
+		idx := p.syntaxError(err, toks, toks[0].pos, eof, next, 0)
 		p.moreErrors(toks, idx, eof, next, 0)
 		// Keep what parsed: the tree is partial, so drop it.
 		p.add(nil, false)
@@ -515,15 +515,17 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 			continue
 		}
 		sub := toks[sp.start:sp.end]
-		if p.lexicalErrorIn(sub[0].pos, after.pos) {
-			ok = false // reported; what participle would say is its echo
+		parsed, err := rulesParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+		if err != nil {
+			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos, describeToken(after), frameBlock)
+			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
+			ok = false
 			rules = append(rules, nil)
 			continue
 		}
-		parsed, err := rulesParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
-		if err != nil {
-			idx := p.syntaxError(err, sub, after.pos, describeToken(after), frameBlock)
-			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
+		if p.lexicalErrorIn(sub[0].pos, after.pos) {
+			// It parsed only because the scanner dropped what it could
+			// not read: no tree, no warnings.
 			ok = false
 			rules = append(rules, nil)
 			continue
@@ -650,7 +652,9 @@ func describeToken(t token) string {
 // in says where toks stand: at file scope (0), or an item of a POLICY or of
 // a block; it words what was expected when participle does not say (an
 // item that cannot start, or one followed by something else).
-func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next string, in frameKind) int {
+//
+// before is the end of the token before toks (toks[0].pos if none).
+func (p *parser) syntaxError(err error, toks []token, before, eof lexer.Position, next string, in frameKind) int {
 	var ute *participle.UnexpectedTokenError
 	var pe participle.Error
 	pos := eof
@@ -690,7 +694,7 @@ func (p *parser) syntaxError(err error, toks []token, eof lexer.Position, next s
 	if strings.HasPrefix(msg, "a condition in parentheses") {
 		hint = "compare values, then combine the comparisons with && || !"
 	}
-	from := toks[0].pos
+	from := before
 	if idx > 0 {
 		from = toks[idx-1].end()
 	}

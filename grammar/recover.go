@@ -185,6 +185,10 @@ func (p *parser) parseItem(toks []token, it span, kind frameKind, eof lexer.Posi
 	if err == nil {
 		return
 	}
-	idx := p.syntaxError(err, sub, itemEOF, itemNext, kind)
+	before := sub[0].pos
+	if it.start > 0 {
+		before = toks[it.start-1].end()
+	}
+	idx := p.syntaxError(err, sub, before, itemEOF, itemNext, kind)
 	p.moreErrors(sub, idx, itemEOF, itemNext, depth+1)
 }
