@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"io"
+	"os"
 	"os/exec"
 	"sort"
 	"sync"
@@ -125,6 +126,16 @@ func requireBinary(b testing.TB, name string) string {
 // BenchmarkLaunchParts measures launches with one part of the isolation
 // left out, to show what each costs.
 func BenchmarkLaunchParts(b *testing.B) {
+	b.Run("bare-exec", func(b *testing.B) {
+		benchLaunch(b, func() error { return exec.Command("/bin/true").Run() })
+	})
+	b.Run("reexec-self", func(b *testing.B) {
+		exe, _ := os.Executable()
+		benchLaunch(b, func() error {
+			cmd := exec.Command(exe, "-test.run=^$")
+			return cmd.Run()
+		})
+	})
 	requireRoot(b)
 	parts := []struct {
 		name string
@@ -132,8 +143,14 @@ func BenchmarkLaunchParts(b *testing.B) {
 	}{
 		{"full", func(*Config) {}},
 		{"no-net", func(c *Config) { c.Namespaces.Net = false }},
-		{"no-mounts", func(c *Config) { c.Mounts = nil }},
-		{"no-ns", func(c *Config) { c.Namespaces = Namespaces{}; c.Mounts = nil; c.Hostname = ""; c.UIDMap, c.GIDMap = nil, nil }},
+		{"no-mounts", func(c *Config) { c.Mounts = nil; c.Chroot = "/" }},
+		{"no-user-ns", func(c *Config) { c.Namespaces.User = false; c.UIDMap, c.GIDMap = nil, nil }},
+		{"no-ns", func(c *Config) {
+			c.Namespaces = Namespaces{}
+			c.Mounts = nil
+			c.Hostname = ""
+			c.UIDMap, c.GIDMap = nil, nil
+		}},
 	}
 	for _, p := range parts {
 		b.Run(p.name, func(b *testing.B) {

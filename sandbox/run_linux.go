@@ -214,6 +214,10 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		// it executes the program.
 		cmd.SysProcAttr.AmbientCaps = allCaps()
 	}
+	// Once the init is gone, its pid namespace is empty; without one a
+	// process the jail left behind (in its own session, outside any
+	// cgroup) may hold the program's stdout: do not wait for it forever.
+	cmd.WaitDelay = 2 * time.Second
 	r.cmd = cmd
 
 	var sigCh chan os.Signal

@@ -14,6 +14,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(testRunnerEnv) != "" {
 		os.Exit(testRunnerMain())
 	}
+	if os.Getenv(testNewIDMapEnv) != "" {
+		os.Exit(testNewIDMapMain())
+	}
 	if mode := os.Getenv(testRootlessEnv); mode != "" {
 		os.Exit(testRootlessMain(mode))
 	}
