@@ -77,7 +77,15 @@ type nrOutcome struct {
 	nrs    []uint32 // the numbers leading here (for comments; at most a few)
 	lab    label    // the checks' code
 	refs   int      // jumps to the checks not yet emitted
+
+	// x32 marks the outcome of the numbers above the rules on x86_64:
+	// action, or foreign when the x32 bit is set.
+	x32     bool
+	foreign Action
 }
+
+// checks reports whether o needs code of its own (not just a return).
+func (o *nrOutcome) checks() bool { return len(o.rules) > 0 || o.x32 }
 
 // lrule is a rule with its condition lowered.
 type lrule struct {
@@ -219,7 +227,32 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, error) {
 		next = uint64(nr) + 1
 	}
 	addDefault(next, 0xffffffff)
-	return rs, nil
+	return g.x32Tail(rs), nil
+}
+
+// x32Tail replaces the four last ranges by one when they are the x32
+// zones alternating with the default above the highest rule number: one
+// JSET of the x32 bit then decides them instead of three comparisons.
+func (g *gen) x32Tail(rs []nrRange) []nrRange {
+	n := len(rs)
+	if n < 4 {
+		return rs
+	}
+	t := rs[n-4:]
+	zones := [4]uint32{0, x32SyscallBit, 2 * x32SyscallBit, 3 * x32SyscallBit}
+	for i := 1; i < 4; i++ {
+		if t[i].lo != zones[i] {
+			return rs
+		}
+	}
+	dflt, foreign := t[0].out, t[1].out
+	if t[2].out != dflt || t[3].out != foreign || len(g.outcomes[dflt].rules) > 0 {
+		return rs
+	}
+	o := &nrOutcome{action: g.outcomes[dflt].action, foreign: g.outcomes[foreign].action, x32: true, lab: -1}
+	o.addNr(t[0].lo)
+	i := g.add(o)
+	return append(rs[:n-4], nrRange{lo: t[0].lo, hi: 0xffffffff, out: i})
 }
 
 // actionOutcome returns the outcome "the verdict is a".
@@ -328,7 +361,7 @@ func (g *gen) target(n *dnode) label {
 
 func (g *gen) outLabel(out int32) label {
 	o := g.outcomes[out]
-	if len(o.rules) == 0 {
+	if !o.checks() {
 		return g.ret(o.action)
 	}
 	if o.lab < 0 {
@@ -379,13 +412,17 @@ func (g *gen) visit(n *dnode) {
 // out's argument checks.
 func (g *gen) reached(out int32) {
 	o := g.outcomes[out]
-	if len(o.rules) == 0 {
+	if !o.checks() {
 		return
 	}
 	if o.refs--; o.refs > 0 {
 		return
 	}
 	g.b.bind(g.outLabel(out))
+	if o.x32 {
+		g.b.jump(opJsetK, x32SyscallBit, g.ret(o.foreign), g.ret(o.action), "x32")
+		return
+	}
 	note := make([]string, len(o.nrs))
 	for i, nr := range o.nrs {
 		note[i] = g.nrName(nr)
