@@ -1,6 +1,7 @@
 package grammar
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -531,7 +532,7 @@ func TestDiagnostics(t *testing.T) {
 	}
 	err := diags.Err()
 	var list Diagnostics
-	if !errorsAs(err, &list) || len(list) != 1 {
+	if !errors.As(err, &list) || len(list) != 1 {
 		t.Fatalf("Err() = %#v, want the one error as Diagnostics", err)
 	}
 	if got, want := err.Error(), "p.kafel:3:8: unexpected end of file, expected a syscall name or `}`"; got != want {
