@@ -105,6 +105,18 @@ func hintFor(got token, before []token) string {
 		n := before[len(before)-1].value
 		return fmt.Sprintf("`%s%s` reads as the number `%s` followed by `%s`", n, got.value, n, got.value)
 	}
+	if got.typ == tokIdent {
+		switch got.value {
+		case "and":
+			return "write `&&`"
+		case "or":
+			return "write `||`"
+		case "not":
+			return "write `!`"
+		case "in":
+			return "Kafel has no `in`: compare once per value, `x == 1 || x == 2`"
+		}
+	}
 	if got.typ == tokIdent && keywords[strings.ToUpper(got.value)] {
 		return fmt.Sprintf("keywords are upper case: `%s`", strings.ToUpper(got.value))
 	}
@@ -143,8 +155,11 @@ func closeExpected(before []token) string {
 				}
 				return "a syscall name or `}`"
 			}
-			if i >= 1 && before[i-1].typ != tokKeyword {
-				return "a condition or `}`" // the braces of a filter
+			if i >= 1 && before[i-1].typ != tokKeyword { // the braces of a filter
+				if last.typ == tokIdent || last.typ == tokNumber || last.value == ")" {
+					return "an operator (== != < <= > >= & | && || ,) or `}`"
+				}
+				return "a condition or `}`"
 			}
 			return "`}`"
 		}
