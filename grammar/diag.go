@@ -74,7 +74,8 @@ type Diagnostic struct {
 	Pos, End lexer.Position
 	Severity Severity
 	Kind     Kind
-	// Msg is one line, without position, e.g. `unexpected "}", expected a syscall name`.
+	// Msg is one line, without position, e.g. "unexpected `)`, expected a value
+	// (a number, a name or `(`)".
 	Msg string
 	// Hint is an optional suggestion, e.g. "write `arg0 & 0x10 != 0`".
 	Hint string
