@@ -180,10 +180,11 @@ var parserOptions = []participle.Option{
 	participle.ParseTypeWith(parseExpr),
 }
 
-// The parsers: one file-scope statement; for error recovery, one item of a
-// POLICY and the rules of a block.
+// The parsers: one file-scope statement; one item of a POLICY, one rule
+// (parsePolicy and parseBlock); the rules of a block (error recovery).
 var (
 	stmtParser       = participle.MustBuild[pStmt](parserOptions...)
 	policyItemParser = participle.MustBuild[pPolicyItem](parserOptions...)
 	rulesParser      = participle.MustBuild[pRules](parserOptions...)
+	ruleParser       = participle.MustBuild[pRule](parserOptions...)
 )

@@ -515,7 +515,15 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 			continue
 		}
 		sub := toks[sp.start:sp.end]
-		parsed, err := rulesParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+		if first := sub[0]; first.typ != tokIdent && first.value != "SYSCALL" {
+			p.errorAt(first.pos, first.end(), hintFor(first, toks[:sp.start]), "unexpected %s, expected a syscall name or `}`", describeToken(first))
+			ok = false
+			rules = append(rules, nil)
+			continue
+		}
+		// items cut before every rule that follows another without a
+		// comma, so sub holds one rule.
+		parsed, err := ruleParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
 		if err != nil {
 			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos, describeToken(after), frameBlock)
 			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
@@ -530,13 +538,11 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 			rules = append(rules, nil)
 			continue
 		}
-		b := newBuilder(sub, after.pos, p.opts.MaxDepth, p.diags)
-		for _, item := range parsed.Rules {
-			rules = append(rules, &ruleAt{rule: b.rule(item.Rule)})
+		r := &ruleAt{rule: newBuilder(sub, after.pos, p.opts.MaxDepth, p.diags).rule(parsed)}
+		if after.typ == tokPunct && after.value == "," {
+			r.comma = &after.pos
 		}
-		if after.typ == tokPunct && after.value == "," && len(parsed.Rules) > 0 {
-			rules[len(rules)-1].comma = &after.pos
-		}
+		rules = append(rules, r)
 	}
 	for i, r := range rules {
 		if r == nil {
