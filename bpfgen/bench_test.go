@@ -113,7 +113,11 @@ func BenchmarkSharedPolicies(b *testing.B) {
 			var t bytes.Buffer
 			fmt.Fprintf(&t, "%-26s %10s %10s %10s %8s\n", bp.file, "ours", "reference", "libseccomp", "ratio")
 			fmt.Fprintf(&t, "%-26s %10d %10d %10d %8.3f (vs the shorter, %d)\n", "instructions", n, bp.refInsns, bp.lsInsns, float64(n)/float64(target), target)
-			fmt.Fprintf(&t, "%-26s %10.2f %10.2f %10.2f %8.3f\n", "mean path", ps.Mean, bp.refMean, bp.lsMean, ps.Mean/bp.refMean)
+			lsMean := "over limit"
+			if bp.lsMean > 0 {
+				lsMean = fmt.Sprintf("%.2f", bp.lsMean)
+			}
+			fmt.Fprintf(&t, "%-26s %10.2f %10.2f %10s %8.3f\n", "mean path", ps.Mean, bp.refMean, lsMean, ps.Mean/bp.refMean)
 			fmt.Fprintf(&t, "%-26s %10d %10d %10s %8.3f\n", "longest path", ps.Longest, bp.refLongest, "", float64(ps.Longest)/float64(bp.refLongest))
 			b.Log("\n" + t.String())
 		})
