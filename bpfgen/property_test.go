@@ -380,3 +380,23 @@ func formatValue(v Value) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// FuzzCompileMatchesEval is TestCompileMatchesEval driven by the fuzzer:
+// the seed picks a random rule set and the bytes add an input of its own.
+func FuzzCompileMatchesEval(f *testing.F) {
+	f.Add(int64(1), uint32(1), uint64(0), uint64(0xffffffff))
+	f.Add(int64(7), uint32(0x40000001), uint64(1<<32), ^uint64(0))
+	f.Fuzz(func(t *testing.T, seed int64, nr uint32, a0, a1 uint64) {
+		r := rand.New(rand.NewSource(seed))
+		rs := randRuleSet(r, 12)
+		inputs := randInputs(r, rs, 2)
+		for _, ar := range rs.Arches {
+			for _, args := range [][6]uint64{{a0, a1, a0, a1, a0, a1}, {a1, a0, a1, a0, a1, a0}} {
+				inputs = append(inputs, testInput{SeccompData{Nr: int32(nr), Arch: ar.AuditArch, Args: args}, ar.BigEndian})
+			}
+		}
+		for _, opts := range []Options{{}, {NoOptimize: true}} {
+			checkProgram(t, fmt.Sprintf("seed %d %+v", seed, opts), rs, opts, inputs)
+		}
+	})
+}
