@@ -10,7 +10,7 @@ import (
 // applyCreds drops supplementary groups, switches to uid and gid (-1
 // keeps one), and leaves the thread with no capability but the kept ones
 // in every set (bounding, permitted, effective, inheritable, ambient).
-func applyCreds(c *Config, uid, gid int, setGroups bool) error {
+func applyCreds(c *jailSpec, uid, gid int, setGroups bool) error {
 	var keep uint64
 	switch {
 	case c.KeepCaps:

@@ -17,13 +17,15 @@ import (
 
 // The cleanup tests run this test binary as a runner (testRunnerMain) and
 // signal it while its jail runs.
-const (
-	testRunnerEnv = "KAFEL_SANDBOX_TEST_RUNNER"
-	sleepMarker   = "1234.5" // argument of the jail's sleeps, to find them
-)
+const testRunnerEnv = "KAFEL_SANDBOX_TEST_RUNNER"
+
+// sleepMarker is the argument of the jail's sleeps, to find them: unique
+// to the test process (the runner gets it in testRunnerEnv).
+var sleepMarker = fmt.Sprintf("1234.%d", os.Getpid())
 
 func testRunnerMain() int {
-	c := testConfig("/bin/sh", "-c", "sleep "+sleepMarker+" & echo ready; sleep "+sleepMarker)
+	marker := os.Getenv(testRunnerEnv)
+	c := testConfig("/bin/sh", "-c", "sleep "+marker+" & echo ready; sleep "+marker)
 	c.Cgroups.PidsMax = 8
 	res, err := Run(contextBackground(), c, RunOptions{HandleSignals: true})
 	if err != nil {
@@ -42,7 +44,9 @@ func startRunner(t *testing.T) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), testRunnerEnv+"=1")
+	cmd.Env = append(os.Environ(), testRunnerEnv+"="+sleepMarker)
+	// Should this test die, its runner (and so the jail) dies too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -51,11 +55,24 @@ func startRunner(t *testing.T) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || line != "ready\n" {
-		cmd.Process.Kill()
-		cmd.Wait()
 		t.Fatalf("runner said %q, %v", line, err)
+	}
+	// The jail printed "ready" right after forking its first sleep: wait
+	// until both sleeps run.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(jailSleeps()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the jail's sleeps did not show up: %v", jailSleeps())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	return cmd
 }
@@ -100,9 +117,6 @@ func TestRunnerInterrupted(t *testing.T) {
 	for _, sig := range []syscall.Signal{unix.SIGTERM, unix.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd := startRunner(t)
-			if len(jailSleeps()) == 0 {
-				t.Fatal("the jail's processes are not visible")
-			}
 			if len(runnerCgroups(cmd.Process.Pid)) == 0 {
 				t.Fatal("the jail has no cgroup")
 			}

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -99,12 +98,12 @@ func (in *jailInit) run() error {
 	if typ != frameConfig {
 		return setupErr("read the jail configuration", "", fmt.Errorf("unexpected frame %q", typ))
 	}
-	var ic initConfig
-	if err := json.Unmarshal(p, &ic); err != nil {
+	ic, err := decodeSpec(p)
+	if err != nil {
 		return setupErr("decode the jail configuration", "", err)
 	}
-	c := ic.Config
-	if c.Namespaces.User {
+	c := ic
+	if c.User {
 		// Take the jail's ids now: the init's own uid has no mapping in
 		// the new user namespace, and the kernel refuses to create files
 		// (mount points) for an unmapped fsuid. The capabilities stay: the
@@ -116,10 +115,10 @@ func (in *jailInit) run() error {
 	}
 	if ic.Unshare != 0 {
 		if err := unix.Unshare(int(ic.Unshare)); err != nil {
-			return setupErr("unshare "+nsNames(ic.Unshare), "", err)
+			return setupErr("unshare "+nsNames(uintptr(ic.Unshare)), "", err)
 		}
 	}
-	if c.Namespaces.Mount {
+	if c.Mount {
 		if err := in.buildRoot(c); err != nil {
 			return err
 		}
@@ -131,12 +130,12 @@ func (in *jailInit) run() error {
 			return setupErr("chdir", "/", err)
 		}
 	}
-	if c.Namespaces.UTS && c.Hostname != "" {
+	if c.UTS && c.Hostname != "" {
 		if err := unix.Sethostname([]byte(c.Hostname)); err != nil {
 			return setupErr("sethostname", c.Hostname, err)
 		}
 	}
-	if c.Namespaces.Net && !c.IfaceNoLo {
+	if c.Net && !c.IfaceNoLo {
 		if err := loopbackUp(); err != nil {
 			return setupErr("bring up the loopback interface", "lo", err)
 		}
@@ -385,7 +384,7 @@ const (
 )
 
 // applyProcess sets personality, CPU affinity and nice.
-func applyProcess(c *Config) error {
+func applyProcess(c *jailSpec) error {
 	var pers uintptr
 	p := c.Personality
 	for _, f := range []struct {

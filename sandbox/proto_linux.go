@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"syscall"
-
-	"golang.org/x/net/bpf"
 )
 
 // The runner and the jail's init talk over one unix stream socket, the
@@ -36,30 +34,6 @@ const (
 	initEnv  = "_KAFEL_SANDBOX_INIT"
 	initArg0 = "kafel-jail-init"
 )
-
-// initConfig is what the init needs, resolved by the parent.
-type initConfig struct {
-	Config *Config
-	// Path is the program as given (looked up in the jail when it has
-	// no slash); Argv and Env are final.
-	Path string
-	Argv []string
-	Env  []string
-	// Filter is the seccomp program with the gate in front; empty for none.
-	Filter []bpf.RawInstruction
-	Notify bool // install with NEW_LISTENER and pass the listener
-	Gate   gateLayout
-	// UID and GID are the ids to switch to; -1 keeps the current one.
-	UID, GID int
-	// SetGroups is false when the user namespace denies setgroups
-	// (unprivileged maps); supplementary groups then stay as they were.
-	SetGroups bool
-	// Unshare are namespaces the init enters itself: the cgroup namespace
-	// once it sits in its cgroup, the time namespace (CLONE_NEWTIME).
-	Unshare uintptr
-	// PassFDs are the fds the program inherits besides 0, 1 and 2.
-	PassFDs []int
-}
 
 func writeFrame(w io.Writer, typ byte, payload []byte) error {
 	buf := make([]byte, frameHeader+len(payload))

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,7 +87,8 @@ type initEvent struct {
 
 func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	cfg := r.cfg
-	ic := &initConfig{Config: cfg, Path: cfg.Path, UID: -1, GID: -1, PassFDs: cfg.PassFDs}
+	ic := newJailSpec(cfg)
+	ic.Path = cfg.Path
 	ic.Argv = cfg.Argv
 	if len(ic.Argv) == 0 {
 		ic.Argv = []string{cfg.Path}
@@ -324,7 +324,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 // prepare does what must happen between the init's start and its reading
 // of the configuration: id maps by newuidmap, oom_score_adj, cgroups;
 // then it sends the configuration.
-func (r *runner) prepare(ic *initConfig, newIDMap bool) error {
+func (r *runner) prepare(ic *jailSpec, newIDMap bool) error {
 	cfg := r.cfg
 	if newIDMap {
 		if err := writeNewIDMap("newuidmap", r.pid, cfg.UIDMap); err != nil {
@@ -345,11 +345,7 @@ func (r *runner) prepare(ic *initConfig, newIDMap bool) error {
 			return err
 		}
 	}
-	b, err := json.Marshal(ic)
-	if err != nil {
-		return fmt.Errorf("sandbox: encode the jail configuration: %w", err)
-	}
-	if err := writeFrame(fdWriter(r.sock), frameConfig, b); err != nil {
+	if err := writeFrame(fdWriter(r.sock), frameConfig, encodeSpec(ic)); err != nil {
 		return &SetupError{Op: "send the configuration to the jail init", Err: err}
 	}
 	return nil
