@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"runtime"
@@ -463,4 +464,64 @@ func KernelOutcome(t *testing.T, insns []bpf.RawInstruction, call string) (strin
 	defer w.Close()
 	got, stderr := runChild(t, insns, call, w)
 	return string(got), stderr
+}
+
+// TestSimulatorMatchesKernel runs random argument filters on getppid
+// (harmless whatever its arguments) in the kernel and in the simulator:
+// the kernel's verdict must be the simulator's and the rule set's.
+func TestSimulatorMatchesKernel(t *testing.T) {
+	requireSeccomp(t)
+	cases := 40
+	if testing.Short() {
+		cases = 8
+	}
+	r := rand.New(rand.NewSource(*propertySeed))
+	audit := hostAudit()
+	for c := 0; c < cases; c++ {
+		var rules []Rule
+		for k := r.Intn(3); k >= 0; k-- {
+			a := Allow
+			if r.Intn(3) != 0 {
+				a = Errno.WithData(uint16(1 + r.Intn(100)))
+			}
+			rules = append(rules, Rule{Cond: randExpr(r, 1+r.Intn(3)), Action: a})
+		}
+		ar := ArchRules{AuditArch: audit, Default: Allow, Syscalls: map[uint32][]Rule{unix.SYS_GETPPID: rules}}
+		rs := &RuleSet{Arches: []ArchRules{ar}, ForeignArch: KillProcess}
+		p, err := Compile(rs, Options{})
+		if err != nil {
+			t.Fatalf("case %d: %v\n%s", c, err, formatRuleSet(rs))
+		}
+		pool := append([]uint64(nil), interestingConsts...)
+		for _, k := range ruleConsts(&rs.Arches[0]) {
+			pool = append(pool, k, k+1, k-1)
+		}
+		for i := 0; i < 3; i++ {
+			d := SeccompData{Nr: unix.SYS_GETPPID, Arch: audit}
+			fields := []string{strconv.Itoa(unix.SYS_GETPPID)}
+			for j := range d.Args {
+				d.Args[j] = pool[r.Intn(len(pool))]
+				fields = append(fields, strconv.FormatUint(d.Args[j], 10))
+			}
+			sim, _, err := Simulate(p.Insns, d, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := rs.Eval(d); sim != want {
+				t.Fatalf("case %d: simulator says %v, rule set %v on %s\n%s", c, sim, want, formatInput(d), formatRuleSet(rs))
+			}
+			r2, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, stderr := runChild(t, p.Insns, strings.Join(fields, " "), w)
+			r2.Close()
+			w.Close()
+			if want := outcomeOf(sim, "ok"); got != want {
+				t.Errorf("case %d: kernel %q, simulator %q (%v) on %s\nrule set:\n%s\nprogram:\n%s\nchild stderr:\n%s",
+					c, got, want, sim, formatInput(d), formatRuleSet(rs), Disassemble(p.Insns, p.Comments), stderr)
+				return
+			}
+		}
+	}
 }
