@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"golang.org/x/net/bpf"
 
@@ -31,6 +33,19 @@ func compilePolicy(sc Seccomp) ([]bpf.RawInstruction, error) {
 	default:
 		return nil, nil
 	}
+	// Compiling costs milliseconds; a process that runs many jails (a
+	// benchmark, rerun and listen modes) compiles each policy once. A
+	// policy with #include is compiled every time: its parts may change.
+	cacheable := !bytes.Contains(src, []byte("#include"))
+	key := name + "\x00" + string(src)
+	if cacheable {
+		policyCache.Lock()
+		prog, ok := policyCache.m[key]
+		policyCache.Unlock()
+		if ok {
+			return prog, nil
+		}
+	}
 	opts := kafel.Options{IncludePaths: sc.IncludePaths}
 	if len(opts.IncludePaths) == 0 && sc.PolicyFile != "" {
 		opts.IncludePaths = []string{filepath.Dir(sc.PolicyFile)}
@@ -39,5 +54,20 @@ func compilePolicy(sc Seccomp) ([]bpf.RawInstruction, error) {
 	if err != nil {
 		return nil, &SetupError{Op: "compile the seccomp policy", Path: name, Err: err}
 	}
+	if cacheable {
+		policyCache.Lock()
+		if len(policyCache.m) >= 32 {
+			clear(policyCache.m) // bounded: a service with many policies recompiles
+		}
+		policyCache.m[key] = prog.Insns
+		policyCache.Unlock()
+	}
 	return prog.Insns, nil
 }
+
+// policyCache maps policy name and text to the compiled program. Callers
+// get the shared slice and must not modify it (buildFilter copies).
+var policyCache = struct {
+	sync.Mutex
+	m map[string][]bpf.RawInstruction
+}{m: map[string][]bpf.RawInstruction{}}
