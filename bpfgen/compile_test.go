@@ -638,3 +638,4 @@ func TestValueSets(t *testing.T) {
 		}
 	}
 }
+

@@ -44,7 +44,7 @@ const insnCost = numWeight * PathSyscalls / 6
 // the length of the list).
 const (
 	dpMax  = 96
-	dpPart = 32
+	dpPart = 16
 )
 
 // chainMax is the longest chain of "nr == k" tests considered.
