@@ -638,4 +638,3 @@ func TestValueSets(t *testing.T) {
 		}
 	}
 }
-
