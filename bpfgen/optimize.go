@@ -1,13 +1,9 @@
 package bpfgen
 
-import (
-	"fmt"
-	"strings"
-)
-
 // A pass rewrites the program into one that gives the same verdict and
-// executes no more instructions on any input, and reports whether it
-// changed anything. The passes work on instructions whose jump targets
+// executes no more instructions on any input (before jumps are resolved:
+// a jump that ends up too long goes through a trampoline), and reports
+// whether it changed anything. The passes work on instructions whose jump targets
 // are instruction ids, so they never deal with offsets.
 type pass struct {
 	name string
@@ -82,21 +78,4 @@ func (p *prog) targeted(pos []int32) []bool {
 		}
 	}
 	return t
-}
-
-// String lists the program with targets as indexes, for tests.
-func (p *prog) String() string {
-	pos := p.positions()
-	var b strings.Builder
-	for i, in := range p.insns {
-		fmt.Fprintf(&b, "%d: %#02x %#x", i, in.op, in.k)
-		if isJump(in.op) {
-			fmt.Fprintf(&b, " ->%d", pos[in.jt])
-			if in.op != opJa {
-				fmt.Fprintf(&b, ",%d", pos[in.jf])
-			}
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
 }
