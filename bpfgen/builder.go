@@ -157,7 +157,7 @@ func (b *builder) emit(in insn, note string) {
 	}
 	if note != "" {
 		if b.notes == nil {
-			b.notes = make(map[label]string)
+			b.notes = make(map[label]string, cap(b.insns)/4)
 		}
 		b.notes[id] = note
 	}
@@ -325,7 +325,7 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 		insns[at] = ri
 		if note, ok := p.notes[o.noteOf]; ok && o.noteOf >= 0 {
 			if notes == nil {
-				notes = make(map[int]string)
+				notes = make(map[int]string, len(p.notes))
 			}
 			notes[at] = note
 		}
