@@ -19,16 +19,22 @@ import (
 //     the action, and the arch's Default applies when none does.
 //
 // The number dispatch is a search tree over the ranges of numbers with
-// the same outcome; a number whose outcome does not depend on the
-// arguments is decided from arch and nr alone, without loading any
-// argument, so that the kernel's action cache can skip the filter for it.
-// Argument conditions compare 32-bit halves in the arch's byte order.
-// Unless opts.NoOptimize is set, the optimizer passes (see passes) then
-// run to a fixpoint. Jumps are resolved last; a conditional jump too long
-// for its 8-bit offset goes through a nearby copy of its return or a JA.
+// the same outcome (the default's ranges included), planned for the
+// fewest instructions and the shortest mean path over the first
+// PathSyscalls numbers of the arch; a number whose outcome does not
+// depend on the arguments is decided from arch and nr alone, without
+// loading any argument, so that the kernel's action cache can skip the
+// filter for it. Argument conditions compare 32-bit halves in the arch's
+// byte order, with whatever the constants decide folded away; equality
+// tests of one value against three or more constants become a search
+// over the set of values. Unless opts.NoOptimize is set, the optimizer
+// passes (see passes) then run to a fixpoint. Jumps are resolved last: a
+// conditional jump too long for its 8-bit offset goes through a nearby
+// copy of its return or a JA.
 //
 // A filter longer than the kernel's limit of MaxInstructions gives a
 // *TooLongError; an invalid rule set gives an error naming the problem.
+// Compile never changes rs.
 func Compile(rs *RuleSet, opts Options) (*Program, error) {
 	if rs == nil {
 		return nil, fmt.Errorf("bpfgen: nil rule set")
