@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"golang.org/x/net/bpf"
@@ -88,12 +89,28 @@ type SeccompViolation struct {
 	Arch    string    `json:"arch"` // Kafel arch name, e.g. "x86_64", "i386"
 	Args    [6]uint64 `json:"args"`
 	PID     int       `json:"pid,omitempty"` // pid of the caller as the runner sees it
+	// NArgs is how many of Args the call takes, when the syscall table
+	// knows; String shows only those.
+	NArgs int `json:"nargs,omitempty"`
 }
 
-// String formats the violation as name(args) on arch.
+// String formats the violation as name(args) [nr N] on arch.
 func (v *SeccompViolation) String() string {
-	return fmt.Sprintf("%s(%#x, %#x, %#x, %#x, %#x, %#x) [nr %d] on %s",
-		v.Syscall, v.Args[0], v.Args[1], v.Args[2], v.Args[3], v.Args[4], v.Args[5], v.Nr, v.Arch)
+	n := v.NArgs
+	if n <= 0 || n > len(v.Args) {
+		n = len(v.Args)
+	}
+	var b strings.Builder
+	b.WriteString(v.Syscall)
+	b.WriteByte('(')
+	for i, a := range v.Args[:n] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%#x", a)
+	}
+	fmt.Fprintf(&b, ") [nr %d] on %s", v.Nr, v.Arch)
+	return b.String()
 }
 
 // SetupError is a part of the configuration that could not be applied.

@@ -192,6 +192,7 @@ func violationOf(n seccompNotif) *SeccompViolation {
 	if arch != nil {
 		if s, ok := arch.ByNumber(nr); ok {
 			v.Syscall = s.Name
+			v.NArgs = len(s.Args)
 		}
 	}
 	if v.Syscall == "" {
