@@ -264,3 +264,58 @@ func TestFactsAgainstArithmetic(t *testing.T) {
 		}
 	}
 }
+
+// TestAssembleLongJumps checks the resolution of jumps too long for 8
+// bits: a far return is copied next to the jump, any other far target is
+// reached through a JA placed after the jump, and the result still means
+// the same.
+func TestAssembleLongJumps(t *testing.T) {
+	const a0 = offArgs
+	ok, no := Allow, Errno.WithData(1)
+	for _, farRet := range []bool{true, false} {
+		// ld a0; jeq 1 -> far, else 300 tests that all end in "no";
+		// far: a return, or a jump to one.
+		l := listing(ld(a0))
+		const pad = 300
+		far := 2 + pad
+		l = append(l, jeq(1, far, 2))
+		for i := 0; i < pad; i++ {
+			next := 3 + i
+			if i == pad-1 {
+				next = far + 2
+			}
+			l = append(l, jeq(uint32(100+i), far+2, next))
+		}
+		if farRet {
+			l = append(l, ret(ok), ret(ok)) // far: ret ok
+		} else {
+			l = append(l, jeq(1, far+1, far+2), ret(ok)) // far: a jump
+		}
+		l = append(l, ret(no))
+		p := progOf(l)
+		insns, _, err := p.assemble()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewFilter(insns); err != nil {
+			t.Fatalf("far return %v: %v\n%s", farRet, err, Disassemble(insns, nil))
+		}
+		next := insns[2]
+		switch {
+		case farRet && (next.Op != opRetK || next.K != uint32(ok)):
+			t.Errorf("far return: instruction after the jump is %#x %#x, want a copy of the return", next.Op, next.K)
+		case !farRet && next.Op != opJa:
+			t.Errorf("far jump: instruction after the jump is %#x, want a JA", next.Op)
+		}
+		for _, v := range []uint64{0, 1, 2, 100, 399, 400} {
+			d := SeccompData{Args: [6]uint64{v}}
+			want := no
+			if v == 1 {
+				want = ok
+			}
+			if got, _, _ := Simulate(insns, d, false); got != want {
+				t.Errorf("far return %v, a0=%d: %v, want %v", farRet, v, got, want)
+			}
+		}
+	}
+}
