@@ -40,6 +40,10 @@ func TestMain(m *testing.M) {
 		loopChild()
 		return
 	}
+	if path := os.Getenv(validateEnv); path != "" {
+		validateChild(path)
+		return
+	}
 	if os.Getenv(childFilterEnv) != "" {
 		kernelChild()
 		return
@@ -524,4 +528,141 @@ func TestSimulatorMatchesKernel(t *testing.T) {
 			}
 		}
 	}
+}
+
+// validateEnv selects the child that asks the kernel whether it accepts a
+// filter.
+const validateEnv = "BPFGEN_TEST_VALIDATE"
+
+// validateChild installs the filter at path behind a prefix that allows
+// exit_group, then exits: status 0 with nothing printed means the kernel
+// accepted it; "EINVAL" on stdout that it refused it.
+func validateChild(path string) {
+	runtime.LockOSThread()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Println("read:", err)
+		os.Exit(childSetupFailed)
+	}
+	insns, err := DecodeRaw(raw)
+	if err != nil {
+		fmt.Println("decode:", err)
+		os.Exit(childSetupFailed)
+	}
+	if err := installFilter(insns); err != nil {
+		if errors.Is(err, unix.EINVAL) {
+			fmt.Println("EINVAL")
+			os.Exit(0)
+		}
+		fmt.Println(err)
+		os.Exit(childSetupFailed)
+	}
+	unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
+}
+
+// kernelAccepts asks the kernel, in a child process, whether it accepts
+// insns as a seccomp filter.
+func kernelAccepts(t *testing.T, insns []bpf.RawInstruction) bool {
+	t.Helper()
+	// The prefix lets the child exit once the filter is in place; it does
+	// not change whether the rest is valid (jumps are relative, scratch
+	// memory counts as unwritten after a jump as at the start).
+	prefix := []bpf.RawInstruction{
+		{Op: bpfLD | bpfW | bpfABS, K: 0},
+		{Op: bpfJMP | bpfJEQ | bpfK, Jt: 0, Jf: 1, K: unix.SYS_EXIT_GROUP},
+		{Op: bpfRET | bpfK, K: uint32(Allow)},
+	}
+	path := t.TempDir() + "/filter.bpf"
+	if err := os.WriteFile(path, EncodeRaw(append(prefix, insns...)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), validateEnv+"="+path, "GODEBUG=asyncpreemptoff=1")
+	out, err := cmd.Output()
+	switch {
+	case strings.TrimSpace(string(out)) == "EINVAL":
+		return false
+	case err == nil && len(out) == 0:
+		return true
+	}
+	t.Fatalf("validate child: %v, output %q", err, out)
+	return false
+}
+
+// randProgram returns a short filter that is often valid and often
+// broken in one of the ways the kernel checks.
+func randProgram(r *rand.Rand) []bpf.RawInstruction {
+	valid := []uint16{
+		bpfLD | bpfW | bpfABS, bpfLD | bpfW | bpfABS, bpfLD | bpfW | bpfABS, bpfLD | bpfIMM, bpfLDX | bpfIMM,
+		bpfLD | bpfMEM, bpfLDX | bpfMEM, bpfST, bpfSTX, bpfMISC | bpfTAX, bpfMISC | bpfTXA,
+		bpfLD | bpfW | bpfLEN, bpfLDX | bpfW | bpfLEN,
+		bpfALU | bpfADD | bpfK, bpfALU | bpfSUB | bpfX, bpfALU | bpfMUL | bpfK, bpfALU | bpfDIV | bpfK,
+		bpfALU | bpfDIV | bpfX, bpfALU | bpfAND | bpfK, bpfALU | bpfOR | bpfX, bpfALU | bpfXOR | bpfK,
+		bpfALU | bpfLSH | bpfK, bpfALU | bpfRSH | bpfX, bpfALU | bpfNEG,
+		bpfJMP | bpfJA, bpfJMP | bpfJEQ | bpfK, bpfJMP | bpfJGT | bpfX, bpfJMP | bpfJGE | bpfK, bpfJMP | bpfJSET | bpfK,
+		bpfRET | bpfK, bpfRET | bpfA,
+	}
+	invalid := []uint16{bpfLD | bpfH | bpfABS, bpfLD | bpfB | bpfABS, bpfLD | bpfW | bpfIND, bpfLDX | bpfB | bpfMSH,
+		bpfALU | bpfMOD | bpfK, bpfALU | bpfMOD | bpfX, 0x07 | 0x10, 0x0e, 0xffff}
+	n := 1 + r.Intn(12)
+	insns := make([]bpf.RawInstruction, n)
+	for i := range insns {
+		op := valid[r.Intn(len(valid))]
+		if r.Intn(25) == 0 {
+			op = invalid[r.Intn(len(invalid))]
+		}
+		ins := bpf.RawInstruction{Op: op}
+		switch {
+		case op == bpfLD|bpfW|bpfABS:
+			ins.K = uint32(4 * r.Intn(16))
+			if r.Intn(15) == 0 {
+				ins.K = uint32(r.Intn(70))
+			}
+		case op == bpfLD|bpfMEM || op == bpfLDX|bpfMEM || op == bpfST || op == bpfSTX:
+			ins.K = uint32(r.Intn(3))
+			if r.Intn(20) == 0 {
+				ins.K = 16
+			}
+		case op == bpfALU|bpfDIV|bpfK:
+			ins.K = uint32(r.Intn(3))
+		case op == bpfALU|bpfLSH|bpfK:
+			ins.K = uint32(r.Intn(34))
+		case op == bpfJMP|bpfJA:
+			ins.K = uint32(r.Intn(max(n-i, 1) + 1))
+		case op&bpfClassMask == bpfJMP:
+			ins.K = r.Uint32()
+			ins.Jt = uint8(r.Intn(max(n-i, 1) + 1))
+			ins.Jf = uint8(r.Intn(max(n-i, 1) + 1))
+		default:
+			ins.K = r.Uint32()
+		}
+		insns[i] = ins
+	}
+	if r.Intn(6) != 0 {
+		insns[n-1] = bpf.RawInstruction{Op: bpfRET | bpfK, K: uint32(Allow)}
+	}
+	return insns
+}
+
+// TestValidateMatchesKernel checks Validate against the kernel's own
+// checks on random filters, valid and broken.
+func TestValidateMatchesKernel(t *testing.T) {
+	requireSeccomp(t)
+	cases := 150
+	if testing.Short() {
+		cases = 30
+	}
+	r := rand.New(rand.NewSource(*propertySeed))
+	valid := 0
+	for c := 0; c < cases; c++ {
+		insns := randProgram(r)
+		verr := Validate(insns)
+		if verr == nil {
+			valid++
+		}
+		if got := kernelAccepts(t, insns); got != (verr == nil) {
+			t.Errorf("case %d: the kernel accepts it: %v; Validate: %v\n%s", c, got, verr, Disassemble(insns, nil))
+		}
+	}
+	t.Logf("%d random filters, %d valid", cases, valid)
 }
