@@ -25,7 +25,8 @@ var sleepMarker = fmt.Sprintf("1234.%d", os.Getpid())
 
 func testRunnerMain() int {
 	marker := os.Getenv(testRunnerEnv)
-	c := testConfig("/bin/sh", "-c", "sleep "+marker+" & echo ready; sleep "+marker)
+	// The jail's shell is pid 1: it reports SIGUSR1 and goes on.
+	c := testConfig("/bin/sh", "-c", "trap 'echo got-usr1' USR1; sleep "+marker+" & echo ready; while :; do sleep "+marker+" & wait $!; done")
 	c.Cgroups.PidsMax = 8
 	res, err := Run(contextBackground(), c, RunOptions{HandleSignals: true})
 	if err != nil {
@@ -38,6 +39,14 @@ func testRunnerMain() int {
 
 // startRunner starts the runner and waits until its jail runs.
 func startRunner(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd, _ := startRunnerOut(t)
+	return cmd
+}
+
+// startRunnerOut is startRunner that also returns the jail's output after
+// "ready".
+func startRunnerOut(t *testing.T) (*exec.Cmd, *bufio.Reader) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -61,7 +70,8 @@ func startRunner(t *testing.T) *exec.Cmd {
 			cmd.Wait()
 		}
 	})
-	line, err := bufio.NewReader(out).ReadString('\n')
+	br := bufio.NewReader(out)
+	line, err := br.ReadString('\n')
 	if err != nil || line != "ready\n" {
 		t.Fatalf("runner said %q, %v", line, err)
 	}
@@ -74,7 +84,7 @@ func startRunner(t *testing.T) *exec.Cmd {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return cmd
+	return cmd, br
 }
 
 // jailSleeps returns the pids of the jail's sleep processes.
@@ -133,6 +143,24 @@ func TestRunnerInterrupted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunnerForwardsSignals: SIGUSR1 to the runner reaches the program;
+// the run goes on.
+func TestRunnerForwardsSignals(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	cmd, out := startRunnerOut(t)
+	cmd.Process.Signal(unix.SIGUSR1)
+	line, err := out.ReadString('\n')
+	if err != nil || line != "got-usr1\n" {
+		t.Fatalf("after SIGUSR1 the jail said %q, %v", line, err)
+	}
+	if cmd.ProcessState != nil {
+		t.Fatal("the runner ended")
+	}
+	cmd.Process.Signal(unix.SIGTERM)
+	cmd.Wait()
+	waitGone(t, "jail processes", jailSleeps)
 }
 
 // TestRunnerKilled: a SIGKILLed runner takes its jail with it, and the

@@ -33,8 +33,10 @@ type RunOptions struct {
 
 	// HandleSignals makes Run catch SIGINT, SIGTERM and SIGHUP while the
 	// jail runs: the jail is killed, cleaned up, and Run returns a Result
-	// with ReasonInterrupted. Commands set it; libraries usually cancel
-	// the context instead.
+	// with ReasonInterrupted and ExitCode 128+signal. SIGUSR1, SIGUSR2,
+	// SIGWINCH and SIGQUIT are passed on to the program (the jail's pid 1,
+	// which gets only the signals it handles). Commands set it; libraries
+	// usually cancel the context instead.
 	HandleSignals bool
 
 	// Executable is the binary re-executed as the jail's init. Empty means

@@ -222,8 +222,8 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 
 	var sigCh chan os.Signal
 	if r.opts.HandleSignals {
-		sigCh = make(chan os.Signal, 1)
-		signal.Notify(sigCh, unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
+		sigCh = make(chan os.Signal, 4)
+		signal.Notify(sigCh, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGQUIT)
 		defer signal.Stop(sigCh)
 	}
 
@@ -303,6 +303,12 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 			r.kill(ReasonInterrupted, "interrupted: "+ctx.Err().Error())
 		case s := <-sigCh:
 			sig, _ := s.(syscall.Signal)
+			if forwarded(sig) {
+				// The program is the jail's pid 1: it gets the signal
+				// only if it handles it, as any namespace init.
+				unix.Kill(r.pid, sig)
+				continue
+			}
 			r.mu.Lock()
 			r.interruptSig = sig
 			r.mu.Unlock()
@@ -480,6 +486,16 @@ var allCaps = sync.OnceValue(func() []uintptr {
 	}
 	return caps
 })
+
+// forwarded reports whether the runner passes sig on to the program
+// (with RunOptions.HandleSignals) instead of ending the run.
+func forwarded(sig syscall.Signal) bool {
+	switch sig {
+	case unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGQUIT:
+		return true
+	}
+	return false
+}
 
 func cloneFlags(cfg *Config) uintptr {
 	var f uintptr
