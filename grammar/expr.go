@@ -16,6 +16,10 @@ import (
 // expression (an empty filter `{}`).
 func parseExpr(lex *lexer.PeekingLexer) (Expr, error) {
 	p := exprParser{lex: lex}
+	return p.parse()
+}
+
+func (p *exprParser) parse() (Expr, error) {
 	if !p.startsOperand(p.peek()) && !p.is("!") {
 		return nil, participle.NextMatch
 	}
@@ -36,22 +40,48 @@ type item struct {
 	paren *Range
 }
 
+// exprParser reads tokens from participle's lexer (lex) or, on the fast
+// path of quickRule, straight from the scanner's tokens (toks[i:], then an
+// EOF token at eof): the same tokens either way.
 type exprParser struct {
-	lex *lexer.PeekingLexer
+	lex  *lexer.PeekingLexer
+	toks []token
+	i    int
+	eof  lexer.Position
 }
 
-func (p *exprParser) peek() *lexer.Token { return p.lex.Peek() }
+func (p *exprParser) peek() lexer.Token {
+	if p.lex != nil {
+		return *p.lex.Peek()
+	}
+	if p.i < len(p.toks) {
+		t := &p.toks[p.i]
+		return lexer.Token{Type: t.typ, Value: t.value, Pos: t.pos}
+	}
+	return lexer.EOFToken(p.eof)
+}
+
+// next consumes the next token and returns it.
+func (p *exprParser) next() lexer.Token {
+	t := p.peek()
+	if p.lex != nil {
+		p.lex.Next()
+	} else if p.i < len(p.toks) {
+		p.i++
+	}
+	return t
+}
 
 func (p *exprParser) is(v string) bool {
 	t := p.peek()
 	return t.Type == tokPunct && t.Value == v
 }
 
-func (p *exprParser) startsOperand(t *lexer.Token) bool {
+func (p *exprParser) startsOperand(t lexer.Token) bool {
 	return t.Type == tokNumber || t.Type == tokIdent || t.Type == tokPunct && t.Value == "("
 }
 
-func tokenEnd(t *lexer.Token) lexer.Position { return advanceText(t.Pos, t.Value) }
+func tokenEnd(t lexer.Token) lexer.Position { return advanceText(t.Pos, t.Value) }
 
 // unexpected reports the next token as unexpected where want was expected.
 func (p *exprParser) unexpected(want string) error {
@@ -92,7 +122,7 @@ func (p *exprParser) logical(sep string, op Op, next func() (item, error)) (item
 	}
 	x := p.cond(it)
 	for p.is(sep) {
-		p.lex.Next()
+		p.next()
 		y, err := next()
 		if err != nil {
 			return item{}, err
@@ -116,7 +146,7 @@ func (p *exprParser) unary() (item, error) {
 	if !p.is("!") {
 		return p.condition()
 	}
-	bang := p.lex.Next()
+	bang := p.next()
 	if !p.is("!") && !p.startsOperand(p.peek()) {
 		return item{}, p.unexpected(wantCondition)
 	}
@@ -148,7 +178,7 @@ func (p *exprParser) condition() (item, error) {
 	if !x.value {
 		return item{}, conditionAsValue(x)
 	}
-	p.lex.Next()
+	p.next()
 	if !p.startsOperand(p.peek()) {
 		return item{}, p.unexpected(wantValue)
 	}
@@ -186,7 +216,7 @@ func (p *exprParser) bitwise(sep string, op Op, next func() (item, error)) (item
 	}
 	x := it.x
 	for p.is(sep) {
-		p.lex.Next()
+		p.next()
 		if !p.startsOperand(p.peek()) {
 			return item{}, p.unexpected(wantValue)
 		}
@@ -205,13 +235,13 @@ func (p *exprParser) bitwise(sep string, op Op, next func() (item, error)) (item
 // operand = Number | Ident | "(" expr ")" . Parentheses around a value
 // are a value; around a condition they are a condition.
 func (p *exprParser) operand() (item, error) {
-	t := *p.lex.Next()
+	t := p.next()
 	switch t.Type {
 	case tokNumber:
 		v, _ := numberValue(t.Value) // out-of-range literals were reported by the scanner
-		return item{x: &Number{Range: Range{Pos: t.Pos, End: tokenEnd(&t)}, Text: t.Value, Value: v}, value: true}, nil
+		return item{x: &Number{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Text: t.Value, Value: v}, value: true}, nil
 	case tokIdent:
-		return item{x: &Ident{Range: Range{Pos: t.Pos, End: tokenEnd(&t)}, Name: t.Value}, value: true}, nil
+		return item{x: &Ident{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Name: t.Value}, value: true}, nil
 	}
 	// "(": callers checked startsOperand.
 	if !p.is("!") && !p.startsOperand(p.peek()) {
@@ -224,6 +254,6 @@ func (p *exprParser) operand() (item, error) {
 	if !p.is(")") {
 		return item{}, p.unexpected("`)`")
 	}
-	it.paren = &Range{Pos: t.Pos, End: tokenEnd(p.lex.Next())}
+	it.paren = &Range{Pos: t.Pos, End: tokenEnd(p.next())}
 	return it, nil
 }

@@ -75,6 +75,12 @@ func (o *Options) withDefaults() Options {
 // sorted: errors, portability warnings and notes (see Diagnostics.Err).
 // Parse never panics.
 func Parse(filename string, src []byte, opts *Options) (f *File, diags Diagnostics) {
+	return parse(filename, src, opts, false)
+}
+
+// parse is Parse; slowRules turns off the fast path for the rules of an
+// action block (quickRule), for the tests that compare both.
+func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File, diags Diagnostics) {
 	f = &File{Name: filename}
 	o := opts.withDefaults()
 	defer func() {
@@ -100,7 +106,7 @@ func Parse(filename string, src []byte, opts *Options) (f *File, diags Diagnosti
 		hook = inc.splice
 	}
 	s.scan(hook)
-	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos()}
+	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos(), slowRules: slowRules}
 	p.file(f)
 	f.Range = Range{Pos: start, End: s.pos()}
 	f.Comments = s.comments
@@ -174,6 +180,8 @@ type parser struct {
 	errors, counted int
 	// wholePolicies turns off parsePolicy (tests compare both ways).
 	wholePolicies bool
+	// slowRules turns off quickRule (tests compare both ways).
+	slowRules bool
 }
 
 // parsePolicy parses a POLICY statement item by item: the frame
@@ -523,7 +531,14 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		}
 		// items cut before every rule that follows another without a
 		// comma, so sub holds one rule.
-		parsed, err := ruleParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+		parsed, quick := (*pRule)(nil), false
+		if !p.slowRules {
+			parsed, quick = quickRule(sub, after.pos)
+		}
+		var err error
+		if !quick {
+			parsed, err = ruleParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+		}
 		if err != nil {
 			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos, describeToken(after), frameBlock)
 			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)

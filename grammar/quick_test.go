@@ -1,0 +1,86 @@
+package grammar
+
+import (
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// quickRuleCases are rules, well formed or not, for the comparison of
+// quickRule with participle; each is parsed inside an action block.
+var quickRuleCases = []string{
+	"read", "SYSCALL[1]", "SYSCALL[0x10] { a == 1 }", "SYSCALL [ -1 ] ( a )", "read()", "read(a)", "read(a, b, c)",
+	"read ON x86_64", "read ON { arm, x86 }", "read ON {}", "read ON { a b }", "read ON", "read ON 1",
+	"read {}", "read { }", "read { a }", "read { a, b }", "read { !a }", "read { !!(a == 1) }",
+	"read { (a & 3) == 0 && !(b != 2) || c }", "read { a | b & c >= 0x10 }", "read { (a) }", "read { ((a == 1)) }",
+	"read(a, b) ON { arm } { a < b, b <= 1 }", "read(a,) { a == 1 }", "read(,)", "read(a b)", "read(1)",
+	"read { a == }", "read { == 1 }", "read { a == 1 == 2 }", "read { (a == 1) & 3 }", "read { (a == 1) == 0 }",
+	"read { (a }", "read { a ) }", "read { ! }", "read { a } b", "read { a } { b }", "read ON x ON y",
+	"read (a) (b)", "SYSCALL", "SYSCALL[", "SYSCALL[a]", "SYSCALL[1", "SYSCALL 1", "SYSCALL[1][2]",
+	"read { a == 1 } ON x", "read { a } (b)", "read 1", "read { a && }", "read { a || b && c, d }",
+	"read { a > b > c }", "read { 18446744073709551615 == a }", "read { a == LIMIT } }", "read {{ a }}",
+	"read { (a, b) }", "read { (a || b) == 1 }", "read { !(a) }", "read { a &&& b }", "read { [a] }",
+}
+
+// parseBoth parses src with and without quickRule and fails t when the
+// trees (positions included) or the findings differ.
+func parseBoth(t *testing.T, src []byte) {
+	t.Helper()
+	f, diags := parse("t", src, nil, false)
+	g, slow := parse("t", src, nil, true)
+	if diff := cmp.Diff(slow, diags); diff != "" {
+		t.Fatalf("%q: findings differ (-participle +quickRule):\n%s", src, diff)
+	}
+	if diff := cmp.Diff(g, f); diff != "" {
+		t.Fatalf("%q: trees differ (-participle +quickRule):\n%s", src, diff)
+	}
+}
+
+// TestQuickRuleMatchesParticiple checks that the fast path for the rules
+// of a block gives exactly the tree and the findings of participle: on the
+// cases above, alone and together, on the test policies, and on random
+// rules built from pieces of the language.
+func TestQuickRuleMatchesParticiple(t *testing.T) {
+	for _, c := range quickRuleCases {
+		parseBoth(t, []byte("ALLOW { "+c+" }"))
+		parseBoth(t, []byte("POLICY p { ERRNO(1) { open, "+c+", close }, KILL { "+c+" } }"))
+	}
+	parseBoth(t, []byte("ALLOW {\n"+strings.Join(quickRuleCases, ",\n")+"\n}"))
+	files, _ := filepath.Glob("testdata/*/*.kafel")
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parseBoth(t, src)
+	}
+	pieces := []string{"read", "SYSCALL", "[", "]", "1", "0x10", "a", "b", "(", ")", "{", "}", ",", "ON", "x86",
+		"==", "!=", "<", ">=", "&", "|", "&&", "||", "!", "/* c */", "\n", "LIMIT", "=", ";"}
+	r := rand.New(rand.NewSource(2))
+	n := 5000
+	if testing.Short() {
+		n = 500
+	}
+	for i := 0; i < n; i++ {
+		var b strings.Builder
+		b.WriteString("ALLOW { read ")
+		for j := r.Intn(16); j > 0; j-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+			b.WriteByte(' ')
+		}
+		b.WriteString("}")
+		parseBoth(t, []byte(b.String()))
+	}
+}
+
+// FuzzQuickRule compares quickRule with participle on any input.
+func FuzzQuickRule(f *testing.F) {
+	for _, c := range quickRuleCases {
+		f.Add([]byte("ALLOW { " + c + " }"))
+	}
+	f.Fuzz(parseBoth)
+}
