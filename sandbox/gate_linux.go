@@ -33,6 +33,13 @@ import (
 // arguments, fall through to the policy unchanged. The prefix only
 // matches the runner's native arch (x32 and compat numbers differ).
 //
+// The filter is installed without TSYNC, on the init's one locked thread,
+// so the Go runtime's other threads are not bound by it; they die at
+// execve. The init sets GODEBUG=asyncpreemptoff=1, so no preemption
+// signal lands in the few instructions between seccomp(2) and execve(2);
+// a signal sent from outside in that window would be reported as a
+// violation of rt_sigreturn and end the run before the program starts.
+//
 // Jumps in a classic BPF program are relative, so the compiled policy
 // needs no change when the prefix is put in front of it; the prefix jumps
 // to its first instruction when nothing matched.

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -62,7 +61,6 @@ type runner struct {
 	opts RunOptions
 	log  *slog.Logger
 
-	cmd     *exec.Cmd
 	cg      *jailCgroups
 	sock    int // the parent's end
 	pid     int
@@ -218,7 +216,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// process the jail left behind (in its own session, outside any
 	// cgroup) may hold the program's stdout: do not wait for it forever.
 	cmd.WaitDelay = 2 * time.Second
-	r.cmd = cmd
 
 	var sigCh chan os.Signal
 	if r.opts.HandleSignals {
@@ -645,5 +642,3 @@ func signalName(s syscall.Signal) string {
 	}
 	return s.String()
 }
-
-var _ io.Writer = fdWriter(0)

@@ -88,12 +88,6 @@ func userNotifAvailable() bool {
 	return false
 }
 
-// jailFilter is what the init installs.
-type jailFilter struct {
-	Insns  []bpf.RawInstruction
-	Notify bool // install with NEW_LISTENER and pass the listener
-}
-
 // buildFilter puts the gate in front of policy and maps its kill actions.
 func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l gateLayout, sock int) ([]bpf.RawInstruction, error) {
 	if nativeAuditArch == 0 {
