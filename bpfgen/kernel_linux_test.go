@@ -666,3 +666,113 @@ func TestValidateMatchesKernel(t *testing.T) {
 	}
 	t.Logf("%d random filters, %d valid", cases, valid)
 }
+
+// randComputation returns a valid filter that computes A from the
+// seccomp_data with ALU, memory and forward jumps, and returns
+// ERRNO(A & 0x7f), so that the kernel's result is visible as an errno.
+func randComputation(r *rand.Rand) []bpf.RawInstruction {
+	var body []bpf.RawInstruction
+	// Every scratch cell used is written first.
+	body = append(body,
+		bpf.RawInstruction{Op: bpfLD | bpfW | bpfABS, K: uint32(16 + 4*r.Intn(12))},
+		bpf.RawInstruction{Op: bpfST, K: 0},
+		bpf.RawInstruction{Op: bpfLDX | bpfIMM, K: r.Uint32()},
+		bpf.RawInstruction{Op: bpfSTX, K: 1},
+	)
+	aluOps := []uint16{bpfADD, bpfSUB, bpfMUL, bpfDIV, bpfOR, bpfAND, bpfLSH, bpfRSH, bpfXOR}
+	jumpOps := []uint16{bpfJEQ, bpfJGT, bpfJGE, bpfJSET}
+	n := 4 + r.Intn(14)
+	for i := 0; i < n; i++ {
+		var ins bpf.RawInstruction
+		switch r.Intn(10) {
+		case 0:
+			// Any word but the instruction pointer's, which the test
+			// cannot know.
+			ins = bpf.RawInstruction{Op: bpfLD | bpfW | bpfABS, K: []uint32{0, 4, 16, 20, 28, 32, 44, 52, 56, 60}[r.Intn(10)]}
+		case 1:
+			ins = bpf.RawInstruction{Op: []uint16{bpfLD | bpfMEM, bpfLDX | bpfMEM}[r.Intn(2)], K: uint32(r.Intn(2))}
+		case 2:
+			ins = bpf.RawInstruction{Op: []uint16{bpfMISC | bpfTAX, bpfMISC | bpfTXA, bpfALU | bpfNEG, bpfLDX | bpfW | bpfLEN}[r.Intn(4)]}
+		case 3:
+			ins = bpf.RawInstruction{Op: []uint16{bpfLD | bpfIMM, bpfLDX | bpfIMM}[r.Intn(2)], K: r.Uint32()}
+		case 4, 5:
+			op := aluOps[r.Intn(len(aluOps))]
+			k := r.Uint32()
+			if op == bpfLSH || op == bpfRSH {
+				k %= 32
+			}
+			if op == bpfDIV && k == 0 {
+				k = 3
+			}
+			ins = bpf.RawInstruction{Op: bpfALU | op | bpfK, K: k}
+		case 6, 7:
+			op := aluOps[r.Intn(len(aluOps))]
+			if op == bpfDIV && r.Intn(4) != 0 {
+				op = bpfXOR // division by a zero X ends the filter: keep it rare
+			}
+			ins = bpf.RawInstruction{Op: bpfALU | op | bpfX}
+		default:
+			// A forward jump within the body.
+			rest := n - i
+			ins = bpf.RawInstruction{Op: bpfJMP | jumpOps[r.Intn(len(jumpOps))] | uint16(r.Intn(2))*bpfX, K: r.Uint32(),
+				Jt: uint8(r.Intn(rest)), Jf: uint8(r.Intn(rest))}
+			if r.Intn(5) == 0 {
+				ins = bpf.RawInstruction{Op: bpfJMP | bpfJA, K: uint32(r.Intn(rest))}
+			}
+		}
+		body = append(body, ins)
+	}
+	return append(body,
+		bpf.RawInstruction{Op: bpfALU | bpfAND | bpfK, K: 0x7f},
+		bpf.RawInstruction{Op: bpfALU | bpfOR | bpfK, K: uint32(Errno)},
+		bpf.RawInstruction{Op: bpfRET | bpfA},
+	)
+}
+
+// TestSimulatorALUMatchesKernel runs random computations on the
+// seccomp_data of a getppid call in the kernel and in the simulator.
+func TestSimulatorALUMatchesKernel(t *testing.T) {
+	requireSeccomp(t)
+	cases := 60
+	if testing.Short() {
+		cases = 10
+	}
+	r := rand.New(rand.NewSource(*propertySeed))
+	for c := 0; c < cases; c++ {
+		body := randComputation(r)
+		if err := Validate(body); err != nil {
+			t.Fatalf("case %d: generated an invalid filter: %v\n%s", c, err, Disassemble(body, nil))
+		}
+		// Only getppid runs the computation: the Go runtime's own calls in
+		// the child are allowed.
+		insns := append([]bpf.RawInstruction{
+			{Op: bpfLD | bpfW | bpfABS, K: 0},
+			{Op: bpfJMP | bpfJEQ | bpfK, Jt: 1, Jf: 0, K: unix.SYS_GETPPID},
+			{Op: bpfRET | bpfK, K: uint32(Allow)},
+		}, body...)
+		d := SeccompData{Nr: unix.SYS_GETPPID, Arch: hostAudit()}
+		fields := []string{strconv.Itoa(unix.SYS_GETPPID)}
+		for j := range d.Args {
+			d.Args[j] = r.Uint64() >> (r.Intn(4) * 16)
+			fields = append(fields, strconv.FormatUint(d.Args[j], 10))
+		}
+		sim, _, err := Simulate(insns, d, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := outcomeOf(sim, "ok")
+		if sim == Errno {
+			want = "ok" // ERRNO(0): the call returns 0
+		}
+		r2, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, stderr := runChild(t, insns, strings.Join(fields, " "), w)
+		r2.Close()
+		w.Close()
+		if got != want {
+			t.Errorf("case %d: kernel %q, simulator %q on %s\nprogram:\n%s\nchild stderr:\n%s", c, got, want, formatInput(d), Disassemble(insns, nil), stderr)
+		}
+	}
+}
