@@ -334,3 +334,12 @@ func TestPassFDs(t *testing.T) {
 	_ = want
 	t.Logf("fds in the jail: %s", out)
 }
+
+func TestMountProcFlag(t *testing.T) {
+	requireRoot(t)
+	_, out := probe(t, func(c *Config) {
+		c.Mounts = withoutProc(c.Mounts)
+		c.MountProc = true
+	}, "grep -c ' /proc proc ' /proc/self/mounts; echo $$")
+	wantOut(t, out, "1\n1")
+}

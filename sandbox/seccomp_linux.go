@@ -28,8 +28,9 @@ import (
 // below USER_NOTIF, and none of them wins over it.
 //
 // When the kernel lacks USER_NOTIF (before 5.0), kill actions stay
-// KILL_PROCESS and the run reports "killed by SIGSYS (seccomp)" without
-// naming the call. With Seccomp.Log, kill actions become LOG, nothing is
+// KILL_PROCESS: only the calling process dies, as with nsjail, and when
+// that is the program (the jail's pid 1) the run reports "killed by SIGSYS
+// (seccomp)" without naming the call. With Seccomp.Log, kill actions become LOG, nothing is
 // killed, and the kernel's audit log names the calls.
 
 // Seccomp return actions used here.
@@ -74,8 +75,9 @@ func mapKills(prog []bpf.RawInstruction, to uint32) ([]bpf.RawInstruction, error
 	return out, nil
 }
 
-// userNotifAvailable reports whether the kernel offers SECCOMP_RET_USER_NOTIF.
-func userNotifAvailable() bool {
+// userNotifAvailable reports whether the kernel offers SECCOMP_RET_USER_NOTIF
+// (a variable so that tests can take the fallback path).
+var userNotifAvailable = func() bool {
 	b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
 	if err != nil {
 		return false

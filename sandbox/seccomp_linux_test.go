@@ -168,3 +168,19 @@ func TestSeccompPolicyError(t *testing.T) {
 		t.Fatalf("err %v, want the compiler's diagnostic naming no_such_call", err)
 	}
 }
+
+// TestSeccompWithoutUserNotif: on a kernel without USER_NOTIF the kill
+// actions stay KILL_PROCESS: the calling process dies (here the jail's
+// pid 1, which execs uname) and the run says it was seccomp.
+func TestSeccompWithoutUserNotif(t *testing.T) {
+	requireRoot(t)
+	saved := userNotifAvailable
+	defer func() { userNotifAvailable = saved }()
+	userNotifAvailable = func() bool { return false }
+	c := policyConfig("POLICY p { KILL { uname } } USE p DEFAULT ALLOW", "echo before; exec uname")
+	res, out, errs := runJail(t, c, RunOptions{})
+	if res.ReasonKind != ReasonSeccomp || res.Signal != int(unix.SIGSYS) || out != "before\n" {
+		t.Fatalf("result %+v, stdout %q, stderr %q; want killed by SIGSYS and reported as seccomp", res, out, errs)
+	}
+	t.Logf("reason: %s", res.Reason)
+}
