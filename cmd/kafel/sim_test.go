@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,4 +89,23 @@ func TestParseKafelNumber(t *testing.T) {
 			t.Errorf("parseKafelNumber(%q) = %#x, want an error", s, got)
 		}
 	}
+}
+
+// FuzzParseKafelNumber: never panics; what parses prints back in hex and
+// decimal to the same number.
+func FuzzParseKafelNumber(f *testing.F) {
+	for _, s := range []string{"0", "-1", "0x1f", "0755", "0b101", "18446744073709551615", "--1", "0x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseKafelNumber(s)
+		if err != nil {
+			return
+		}
+		for _, back := range []string{fmt.Sprintf("%#x", n), fmt.Sprintf("%d", n)} {
+			if m, err := parseKafelNumber(back); err != nil || m != n {
+				t.Fatalf("%q = %#x, but %q = %#x, %v", s, n, back, m, err)
+			}
+		}
+	})
 }
