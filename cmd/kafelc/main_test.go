@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand"
 	"os"
 	"strconv"
 	"strings"
@@ -24,7 +25,8 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"bpfsim": cmdBPFSim,
+			"bpfsim":  cmdBPFSim,
+			"genlong": cmdGenLong,
 		},
 	})
 }
@@ -56,4 +58,25 @@ func cmdBPFSim(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s", strings.TrimSpace(fmt.Sprintf("filter says %s, want %s%s", got, map[bool]string{true: "not ", false: ""}[neg], want)))
 	}
+}
+
+// cmdGenLong writes a policy whose filter cannot fit in the kernel's
+// limit: "genlong FILE N" with N rules of unrelated 64-bit conditions.
+func cmdGenLong(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: genlong FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	r := rand.New(rand.NewSource(1))
+	var b strings.Builder
+	b.WriteString("ALLOW {\n")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "  write { (count & 0x%x) == 0x%x || buf > 0x%x }", r.Uint64()|1, r.Uint32()>>2, r.Uint64()>>1)
+	}
+	b.WriteString("\n}\nDEFAULT KILL\n")
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
 }
