@@ -20,7 +20,7 @@ func parseExpr(lex *lexer.PeekingLexer) (Expr, error) {
 }
 
 func (p *exprParser) parse() (Expr, error) {
-	if !p.startsOperand(p.peek()) && !p.is("!") {
+	if !p.startsOperand() && !p.is("!") {
 		return nil, participle.NextMatch
 	}
 	it, err := p.expr()
@@ -36,8 +36,9 @@ func (p *exprParser) parse() (Expr, error) {
 type item struct {
 	x     Expr
 	value bool
-	// paren is the extent of the parentheses around x, if any.
-	paren *Range
+	// paren says whether x stands in parentheses; open is where the `(` is.
+	paren bool
+	open  lexer.Position
 }
 
 // exprParser reads tokens from participle's lexer (lex) or, on the fast
@@ -72,13 +73,28 @@ func (p *exprParser) next() lexer.Token {
 	return t
 }
 
-func (p *exprParser) is(v string) bool {
-	t := p.peek()
-	return t.Type == tokPunct && t.Value == v
+// kind returns the type and value of the next token, without copying it.
+func (p *exprParser) kind() (lexer.TokenType, string) {
+	if p.lex != nil {
+		t := p.lex.Peek()
+		return t.Type, t.Value
+	}
+	if p.i < len(p.toks) {
+		t := &p.toks[p.i]
+		return t.typ, t.value
+	}
+	return tokEOF, ""
 }
 
-func (p *exprParser) startsOperand(t lexer.Token) bool {
-	return t.Type == tokNumber || t.Type == tokIdent || t.Type == tokPunct && t.Value == "("
+func (p *exprParser) is(v string) bool {
+	typ, value := p.kind()
+	return typ == tokPunct && value == v
+}
+
+// startsOperand reports whether the next token can start an operand.
+func (p *exprParser) startsOperand() bool {
+	typ, value := p.kind()
+	return typ == tokNumber || typ == tokIdent || typ == tokPunct && value == "("
 }
 
 func tokenEnd(t lexer.Token) lexer.Position { return advanceText(t.Pos, t.Value) }
@@ -147,7 +163,7 @@ func (p *exprParser) unary() (item, error) {
 		return p.condition()
 	}
 	bang := p.next()
-	if !p.is("!") && !p.startsOperand(p.peek()) {
+	if !p.is("!") && !p.startsOperand() {
 		return item{}, p.unexpected(wantCondition)
 	}
 	it, err := p.unary()
@@ -159,27 +175,44 @@ func (p *exprParser) unary() (item, error) {
 	return item{x: &NotExpr{Range: Range{Pos: bang.Pos, End: end}, X: x}}, nil
 }
 
-var comparisonOps = map[string]Op{"==": OpEq, "!=": OpNe, "<": OpLt, "<=": OpLe, ">": OpGt, ">=": OpGe}
+// comparisonOp returns the comparison operator spelled v.
+func comparisonOp(v string) (Op, bool) {
+	switch v {
+	case "==":
+		return OpEq, true
+	case "!=":
+		return OpNe, true
+	case "<":
+		return OpLt, true
+	case "<=":
+		return OpLe, true
+	case ">":
+		return OpGt, true
+	case ">=":
+		return OpGe, true
+	}
+	return 0, false
+}
 
 // condition = value [ ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) value ] .
 func (p *exprParser) condition() (item, error) {
-	if !p.startsOperand(p.peek()) {
+	if !p.startsOperand() {
 		return item{}, p.unexpected(wantCondition)
 	}
 	x, err := p.value()
 	if err != nil {
 		return item{}, err
 	}
-	t := p.peek()
-	op, ok := comparisonOps[t.Value]
-	if !ok || t.Type != tokPunct {
+	typ, value := p.kind()
+	op, ok := comparisonOp(value)
+	if !ok || typ != tokPunct {
 		return x, nil // a value, or a parenthesized condition
 	}
 	if !x.value {
 		return item{}, conditionAsValue(x)
 	}
 	p.next()
-	if !p.startsOperand(p.peek()) {
+	if !p.startsOperand() {
 		return item{}, p.unexpected(wantValue)
 	}
 	y, err := p.value()
@@ -194,8 +227,8 @@ func (p *exprParser) condition() (item, error) {
 
 func conditionAsValue(it item) error {
 	start, _ := it.x.Span()
-	if it.paren != nil {
-		start = it.paren.Pos
+	if it.paren {
+		start = it.open
 	}
 	return participle.Errorf(start, "a condition in parentheses where a value is expected")
 }
@@ -217,7 +250,7 @@ func (p *exprParser) bitwise(sep string, op Op, next func() (item, error)) (item
 	x := it.x
 	for p.is(sep) {
 		p.next()
-		if !p.startsOperand(p.peek()) {
+		if !p.startsOperand() {
 			return item{}, p.unexpected(wantValue)
 		}
 		y, err := next()
@@ -244,7 +277,7 @@ func (p *exprParser) operand() (item, error) {
 		return item{x: &Ident{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Name: t.Value}, value: true}, nil
 	}
 	// "(": callers checked startsOperand.
-	if !p.is("!") && !p.startsOperand(p.peek()) {
+	if !p.is("!") && !p.startsOperand() {
 		return item{}, p.unexpected(wantCondition + " or " + wantValue)
 	}
 	it, err := p.expr()
@@ -254,6 +287,7 @@ func (p *exprParser) operand() (item, error) {
 	if !p.is(")") {
 		return item{}, p.unexpected("`)`")
 	}
-	it.paren = &Range{Pos: t.Pos, End: tokenEnd(p.next())}
+	p.next()
+	it.paren, it.open = true, t.Pos
 	return it, nil
 }

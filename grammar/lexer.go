@@ -106,27 +106,19 @@ func (s *scanner) report(sev Severity, kind Kind, start, end lexer.Position, hin
 
 // emit makes the next n bytes, which hold no newline, a token.
 func (s *scanner) emit(typ lexer.TokenType, n int) {
+	s.emitValue(typ, s.text[s.off:s.off+n])
+}
+
+// emitValue makes the next len(v) bytes, which hold no newline and read v,
+// a token of value v (a shared string for an operator).
+func (s *scanner) emitValue(typ lexer.TokenType, v string) {
 	start := s.pos()
-	v := punctValues[string(s.src[s.off:s.off+n])] // shared strings for operators
-	if v == "" {
-		v = s.text[s.off : s.off+n]
-	}
+	n := len(v)
 	s.off += n
 	s.col += n
 	s.toks = append(s.toks, token{typ: typ, value: v, pos: start})
 	*s.budget--
 }
-
-var punctValues = func() map[string]string {
-	m := map[string]string{}
-	for _, op := range twoCharOps {
-		m[op] = op
-	}
-	for _, c := range oneCharOps {
-		m[string(c)] = string(c)
-	}
-	return m
-}()
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
@@ -201,14 +193,14 @@ func (s *scanner) operator(rest []byte) bool {
 	if len(rest) >= 2 {
 		for _, op := range twoCharOps {
 			if rest[0] == op[0] && rest[1] == op[1] {
-				s.emit(tokPunct, 2)
+				s.emitValue(tokPunct, op)
 				return true
 			}
 		}
 	}
 	for i := 0; i < len(oneCharOps); i++ {
 		if rest[0] == oneCharOps[i] {
-			s.emit(tokPunct, 1)
+			s.emitValue(tokPunct, oneCharOps[i:i+1])
 			return true
 		}
 	}

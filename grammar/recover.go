@@ -30,7 +30,15 @@ func (st *bracketStack) push(f frame) { *st = append(*st, f) }
 
 func (st *bracketStack) close(toks []token, c string) {
 	s := *st
-	open := map[string]string{"}": "{", ")": "(", "]": "["}[c]
+	var open string
+	switch c {
+	case "}":
+		open = "{"
+	case ")":
+		open = "("
+	default:
+		open = "["
+	}
 	for i := len(s) - 1; i >= 0; i-- {
 		if toks[s[i].open].value == open {
 			*st = s[:i]
