@@ -93,6 +93,9 @@ type dpCell struct {
 	bg   int32 // when >= 0, a chain falling back to outcome bg is cheaper
 }
 
+// chainPool recycles the chain tables of optimal (see chains).
+var chainPool = sync.Pool{New: func() any { return new([]chainPlan) }}
+
 // cellPool recycles the planners' tables between compilations.
 var cellPool = sync.Pool{New: func() any { return new([]dpCell) }}
 
@@ -160,7 +163,12 @@ type chainPlan struct {
 // that are not single numbers, or else that of one of the first two.
 func (p *planner) chains(a, b int) []chainPlan {
 	m := b - a + 1
-	out := make([]chainPlan, m*chainSpan)
+	buf := chainPool.Get().(*[]chainPlan)
+	if cap(*buf) < m*chainSpan {
+		*buf = make([]chainPlan, m*chainSpan)
+	}
+	out := (*buf)[:m*chainSpan]
+	clear(out)
 	for i := 0; i < m; i++ {
 		first := p.rs[a+i].out
 		second := int32(-1)
@@ -239,6 +247,7 @@ func (p *planner) optimal(a, b int) *dnode {
 		*at(i, i) = dpCell{root: int32(i), bg: -1}
 	}
 	chains := p.chains(a, b)
+	defer chainPool.Put(&chains)
 	for n := 2; n <= m; n++ {
 		for i := 0; i+n-1 < m; i++ {
 			j := i + n - 1

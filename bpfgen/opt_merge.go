@@ -1,5 +1,7 @@
 package bpfgen
 
+import "sync"
+
 // mergeTails shares identical code: a block (a straight run of
 // instructions ending in a jump or a return) that nothing falls into is
 // dropped in favour of an identical run of instructions further on, to
@@ -13,6 +15,7 @@ func mergeTails(p *prog) bool {
 	// terminator to the index of the nearest such run seen so far (the
 	// scan goes from the end backwards).
 	tails := newHashIndex(len(p.insns))
+	defer tails.free()
 	redirect := make(map[label]label)
 	var h uint64
 	end := -1 // index of the terminator ending the current block, -1: none
@@ -101,13 +104,27 @@ type hashIndex struct {
 	shift uint
 }
 
+// hashIndexPool recycles the tables of hashIndex between passes.
+var hashIndexPool sync.Pool
+
 func newHashIndex(n int) *hashIndex {
 	size, bits := 16, uint(4)
 	for size < n+n/2 {
 		size, bits = size*2, bits+1
 	}
-	return &hashIndex{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1), shift: 64 - bits}
+	t, _ := hashIndexPool.Get().(*hashIndex)
+	if t == nil || cap(t.keys) < size {
+		t = &hashIndex{keys: make([]uint64, size), vals: make([]int32, size)}
+	} else {
+		t.keys, t.vals = t.keys[:size], t.vals[:size]
+		clear(t.keys)
+	}
+	t.mask, t.shift = uint64(size-1), 64-bits
+	return t
 }
+
+// free returns t to the pool; t must not be used after.
+func (t *hashIndex) free() { hashIndexPool.Put(t) }
 
 // slot finds h's slot or the empty one where it belongs. Key 0 marks an
 // empty slot, so hash 0 is stored as 1 (a collision sameRun rules out).
