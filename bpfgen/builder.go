@@ -2,6 +2,7 @@ package bpfgen
 
 import (
 	"fmt"
+	"sync"
 
 	"golang.org/x/net/bpf"
 )
@@ -227,6 +228,21 @@ func (e *TooLongError) Error() string {
 		e.Instructions, e.Instructions-MaxInstructions, MaxInstructions)
 }
 
+// placed is an instruction laid out by assemble.
+type placed struct {
+	in     insn
+	rt, rf int32 // r-index of jump targets
+	noteOf label // the id whose note the instruction carries
+}
+
+// assemblyBuffers are the working tables of assemble, recycled.
+type assemblyBuffers struct {
+	rev   []placed
+	exact []int32
+}
+
+var assemblyPool = sync.Pool{New: func() any { return new(assemblyBuffers) }}
+
 // assemble lays the program out and turns labels into offsets. A
 // conditional jump whose target is more than 255 instructions away is
 // sent to a nearby equivalent instead: a copy of the return it targets,
@@ -238,18 +254,18 @@ func (e *TooLongError) Error() string {
 func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 	n := len(p.insns)
 	// rev holds the output in reverse order; r-index = index into rev.
-	type out struct {
-		in     insn
-		rt, rf int32 // r-index of jump targets
-		noteOf label // the id whose note the instruction carries
+	buf := assemblyPool.Get().(*assemblyBuffers)
+	defer assemblyPool.Put(buf)
+	rev := buf.rev[:0]
+	if cap(buf.exact) < int(p.nextID) {
+		buf.exact = make([]int32, p.nextID)
 	}
-	rev := make([]out, 0, n+n/16)
-	exact := make([]int32, p.nextID)   // id -> r-index of that instruction
+	exact := buf.exact[:p.nextID]      // id -> r-index of that instruction
 	nearRet := make(map[uint32]int)    // RET k -> r-index of the closest copy
 	nearJump := make(map[label]int, 8) // id -> r-index of the closest trampoline to it
 	place := func(in insn, rt, rf int, noteOf label) int {
 		r := len(rev)
-		rev = append(rev, out{in: in, rt: int32(rt), rf: int32(rf), noteOf: noteOf})
+		rev = append(rev, placed{in: in, rt: int32(rt), rf: int32(rf), noteOf: noteOf})
 		return r
 	}
 	pos := p.positions()
@@ -303,6 +319,7 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 		}
 		exact[in.id] = int32(r)
 	}
+	buf.rev = rev
 	total := len(rev)
 	if total > MaxInstructions {
 		return nil, nil, &TooLongError{Instructions: total}
