@@ -3,10 +3,13 @@ package sandbox
 import (
 	"crypto/rand"
 	"encoding/binary"
+
 	"fmt"
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/gokafel/gokafel/sandbox/internal/jail"
 )
 
 // The execve gate.
@@ -44,60 +47,6 @@ import (
 // needs no change when the prefix is put in front of it; the prefix jumps
 // to its first instruction when nothing matched.
 
-// gateLayout places the init's last data in the gate region. Offsets are
-// from the region's start, which is Addr.
-type gateLayout struct {
-	Addr    uint64 // where the init maps the region
-	Size    int    // bytes, a multiple of the page size
-	ArgvOff int    // argv pointer array (len(argv)+1 words)
-	EnvpOff int    // envp pointer array (len(env)+1 words)
-	PathOff int    // path, NUL-terminated, at most pathMax bytes
-	MsgOff  int    // msghdr + iovec + payload + cmsg of the listener message
-	ErrOff  int    // the error frame written when execve fails
-	DataOff int    // strings of argv and envp
-	Notify  bool   // the sendmsg rule is present
-}
-
-const (
-	pathMax      = 4096            // PATH_MAX, including the NUL
-	msgAreaSize  = 256             // msghdr(56) + iovec(16) + payload(8) + cmsg(24) with room
-	errFrameSize = frameHeader + 8 // stage and errno, uint32 each
-	gateMinAddr  = 1 << 44         // above Go's heap hint (0xc000000000)
-	gateMaxAddr  = 7 << 44         // below the mmap base and stack near 0x7fff...
-)
-
-// newGateLayout sizes the region for argv and env and draws its address.
-func newGateLayout(argv, env []string, notify bool) (gateLayout, error) {
-	page := unix.Getpagesize()
-	l := gateLayout{Notify: notify}
-	off := 0
-	l.ArgvOff = off
-	off += 8 * (len(argv) + 1)
-	l.EnvpOff = off
-	off += 8 * (len(env) + 1)
-	l.PathOff = off
-	off += pathMax
-	l.MsgOff = off
-	off += msgAreaSize
-	l.ErrOff = off
-	off += (errFrameSize + 7) &^ 7
-	l.DataOff = off
-	for _, s := range argv {
-		off += len(s) + 1
-	}
-	for _, s := range env {
-		off += len(s) + 1
-	}
-	l.Size = (off + page - 1) &^ (page - 1)
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return l, fmt.Errorf("drawing the gate address: %w", err)
-	}
-	span := uint64(gateMaxAddr-gateMinAddr) - uint64(l.Size)
-	l.Addr = (gateMinAddr + binary.LittleEndian.Uint64(b[:])%span) &^ uint64(page-1)
-	return l, nil
-}
-
 // gateCall is one call the gate lets through: the syscall number and the
 // exact values of its first three arguments.
 type gateCall struct {
@@ -107,10 +56,10 @@ type gateCall struct {
 
 // gateCalls lists the calls of the init the gate allows for layout l and
 // the init's socket fd.
-func gateCalls(l gateLayout, sock int) []gateCall {
+func gateCalls(l jail.GateLayout, sock int) []gateCall {
 	calls := []gateCall{
 		{unix.SYS_EXECVE, [3]uint64{l.Addr + uint64(l.PathOff), l.Addr + uint64(l.ArgvOff), l.Addr + uint64(l.EnvpOff)}},
-		{unix.SYS_WRITE, [3]uint64{uint64(sock), l.Addr + uint64(l.ErrOff), errFrameSize}},
+		{unix.SYS_WRITE, [3]uint64{uint64(sock), l.Addr + uint64(l.ErrOff), jail.ErrFrameSize}},
 	}
 	if l.Notify {
 		calls = append(calls, gateCall{unix.SYS_SENDMSG, [3]uint64{uint64(sock), l.Addr + uint64(l.MsgOff), 0}})
@@ -176,4 +125,43 @@ func gatePrefix(calls []gateCall) ([]bpf.RawInstruction, error) {
 		prog[f.at] = j
 	}
 	return bpf.Assemble(prog)
+}
+
+// newGateLayout sizes the region for argv and env and draws its address.
+// The gate region's address is drawn from this range: above Go's heap
+// hint (0xc000000000), below the mmap base and stack near 0x7fff....
+const (
+	gateMinAddr = 1 << 44
+	gateMaxAddr = 7 << 44
+)
+
+func newGateLayout(argv, env []string, notify bool) (jail.GateLayout, error) {
+	page := unix.Getpagesize()
+	l := jail.GateLayout{Notify: notify}
+	off := 0
+	l.ArgvOff = off
+	off += 8 * (len(argv) + 1)
+	l.EnvpOff = off
+	off += 8 * (len(env) + 1)
+	l.PathOff = off
+	off += jail.PathMax
+	l.MsgOff = off
+	off += jail.MsgAreaSize
+	l.ErrOff = off
+	off += (jail.ErrFrameSize + 7) &^ 7
+	l.DataOff = off
+	for _, s := range argv {
+		off += len(s) + 1
+	}
+	for _, s := range env {
+		off += len(s) + 1
+	}
+	l.Size = (off + page - 1) &^ (page - 1)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return l, fmt.Errorf("drawing the gate address: %w", err)
+	}
+	span := uint64(gateMaxAddr-gateMinAddr) - uint64(l.Size)
+	l.Addr = (gateMinAddr + binary.LittleEndian.Uint64(b[:])%span) &^ uint64(page-1)
+	return l, nil
 }

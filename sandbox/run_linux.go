@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/gokafel/gokafel/sandbox/internal/jail"
+
 	"context"
 	"encoding/binary"
 	"errors"
@@ -83,9 +85,43 @@ type initEvent struct {
 	eof      bool
 }
 
+// newJailSpec takes the init's part of cfg.
+func newJailSpec(cfg *Config) (*jail.Spec, error) {
+	s := &jail.Spec{
+		User: cfg.Namespaces.User, Mount: cfg.Namespaces.Mount, Net: cfg.Namespaces.Net, UTS: cfg.Namespaces.UTS,
+		Hostname: cfg.Hostname, Cwd: cfg.Cwd, Chroot: cfg.Chroot,
+		RW: cfg.RW, NoPivotRoot: cfg.NoPivotRoot, MountProc: cfg.MountProc, IfaceNoLo: cfg.IfaceNoLo,
+		KeepCaps: cfg.KeepCaps, DisableNoNewPrivs: cfg.DisableNoNewPrivs,
+		NiceLevel: cfg.NiceLevel, MaxCPUs: cfg.MaxCPUs,
+		Personality: jail.Personality(cfg.Personality),
+		PassFDs:     cfg.PassFDs, UID: -1, GID: -1,
+	}
+	for _, m := range cfg.Mounts {
+		s.Mounts = append(s.Mounts, jail.Mount{
+			Src: m.Src, SrcContent: m.SrcContent, Dst: m.Dst, FSType: m.FSType, Options: m.Options,
+			Bind: m.Bind, RW: m.RW, IsDir: m.IsDir, Mandatory: m.Mandatory, Symlink: m.Symlink,
+			NoSuid: m.NoSuid, NoDev: m.NoDev, NoExec: m.NoExec,
+		})
+	}
+	for _, rl := range cfg.Rlimits {
+		s.Rlimits = append(s.Rlimits, jail.Rlimit{Resource: rl.Resource, Soft: rl.Soft, Hard: rl.Hard})
+	}
+	for _, name := range cfg.Caps {
+		n, ok := CapNumber(name)
+		if !ok {
+			return nil, fmt.Errorf("sandbox: unknown capability %q", name)
+		}
+		s.Caps = append(s.Caps, n)
+	}
+	return s, nil
+}
+
 func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	cfg := r.cfg
-	ic := newJailSpec(cfg)
+	ic, err := newJailSpec(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ic.Path = cfg.Path
 	ic.Argv = cfg.Argv
 	if len(ic.Argv) == 0 {
@@ -132,9 +168,13 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		sockNum = max(sockNum, fd+1)
 	}
 	if len(policy) > 0 {
-		ic.Filter, err = buildFilter(policy, cfg.Seccomp, ic.Gate, sockNum)
+		prog, err := buildFilter(policy, cfg.Seccomp, ic.Gate, sockNum)
 		if err != nil {
 			return nil, err
+		}
+		ic.Filter = make([]unix.SockFilter, len(prog))
+		for i, ins := range prog {
+			ic.Filter[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
 		}
 	}
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
@@ -175,8 +215,8 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}
 	cmd := &exec.Cmd{
 		Path:       exe,
-		Args:       []string{initArg0},
-		Env:        []string{initEnv + "=" + strconv.Itoa(sockNum), "GODEBUG=asyncpreemptoff=1", "GOGC=off", "GOMAXPROCS=1"},
+		Args:       []string{jail.Arg0},
+		Env:        []string{jail.EnvVar + "=" + strconv.Itoa(sockNum), "GODEBUG=asyncpreemptoff=1", "GOGC=off", "GOMAXPROCS=1"},
 		ExtraFiles: extra,
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: cloneFlags(cfg),
@@ -327,7 +367,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 // prepare does what must happen between the init's start and its reading
 // of the configuration: id maps by newuidmap, oom_score_adj, cgroups;
 // then it sends the configuration.
-func (r *runner) prepare(ic *jailSpec, newIDMap bool) error {
+func (r *runner) prepare(ic *jail.Spec, newIDMap bool) error {
 	cfg := r.cfg
 	if newIDMap {
 		if err := writeNewIDMap("newuidmap", r.pid, cfg.UIDMap); err != nil {
@@ -348,7 +388,7 @@ func (r *runner) prepare(ic *jailSpec, newIDMap bool) error {
 			return err
 		}
 	}
-	if err := writeFrame(fdWriter(r.sock), frameConfig, encodeSpec(ic)); err != nil {
+	if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameConfig, jail.EncodeSpec(ic)); err != nil {
 		return &SetupError{Op: "send the configuration to the jail init", Err: err}
 	}
 	return nil
@@ -357,10 +397,18 @@ func (r *runner) prepare(ic *jailSpec, newIDMap bool) error {
 type fdWriter int
 
 func (w fdWriter) Write(p []byte) (int, error) {
-	if err := writeAll(int(w), p); err != nil {
-		return 0, err
+	n := 0
+	for n < len(p) {
+		m, err := unix.Write(int(w), p[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n += m
 	}
-	return len(p), nil
+	return n, nil
 }
 
 // readInit reads the init's messages until EOF.
@@ -379,34 +427,34 @@ func (r *runner) readInit(events chan<- initEvent) {
 		}
 		fds := parseRights(oob[:oobn])
 		buf = append(buf, chunk[:n]...)
-		for len(buf) >= frameHeader {
+		for len(buf) >= jail.FrameHeader {
 			size := int(binary.LittleEndian.Uint32(buf[1:]))
-			if len(buf) < frameHeader+size {
+			if len(buf) < jail.FrameHeader+size {
 				break
 			}
-			typ, p := buf[0], buf[frameHeader:frameHeader+size]
+			typ, p := buf[0], buf[jail.FrameHeader:jail.FrameHeader+size]
 			switch typ {
-			case frameLog:
+			case jail.FrameLog:
 				events <- initEvent{log: string(p), listener: -1}
-			case frameError:
+			case jail.FrameError:
 				events <- initEvent{err: fromWire(p), listener: -1}
-			case frameListener:
+			case jail.FrameListener:
 				if len(fds) == 0 {
 					events <- initEvent{err: &SetupError{Op: "receive the seccomp listener", Err: errors.New("no fd in the message")}, listener: -1}
 					break
 				}
 				events <- initEvent{listener: fds[0]}
 				fds = fds[1:]
-			case frameExecError:
+			case jail.FrameExecError:
 				stage := binary.LittleEndian.Uint32(p)
 				errno := syscall.Errno(binary.LittleEndian.Uint32(p[4:]))
 				op := "execve"
-				if stage == execStageSendmsg {
+				if stage == jail.ExecStageSendmsg {
 					op = "pass the seccomp listener to the runner"
 				}
 				events <- initEvent{err: &SetupError{Op: op, Path: r.cfg.Path, Err: errno}, listener: -1}
 			}
-			buf = buf[frameHeader+size:]
+			buf = buf[jail.FrameHeader+size:]
 		}
 		for _, fd := range fds {
 			unix.Close(fd)

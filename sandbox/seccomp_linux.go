@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/gokafel/gokafel/sandbox/internal/jail"
+
 	"fmt"
 	"os"
 	"strings"
@@ -91,7 +93,7 @@ var userNotifAvailable = func() bool {
 }
 
 // buildFilter puts the gate in front of policy and maps its kill actions.
-func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l gateLayout, sock int) ([]bpf.RawInstruction, error) {
+func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l jail.GateLayout, sock int) ([]bpf.RawInstruction, error) {
 	if nativeAuditArch == 0 {
 		return nil, fmt.Errorf("sandbox: seccomp: no syscall table for this arch: %w", ErrNotSupported)
 	}

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/gokafel/gokafel/sandbox/internal/jail"
+
 	"strings"
 	"testing"
 
@@ -14,7 +16,7 @@ import (
 // calls pass, every other value of each argument word, another syscall,
 // another arch and an x32 number fall through to the policy.
 func TestGatePrefix(t *testing.T) {
-	l := gateLayout{Addr: 0x1234_5678_9000, ArgvOff: 0, EnvpOff: 64, PathOff: 128, MsgOff: 4224, ErrOff: 4480, Notify: true}
+	l := jail.GateLayout{Addr: 0x1234_5678_9000, ArgvOff: 0, EnvpOff: 64, PathOff: 128, MsgOff: 4224, ErrOff: 4480, Notify: true}
 	calls := gateCalls(l, 7)
 	prefix, err := gatePrefix(calls)
 	if err != nil {

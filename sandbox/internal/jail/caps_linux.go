@@ -1,4 +1,4 @@
-package sandbox
+package jail
 
 import (
 	"fmt"
@@ -10,16 +10,15 @@ import (
 // applyCreds drops supplementary groups, switches to uid and gid (-1
 // keeps one), and leaves the thread with no capability but the kept ones
 // in every set (bounding, permitted, effective, inheritable, ambient).
-func applyCreds(c *jailSpec, uid, gid int, setGroups bool) error {
+func applyCreds(c *Spec, uid, gid int, setGroups bool) error {
 	var keep uint64
 	switch {
 	case c.KeepCaps:
 		keep = ^uint64(0)
 	default:
-		for _, name := range c.Caps {
-			n, ok := CapNumber(name)
-			if !ok {
-				return setupErr("keep capability", name, fmt.Errorf("unknown capability"))
+		for _, n := range c.Caps {
+			if n < 0 || n > 63 {
+				return setupErr("keep capability", strconv.Itoa(n), fmt.Errorf("no such capability"))
 			}
 			keep |= 1 << n
 		}
@@ -117,12 +116,7 @@ func haveEffective(cp int) bool {
 	return data[cp/32].Effective&(1<<(cp%32)) != 0
 }
 
-func capName(cp int) string {
-	if cp < len(capNames) {
-		return capNames[cp]
-	}
-	return "capability " + strconv.Itoa(cp)
-}
+func capName(cp int) string { return "capability " + strconv.Itoa(cp) }
 
 var rlimitNames = map[int]string{
 	unix.RLIMIT_AS: "RLIMIT_AS", unix.RLIMIT_CORE: "RLIMIT_CORE", unix.RLIMIT_CPU: "RLIMIT_CPU",

@@ -1,4 +1,4 @@
-package sandbox
+package jail
 
 import (
 	"errors"
@@ -35,7 +35,7 @@ type preparedMount struct {
 	isDir bool
 }
 
-func (in *jailInit) buildRoot(c *jailSpec) error {
+func (in *jailInit) buildRoot(c *Spec) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return setupErr("make / private", "/", err)
 	}

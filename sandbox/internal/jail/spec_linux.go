@@ -1,18 +1,18 @@
-package sandbox
+package jail
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 
-	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 )
 
-// jailSpec is what the init needs from the Config, resolved by the
-// parent. It travels in a compact binary form (encodeSpec, decodeSpec):
+// Spec is what the init needs from the Config, resolved by the
+// parent. It travels in a compact binary form (EncodeSpec, DecodeSpec):
 // decoding JSON by reflection cost the init about a millisecond of CPU on
 // every launch.
-type jailSpec struct {
+type Spec struct {
 	// From Config.
 	User, Mount, Net, UTS bool // namespaces the init works in
 	Hostname, Cwd, Chroot string
@@ -21,7 +21,7 @@ type jailSpec struct {
 	Mounts                []Mount
 	Rlimits               []Rlimit
 	KeepCaps              bool
-	Caps                  []string
+	Caps                  []int // capability numbers kept
 	DisableNoNewPrivs     bool
 	NiceLevel, MaxCPUs    int
 	Personality           Personality
@@ -30,25 +30,13 @@ type jailSpec struct {
 	// slash); Argv and Env are final.
 	Path      string
 	Argv, Env []string
-	Filter    []bpf.RawInstruction // with the gate in front; empty for none
-	Notify    bool                 // install with NEW_LISTENER and pass the listener
-	Gate      gateLayout
+	Filter    []unix.SockFilter // with the gate in front; empty for none
+	Notify    bool              // install with NEW_LISTENER and pass the listener
+	Gate      GateLayout
 	UID, GID  int  // ids to switch to; -1 keeps one
 	SetGroups bool // the user namespace allows setgroups
 	Unshare   uint64
 	PassFDs   []int
-}
-
-// newJailSpec takes the init's part of cfg.
-func newJailSpec(cfg *Config) *jailSpec {
-	return &jailSpec{
-		User: cfg.Namespaces.User, Mount: cfg.Namespaces.Mount, Net: cfg.Namespaces.Net, UTS: cfg.Namespaces.UTS,
-		Hostname: cfg.Hostname, Cwd: cfg.Cwd, Chroot: cfg.Chroot,
-		RW: cfg.RW, NoPivotRoot: cfg.NoPivotRoot, MountProc: cfg.MountProc, IfaceNoLo: cfg.IfaceNoLo,
-		Mounts: cfg.Mounts, Rlimits: cfg.Rlimits, KeepCaps: cfg.KeepCaps, Caps: cfg.Caps,
-		DisableNoNewPrivs: cfg.DisableNoNewPrivs, NiceLevel: cfg.NiceLevel, MaxCPUs: cfg.MaxCPUs,
-		Personality: cfg.Personality, PassFDs: cfg.PassFDs, UID: -1, GID: -1,
-	}
 }
 
 // specWriter appends values: unsigned varints, zigzag varints for signed
@@ -171,7 +159,7 @@ func (r *specReader) optBytes() []byte {
 
 const specVersion = 1
 
-func encodeSpec(s *jailSpec) []byte {
+func EncodeSpec(s *Spec) []byte {
 	w := &specWriter{b: make([]byte, 0, 1024)}
 	w.uint(specVersion)
 	for _, b := range []bool{s.User, s.Mount, s.Net, s.UTS, s.RW, s.NoPivotRoot, s.MountProc, s.IfaceNoLo,
@@ -208,7 +196,10 @@ func encodeSpec(s *jailSpec) []byte {
 		w.uint(rl.Soft)
 		w.uint(rl.Hard)
 	}
-	w.strs(s.Caps)
+	w.uint(uint64(len(s.Caps)))
+	for _, c := range s.Caps {
+		w.int(int64(c))
+	}
 	w.int(int64(s.NiceLevel))
 	w.int(int64(s.MaxCPUs))
 	w.str(s.Path)
@@ -216,7 +207,7 @@ func encodeSpec(s *jailSpec) []byte {
 	w.strs(s.Env)
 	w.uint(uint64(len(s.Filter)))
 	for _, ins := range s.Filter {
-		w.b = binary.LittleEndian.AppendUint16(w.b, ins.Op)
+		w.b = binary.LittleEndian.AppendUint16(w.b, ins.Code)
 		w.b = append(w.b, ins.Jt, ins.Jf)
 		w.b = binary.LittleEndian.AppendUint32(w.b, ins.K)
 	}
@@ -236,12 +227,12 @@ func encodeSpec(s *jailSpec) []byte {
 	return w.b
 }
 
-func decodeSpec(b []byte) (*jailSpec, error) {
+func DecodeSpec(b []byte) (*Spec, error) {
 	r := &specReader{b: b}
 	if v := r.uint(); v != specVersion {
 		return nil, fmt.Errorf("jail spec: version %d, want %d (runner and init are different builds?)", v, specVersion)
 	}
-	s := &jailSpec{}
+	s := &Spec{}
 	for _, p := range []*bool{&s.User, &s.Mount, &s.Net, &s.UTS, &s.RW, &s.NoPivotRoot, &s.MountProc, &s.IfaceNoLo,
 		&s.KeepCaps, &s.DisableNoNewPrivs, &s.Notify, &s.SetGroups,
 		&s.Personality.AddrCompatLayout, &s.Personality.MmapPageZero, &s.Personality.ReadImpliesExec,
@@ -274,18 +265,23 @@ func decodeSpec(b []byte) (*jailSpec, error) {
 			s.Rlimits[i] = Rlimit{Resource: int(r.int()), Soft: r.uint(), Hard: r.uint()}
 		}
 	}
-	s.Caps = r.strs()
+	if n := r.count(); n > 0 {
+		s.Caps = make([]int, n)
+		for i := range s.Caps {
+			s.Caps[i] = int(r.int())
+		}
+	}
 	s.NiceLevel, s.MaxCPUs = int(r.int()), int(r.int())
 	s.Path = r.str()
 	s.Argv, s.Env = r.strs(), r.strs()
 	if n := r.count(); n > 0 {
-		s.Filter = make([]bpf.RawInstruction, n)
+		s.Filter = make([]unix.SockFilter, n)
 		for i := range s.Filter {
 			p := r.take(8)
 			if p == nil {
 				break
 			}
-			s.Filter[i] = bpf.RawInstruction{Op: binary.LittleEndian.Uint16(p), Jt: p[2], Jf: p[3], K: binary.LittleEndian.Uint32(p[4:])}
+			s.Filter[i] = unix.SockFilter{Code: binary.LittleEndian.Uint16(p), Jt: p[2], Jf: p[3], K: binary.LittleEndian.Uint32(p[4:])}
 		}
 	}
 	g := &s.Gate
@@ -309,4 +305,30 @@ func decodeSpec(b []byte) (*jailSpec, error) {
 		return nil, fmt.Errorf("jail spec: %d bytes left over", len(r.b))
 	}
 	return s, nil
+}
+
+// Mount is one mount of the jail's root (sandbox.Mount, field for field).
+type Mount struct {
+	Src                   string
+	SrcContent            []byte
+	Dst                   string
+	FSType                string
+	Options               string
+	Bind                  bool
+	RW                    bool
+	IsDir                 *bool
+	Mandatory             bool
+	Symlink               bool
+	NoSuid, NoDev, NoExec bool
+}
+
+// Rlimit is one resource limit (sandbox.Rlimit).
+type Rlimit struct {
+	Resource   int
+	Soft, Hard uint64
+}
+
+// Personality holds the persona flags (sandbox.Personality).
+type Personality struct {
+	AddrCompatLayout, MmapPageZero, ReadImpliesExec, AddrLimit3GB, AddrNoRandomize bool
 }

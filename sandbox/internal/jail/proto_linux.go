@@ -1,0 +1,96 @@
+package jail
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"syscall"
+)
+
+// The runner and the jail's init talk over one unix stream socket, the
+// init's end of which is close-on-exec: the parent reads until EOF, which
+// comes when the program has been executed or the init has died.
+//
+// Every message is a frame: one type byte, a little-endian uint32 length
+// and the payload. The parent sends one FrameConfig; the init answers
+// with any number of FrameLog, then either FrameError (the setup failed,
+// the program never runs), or FrameListener (carrying the seccomp
+// listener fd) followed by EOF, or EOF alone. FrameExecError comes after
+// FrameListener when execve itself failed.
+const (
+	FrameHeader    = 5
+	FrameConfig    = 'C'
+	FrameLog       = 'L'
+	FrameError     = 'E'
+	FrameListener  = 'F'
+	FrameExecError = 'X'
+)
+
+// EnvVar names the environment variable that marks the jail's init; its
+// value is the number of the init's socket fd. Arg0 is the init's
+// argv[0]; both must be present for Init to take over.
+const (
+	EnvVar = "_KAFEL_SANDBOX_INIT"
+	Arg0   = "kafel-jail-init"
+)
+
+func WriteFrame(w io.Writer, typ byte, payload []byte) error {
+	buf := make([]byte, FrameHeader+len(payload))
+	buf[0] = typ
+	binary.LittleEndian.PutUint32(buf[1:], uint32(len(payload)))
+	copy(buf[FrameHeader:], payload)
+	_, err := w.Write(buf)
+	return err
+}
+
+func ReadFrame(r io.Reader) (byte, []byte, error) {
+	var h [FrameHeader]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.LittleEndian.Uint32(h[1:])
+	if n > 64<<20 {
+		return 0, nil, fmt.Errorf("frame of %d bytes", n)
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		return 0, nil, err
+	}
+	return h[0], p, nil
+}
+
+// WireError is a setup error on the wire (sandbox.SetupError).
+type WireError struct {
+	Op, Path string
+	Errno    int    // non-zero: the error is this errno
+	Msg      string // otherwise this text
+}
+
+func toWire(op, path string, err error) []byte {
+	w := WireError{Op: op, Path: path}
+	if en, ok := err.(syscall.Errno); ok {
+		w.Errno = int(en)
+	} else if en, ok := unwrapErrno(err); ok {
+		w.Errno = int(en)
+		w.Msg = err.Error()
+	} else {
+		w.Msg = err.Error()
+	}
+	b, _ := json.Marshal(w)
+	return b
+}
+
+func unwrapErrno(err error) (syscall.Errno, bool) {
+	for err != nil {
+		if en, ok := err.(syscall.Errno); ok {
+			return en, true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return 0, false
+		}
+		err = u.Unwrap()
+	}
+	return 0, false
+}
