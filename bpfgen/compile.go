@@ -166,11 +166,11 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	g.byHash = make(map[uint64][]int32)
 	g.names = ar.Names
 	g.audit = ar.AuditArch
-	rs, err := g.ranges(ar, foreign)
+	rs, named, err := g.ranges(ar, foreign)
 	if err != nil {
 		return err
 	}
-	weigh(rs, pathBase(ar))
+	weigh(rs, pathBase(ar), named)
 	tree := newPlanner(rs).plan(0, len(rs)-1)
 	walkRefs(tree, func(out int32) { g.outcomes[out].refs++ })
 	g.b.stmt(opLdAbs, offNr, "nr")
@@ -183,7 +183,7 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 
 // ranges lists the ranges of numbers with the same outcome, covering all
 // 32-bit numbers, in order.
-func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, error) {
+func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error) {
 	nrs := make([]uint32, 0, len(ar.Syscalls))
 	for nr := range ar.Syscalls {
 		nrs = append(nrs, nr)
@@ -227,13 +227,13 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, error) {
 		}
 		out, err := g.rulesOutcome(lw, ar.Syscalls[nr], ar.Default, nr)
 		if err != nil {
-			return nil, fmt.Errorf("bpfgen: arch %#x, syscall %s: %w", ar.AuditArch, g.nrName(nr), err)
+			return nil, nil, fmt.Errorf("bpfgen: arch %#x, syscall %s: %w", ar.AuditArch, g.nrName(nr), err)
 		}
 		add(nr, nr, out)
 		next = uint64(nr) + 1
 	}
 	addDefault(next, 0xffffffff)
-	return g.x32Tail(rs), nil
+	return g.x32Tail(rs), nrs, nil
 }
 
 // x32Tail replaces the four last ranges by one when they are the x32
