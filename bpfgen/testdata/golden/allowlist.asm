@@ -4,12 +4,12 @@
         ld [0]                           ; nr
         jge #0xe8, L0014                 ; nr >= 232
         jge #0x28, L0012                 ; nr >= 40
-        jge #0xd, L0010                  ; nr >= 13
-        jge #0x4, L0008                  ; nr >= 4
-        jeq #0x2, L0014, L0015           ; 2
-L0008:  jlt #0x9, L0014                  ; nr >= mmap
-        jeq #0xa, L0014, L0015           ; 10
-L0010:  jeq #0xf, L0015                  ; rt_sigreturn
+        jge #0xb, L0009                  ; nr >= munmap
+        jlt #0x2, L0015                  ; nr >= 2
+        jeq #0x3, L0015                  ; close
+        jeq #0x9, L0015, L0014           ; mmap
+L0009:  jlt #0xd, L0015                  ; nr >= 13
+        jeq #0xf, L0015                  ; rt_sigreturn
         jeq #0x27, L0015, L0014          ; getpid
 L0012:  jeq #0x3c, L0015                 ; exit
         jeq #0xe7, L0015                 ; exit_group

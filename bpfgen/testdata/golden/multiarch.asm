@@ -12,9 +12,9 @@ L0009:  jge #0xe7, L0026, L0025          ; nr >= exit_group
 L0010:  ld [0]                           ; nr
         jge #0xfd, L0025                 ; nr >= 253
         jge #0x7, L0016                  ; nr >= 7
-        jlt #0x3, L0025                  ; nr >= read
+        jeq #0x3, L0026                  ; read
         jeq #0x4, L0023                  ; write
-        jeq #0x5, L0025, L0026           ; 5
+        jeq #0x6, L0026, L0025           ; close
 L0016:  jge #0xfc, L0026, L0025          ; nr >= exit_group
 L0017:  ld [0]                           ; nr
         jge #0x5f, L0025                 ; nr >= 95
