@@ -57,24 +57,3 @@ func TestSimplify(t *testing.T) {
 		}
 	}
 }
-
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"read", "read", 0}, {"reed", "read", 1}, {"wirte", "write", 1}, {"", "abc", 3},
-		{"uname", "newuname", 3}, {"fdd", "fd", 1},
-	}
-	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-	if got := closest("wirte", []string{"write", "writev", "wait4"}); got != "write" {
-		t.Errorf("closest(wirte) = %q", got)
-	}
-	if got := closest("xyz", []string{"read", "write"}); got != "" {
-		t.Errorf("closest(xyz) = %q, want none", got)
-	}
-}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gokafel/gokafel/internal/suggest"
+
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/gokafel/gokafel/bpfgen"
@@ -636,7 +638,7 @@ var cmpOps = map[grammar.Op]bpfgen.CmpOp{
 }
 
 func didYouMean(name string, candidates []string) string {
-	if c := closest(name, candidates); c != "" {
+	if c := suggest.Closest(name, candidates); c != "" {
 		return fmt.Sprintf("did you mean `%s`?", c)
 	}
 	return ""

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gokafel/gokafel/internal/suggest"
+
 	"github.com/spf13/cobra"
 
 	"github.com/gokafel/gokafel/internal/cli"
@@ -169,54 +171,13 @@ func unknownSyscall(a *syscalls.Arch, arg string) string {
 // nearNames returns up to three names of a within a small edit distance
 // of name, or containing it, closest first.
 func nearNames(a *syscalls.Arch, name string) []string {
-	type cand struct {
-		name string
-		dist int
-	}
-	var cands []cand
 	limit := 2
 	if len(name) <= 4 {
 		limit = 1
 	}
+	var names []string
 	for _, s := range append(a.Syscalls(), a.AliasEntries()...) {
-		d := editDistance(name, s.Name)
-		if d > limit && len(name) >= 4 && strings.Contains(s.Name, name) {
-			d = limit // a longer name holding the given one
-		}
-		if d <= limit {
-			cands = append(cands, cand{s.Name, d})
-		}
+		names = append(names, s.Name)
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].dist != cands[j].dist {
-			return cands[i].dist < cands[j].dist
-		}
-		return cands[i].name < cands[j].name
-	})
-	var out []string
-	for i := 0; i < len(cands) && i < 3; i++ {
-		out = append(out, cands[i].name)
-	}
-	return out
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Near(name, names, limit, 3)
 }

@@ -33,7 +33,7 @@ func TestSyscallsCmd(t *testing.T) {
 		{[]string{"--arch", "i386", "chown", "chown16", "chown32"}, cli.ExitOK,
 			`^chown 212 filename:4 user:4 group:4\nchown16 182 filename:4 user:2 group:2\nchown32 212 filename:4 user:4 group:4 \(alias of chown\)\n$`, `^$`},
 		{[]string{"--arch", "mips", "4020", "0xfb4"}, cli.ExitOK, `^getpid 4020\ngetpid 4020\n$`, `^$`},
-		{[]string{"--arch", "x86_64", "opneat"}, cli.ExitFindings, `^$`, `unknown syscall "opneat" on x86_64; did you mean openat\?`},
+		{[]string{"--arch", "x86_64", "opneat"}, cli.ExitFindings, `^$`, `unknown syscall "opneat" on x86_64; did you mean openat, openat2\?`},
 		{[]string{"--arch", "x86_64", "read", "arm_fadvise64_64"}, cli.ExitFindings, `^read 0 fd:4 buf:8 count:8\n$`, `unknown syscall "arm_fadvise64_64" on x86_64.*\(it exists on arm\)`},
 		{[]string{"--arch", "x86_64", "9999"}, cli.ExitFindings, `^$`, `no syscall number 9999 on x86_64`},
 		{[]string{"--arch", "vax"}, cli.ExitUsage, `^$`, `unknown arch "vax"; known arches: .*aarch64 \(arm64\).*x86_64 \(amd64\)`},

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gokafel/gokafel/internal/suggest"
+
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -96,7 +98,7 @@ func (f *File) decodeError(err error) error {
 	if u := unknownField.FindStringSubmatch(d.Msg); u != nil {
 		md := f.messageAt(off, true)
 		d.Msg = fmt.Sprintf("unknown field %q in %s", u[1], md.Name())
-		if s := closest(u[1], fieldNames(md)); s != "" {
+		if s := suggest.Closest(u[1], fieldNames(md)); s != "" {
 			d.Msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		if note, ok := unsupportedNsjail[u[1]]; ok {
@@ -113,7 +115,7 @@ func (f *File) decodeError(err error) error {
 						names = append(names, string(vals.Get(i).Name()))
 					}
 					d.Msg = fmt.Sprintf("invalid value %s for %s: want one of %s", v[2], fd.Name(), strings.Join(names, ", "))
-					if s := closest(strings.Trim(v[2], `"`), names); s != "" {
+					if s := suggest.Closest(strings.Trim(v[2], `"`), names); s != "" {
 						d.Msg += fmt.Sprintf(" (did you mean %s?)", s)
 					}
 				}
