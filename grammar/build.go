@@ -21,10 +21,10 @@ type builder struct {
 func newBuilder(toks []token, eof lexer.Position, maxDepth int, diags *Diagnostics) *builder {
 	b := &builder{toks: toks, eof: eof, maxDepth: maxDepth, diags: diags}
 	for _, t := range toks {
-		if t.pos.Filename != toks[0].pos.Filename {
+		if t.pos().Filename != toks[0].pos().Filename {
 			b.byPos = make(map[lexer.Position]int, len(toks))
 			for i, t := range toks {
-				b.byPos[t.pos] = i
+				b.byPos[t.pos()] = i
 			}
 			break
 		}
@@ -229,8 +229,8 @@ func (b *builder) index(p lexer.Position) int {
 		}
 		return len(b.toks)
 	}
-	i := sort.Search(len(b.toks), func(i int) bool { return b.toks[i].pos.Offset >= p.Offset })
-	if i < len(b.toks) && b.toks[i].pos != p {
+	i := sort.Search(len(b.toks), func(i int) bool { return b.toks[i].pos().Offset >= p.Offset })
+	if i < len(b.toks) && b.toks[i].pos() != p {
 		return len(b.toks)
 	}
 	return i

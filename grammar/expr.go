@@ -57,7 +57,7 @@ func (p *exprParser) peek() lexer.Token {
 	}
 	if p.i < len(p.toks) {
 		t := &p.toks[p.i]
-		return lexer.Token{Type: t.typ, Value: t.value, Pos: t.pos}
+		return lexer.Token{Type: t.typ(), Value: t.value, Pos: t.pos()}
 	}
 	return lexer.EOFToken(p.eof)
 }
@@ -81,7 +81,7 @@ func (p *exprParser) kind() (lexer.TokenType, string) {
 	}
 	if p.i < len(p.toks) {
 		t := &p.toks[p.i]
-		return t.typ, t.value
+		return t.typ(), t.value
 	}
 	return tokEOF, ""
 }
@@ -104,7 +104,7 @@ func (p *exprParser) unexpected(want string) error {
 	t := p.peek()
 	got := "end of statement"
 	if !t.EOF() {
-		got = describeToken(token{typ: t.Type, value: t.Value})
+		got = describeToken(token{kind: int8(t.Type), value: t.Value})
 	}
 	return participle.Errorf(t.Pos, "unexpected %s, expected %s", got, want)
 }

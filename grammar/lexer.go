@@ -29,14 +29,35 @@ var keywords = map[string]bool{
 
 // token is one lexical token. Tokens never span lines (strings, which may,
 // are not tokens: the #include directive keeps them).
+//
+// A large policy has millions of tokens, so a token is kept small (40
+// bytes): its position as 32-bit numbers (Parse bounds a file to 2 GiB),
+// its type in a byte, and its file's name by pointer.
 type token struct {
-	typ   lexer.TokenType
 	value string
-	pos   lexer.Position
+	file  *string // the name of the token's file
+	off   int32   // the byte offset of the token
+	line  int32
+	col   int32
+	kind  int8 // a lexer.TokenType
+}
+
+// newToken returns the token of type typ and value v at pos; file is a
+// pointer to pos.Filename.
+func newToken(typ lexer.TokenType, v string, file *string, pos lexer.Position) token {
+	return token{value: v, file: file, off: int32(pos.Offset), line: int32(pos.Line), col: int32(pos.Column), kind: int8(typ)}
+}
+
+// typ returns the type of t.
+func (t token) typ() lexer.TokenType { return lexer.TokenType(t.kind) }
+
+// pos returns the position of t.
+func (t token) pos() lexer.Position {
+	return lexer.Position{Filename: *t.file, Offset: int(t.off), Line: int(t.line), Column: int(t.col)}
 }
 
 // end returns the position just past t.
-func (t token) end() lexer.Position { return advanceText(t.pos, t.value) }
+func (t token) end() lexer.Position { return advanceText(t.pos(), t.value) }
 
 // directive is an #include directive found by the lexer. at is the index
 // in the token stream before which it appeared.
@@ -54,6 +75,7 @@ type scanner struct {
 	src  []byte
 	text string // src as a string, which token values slice without copying
 	name string
+	file *string // &name for the tokens, set by the first one
 	off  int
 	line int
 	col  int // 1-based byte column
@@ -116,7 +138,11 @@ func (s *scanner) emitValue(typ lexer.TokenType, v string) {
 	n := len(v)
 	s.off += n
 	s.col += n
-	s.toks = append(s.toks, token{typ: typ, value: v, pos: start})
+	if s.file == nil {
+		name := s.name
+		s.file = &name // shared by the tokens of this file
+	}
+	s.toks = append(s.toks, newToken(typ, v, s.file, start))
 	*s.budget--
 }
 

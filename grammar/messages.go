@@ -101,11 +101,11 @@ func hintFor(got token, before []token) string {
 			return "ERRNO, TRAP and TRACE take a literal number 0..65535 (the reference accepts no constant there)"
 		}
 	}
-	if len(before) > 0 && got.typ == tokIdent && before[len(before)-1].typ == tokNumber && before[len(before)-1].end() == got.pos {
+	if len(before) > 0 && got.typ() == tokIdent && before[len(before)-1].typ() == tokNumber && before[len(before)-1].end() == got.pos() {
 		n := before[len(before)-1].value
 		return fmt.Sprintf("`%s%s` reads as the number `%s` followed by `%s`", n, got.value, n, got.value)
 	}
-	if got.typ == tokIdent {
+	if got.typ() == tokIdent {
 		switch got.value {
 		case "and":
 			return "write `&&`"
@@ -117,10 +117,10 @@ func hintFor(got token, before []token) string {
 			return "Kafel has no `in`: compare once per value, `x == 1 || x == 2`"
 		}
 	}
-	if got.typ == tokIdent && keywords[strings.ToUpper(got.value)] {
+	if got.typ() == tokIdent && keywords[strings.ToUpper(got.value)] {
 		return fmt.Sprintf("keywords are upper case: `%s`", strings.ToUpper(got.value))
 	}
-	if got.typ == tokKeyword && len(before) > 0 {
+	if got.typ() == tokKeyword && len(before) > 0 {
 		switch got.value {
 		case "POLICY":
 			return "a POLICY is defined at file scope; is a `}` missing before it?"
@@ -142,7 +142,7 @@ func closeExpected(before []token) string {
 				continue
 			}
 			last := before[len(before)-1]
-			afterItem := last.value == "}" || last.value == ")" || last.value == "]" || last.typ == tokIdent
+			afterItem := last.value == "}" || last.value == ")" || last.value == "]" || last.typ() == tokIdent
 			if i >= 2 && before[i-2].value == "POLICY" {
 				if afterItem {
 					return "`,` or `}`"
@@ -155,8 +155,8 @@ func closeExpected(before []token) string {
 				}
 				return "a syscall name or `}`"
 			}
-			if i >= 1 && before[i-1].typ != tokKeyword { // the braces of a filter
-				if last.typ == tokIdent || last.typ == tokNumber || last.value == ")" {
+			if i >= 1 && before[i-1].typ() != tokKeyword { // the braces of a filter
+				if last.typ() == tokIdent || last.typ() == tokNumber || last.value == ")" {
 					return "an operator (== != < <= > >= & | && || ,) or `}`"
 				}
 				return "a condition or `}`"
@@ -172,7 +172,7 @@ func isActionBrace(before []token, i int) bool {
 	if i < 1 {
 		return false
 	}
-	if prev := before[i-1]; prev.typ == tokKeyword {
+	if prev := before[i-1]; prev.typ() == tokKeyword {
 		return actionKinds[prev.value] != 0
 	}
 	// ERRNO ( n ) {

@@ -3,6 +3,7 @@ package grammar
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
@@ -36,7 +37,8 @@ type Options struct {
 	// An error it returns is reported at the file name's position. For cycle
 	// detection, give Parse the canonical path of the main file too.
 	Include func(name string, from lexer.Position) (path string, src []byte, err error)
-	// MaxSize bounds the size of each source file (DefaultMaxSize when 0).
+	// MaxSize bounds the size of each source file (DefaultMaxSize when 0,
+	// and never more than 2 GiB - 1).
 	MaxSize int
 	// MaxTokens bounds the tokens of one Parse, included files counted
 	// (DefaultMaxTokens when 0): memory use is about 200 bytes a token.
@@ -57,6 +59,7 @@ func (o *Options) withDefaults() Options {
 	if out.MaxSize <= 0 {
 		out.MaxSize = DefaultMaxSize
 	}
+	out.MaxSize = min(out.MaxSize, math.MaxInt32) // tokens keep 32-bit offsets
 	if out.MaxTokens <= 0 {
 		out.MaxTokens = DefaultMaxTokens
 	}
@@ -192,7 +195,7 @@ type parser struct {
 // frame is not whole (no name, unclosed, something after the `}`); flush
 // then parses the statement whole for participle's error message.
 func (p *parser) parsePolicy(toks []token) bool {
-	if len(toks) < 4 || toks[0].value != "POLICY" || toks[1].typ != tokIdent || toks[2].value != "{" {
+	if len(toks) < 4 || toks[0].value != "POLICY" || toks[1].typ() != tokIdent || toks[2].value != "{" {
 		return false
 	}
 	end := closing(toks, 2)
@@ -200,8 +203,8 @@ func (p *parser) parsePolicy(toks []token) bool {
 		return false
 	}
 	pol := &Policy{
-		Range: Range{Pos: toks[0].pos, End: toks[end].end()},
-		Name:  &Ident{Range: Range{Pos: toks[1].pos, End: toks[1].end()}, Name: toks[1].value},
+		Range: Range{Pos: toks[0].pos(), End: toks[end].end()},
+		Name:  &Ident{Range: Range{Pos: toks[1].pos(), End: toks[1].end()}, Name: toks[1].value},
 	}
 	spans := items(toks, 3, end, framePolicy)
 	body := make([]PolicyStmt, len(spans)) // nil where the item is in error
@@ -209,7 +212,7 @@ func (p *parser) parsePolicy(toks []token) bool {
 	for i, sp := range spans {
 		after := toks[sp.end] // a comma, the next item or the closing brace
 		if sp.start == sp.end {
-			p.errorAt(after.pos, after.end(), "", "unexpected `,`, expected an action block, USE or `}`")
+			p.errorAt(after.pos(), after.end(), "", "unexpected `,`, expected an action block, USE or `}`")
 			ok = false
 			continue
 		}
@@ -222,18 +225,18 @@ func (p *parser) parsePolicy(toks []token) bool {
 			}
 			continue
 		}
-		item, err := policyItemParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+		item, err := policyItemParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos()}))
 		if err != nil {
-			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos, describeToken(after), framePolicy)
-			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
+			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos(), describeToken(after), framePolicy)
+			p.moreErrors(sub, idx, after.pos(), describeToken(after), 0)
 			ok = false
 			continue
 		}
-		if p.lexicalErrorIn(sub[0].pos, after.pos) {
+		if p.lexicalErrorIn(sub[0].pos(), after.pos()) {
 			ok = false // parsed only without what the scanner dropped
 			continue
 		}
-		body[i] = newBuilder(sub, after.pos, p.opts.MaxDepth, p.diags).policyItem(item)
+		body[i] = newBuilder(sub, after.pos(), p.opts.MaxDepth, p.diags).policyItem(item)
 	}
 	// Commas, between items that parsed.
 	for i, st := range body {
@@ -241,8 +244,9 @@ func (p *parser) parsePolicy(toks []token) bool {
 			continue
 		}
 		var comma *lexer.Position
-		if after := toks[spans[i].end]; after.typ == tokPunct && after.value == "," {
-			comma = &after.pos
+		if after := toks[spans[i].end]; after.typ() == tokPunct && after.value == "," {
+			pos := after.pos()
+			comma = &pos
 		}
 		checkSeparator(p.diags, comma, i == len(spans)-1, st, "statements in a POLICY")
 	}
@@ -284,7 +288,7 @@ func (p *parser) file(f *File) {
 			p.directive(p.dirs[di], &cur, i, depth)
 			di++
 		}
-		isPunct := t.typ == tokPunct
+		isPunct := t.typ() == tokPunct
 		switch {
 		case depth == 0 && isPunct && t.value == ",":
 			p.flush(&cur, i)
@@ -293,7 +297,7 @@ func (p *parser) file(f *File) {
 		case depth == 0 && p.startsStatement(i):
 			p.flush(&cur, i)
 			cur = i
-		case depth > 0 && (t.typ == tokKeyword && t.value == "POLICY" || isPunct && t.value == "#"):
+		case depth > 0 && (t.typ() == tokKeyword && t.value == "POLICY" || isPunct && t.value == "#"):
 			// An unclosed brace: resynchronize at a keyword that only
 			// starts a file-scope statement.
 			p.flush(&cur, i)
@@ -322,14 +326,14 @@ func (p *parser) file(f *File) {
 
 func (p *parser) startsStatement(i int) bool {
 	t := p.toks[i]
-	if t.typ == tokPunct && t.value == "#" {
+	if t.typ() == tokPunct && t.value == "#" {
 		return true
 	}
-	if t.typ != tokKeyword || !statementStarts[t.value] {
+	if t.typ() != tokKeyword || !statementStarts[t.value] {
 		return false
 	}
 	// The action of DEFAULT does not start a statement.
-	return !(i > 0 && p.toks[i-1].typ == tokKeyword && p.toks[i-1].value == "DEFAULT")
+	return !(i > 0 && p.toks[i-1].typ() == tokKeyword && p.toks[i-1].value == "DEFAULT")
 }
 
 // directive handles an #include directive found before token i.
@@ -361,7 +365,7 @@ func (p *parser) separator(i int) {
 		return // after a statement in error, say nothing more about it
 	}
 	if p.comma != nil || p.prev == nil {
-		p.errorAt(t.pos, t.end(), "", "unexpected `,`")
+		p.errorAt(t.pos(), t.end(), "", "unexpected `,`")
 		return
 	}
 	switch p.prev.(type) {
@@ -369,7 +373,7 @@ func (p *parser) separator(i int) {
 		p.comma = t
 	default:
 		if p.prevOK {
-			p.errorAt(t.pos, t.end(), "commas separate only action blocks and USE statements", "unexpected `,` after %s", describeStmt(p.prev))
+			p.errorAt(t.pos(), t.end(), "commas separate only action blocks and USE statements", "unexpected `,` after %s", describeStmt(p.prev))
 		}
 	}
 }
@@ -377,7 +381,7 @@ func (p *parser) separator(i int) {
 func (p *parser) trailingComma() {
 	t := p.comma
 	p.comma = nil
-	*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end(), Severity: Warning, Kind: KindTrailingComma,
+	*p.diags = append(*p.diags, Diagnostic{Pos: t.pos(), End: t.end(), Severity: Warning, Kind: KindTrailingComma,
 		Msg: "trailing comma: the reference compiler wants an action block or USE after a `,`", Hint: "remove the `,`"})
 }
 
@@ -434,7 +438,7 @@ func (p *parser) flush(cur *int, end int) {
 	eof := p.end
 	next := "end of file"
 	if end < len(p.toks) {
-		eof = p.toks[end].pos
+		eof = p.toks[end].pos()
 		next = describeToken(p.toks[end])
 	}
 	if !p.checkNesting(toks) {
@@ -456,7 +460,7 @@ func (p *parser) flush(cur *int, end int) {
 	}
 	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}), participle.AllowTrailing(true))
 	if err != nil {
-		idx := p.syntaxError(err, toks, toks[0].pos, eof, next, 0)
+		idx := p.syntaxError(err, toks, toks[0].pos(), eof, next, 0)
 		p.moreErrors(toks, idx, eof, next, 0)
 		// Keep what parsed: the tree is partial, so drop it.
 		p.add(nil, false)
@@ -475,7 +479,7 @@ func (p *parser) flush(cur *int, end int) {
 		// A complete statement followed by something that starts none:
 		// keep the statement, report the rest once.
 		t := junk[0]
-		p.errorAt(t.pos, t.end(), hintFor(t, toks), "unexpected %s, expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)", describeToken(t))
+		p.errorAt(t.pos(), t.end(), hintFor(t, toks), "unexpected %s, expected a statement (POLICY, USE, DEFAULT, #define, #include or an action block)", describeToken(t))
 		p.failed, p.prev = true, nil
 	}
 }
@@ -485,88 +489,104 @@ func (p *parser) flush(cur *int, end int) {
 // here, each rule with participle. handled is false, and nothing done,
 // when toks do not frame a whole block; ok says whether every rule parsed.
 func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
-	if len(toks) < 3 || toks[0].typ != tokKeyword || actionKinds[toks[0].value] == 0 {
+	if len(toks) < 3 || toks[0].typ() != tokKeyword || actionKinds[toks[0].value] == 0 {
 		return nil, false, false
 	}
 	kind := actionKinds[toks[0].value]
 	action := &Action{Kind: kind, Keyword: toks[0].value}
 	open := 1
 	if kind.HasParam() {
-		if len(toks) < 6 || toks[1].value != "(" || toks[2].typ != tokNumber || toks[3].value != ")" {
+		if len(toks) < 6 || toks[1].value != "(" || toks[2].typ() != tokNumber || toks[3].value != ")" {
 			return nil, false, false
 		}
 		v, _ := numberValue(toks[2].value)
-		action.Param = &Number{Range: Range{Pos: toks[2].pos, End: toks[2].end()}, Text: toks[2].value, Value: v}
+		action.Param = &Number{Range: Range{Pos: toks[2].pos(), End: toks[2].end()}, Text: toks[2].value, Value: v}
 		open = 4
 	}
-	if toks[open].typ != tokPunct || toks[open].value != "{" {
+	if toks[open].typ() != tokPunct || toks[open].value != "{" {
 		return nil, false, false
 	}
 	end := closing(toks, open)
 	if end != len(toks)-1 {
 		return nil, false, false
 	}
-	action.Range = Range{Pos: toks[0].pos, End: toks[open-1].end()}
-	blk = &ActionBlock{Range: Range{Pos: toks[0].pos, End: toks[end].end()}, Action: action}
+	action.Range = Range{Pos: toks[0].pos(), End: toks[open-1].end()}
+	blk = &ActionBlock{Range: Range{Pos: toks[0].pos(), End: toks[end].end()}, Action: action}
 	type ruleAt struct {
-		rule  *Rule
-		comma *lexer.Position // the comma after it
+		rule     *Rule // nil where the rule is in error
+		comma    lexer.Position
+		hasComma bool // whether a comma follows the rule (at comma)
 	}
-	var rules []*ruleAt // nil entries where rules are in error
+	spans := items(toks, open+1, end, frameBlock)
+	rules := make([]ruleAt, 0, len(spans))
 	ok = true
-	for _, sp := range items(toks, open+1, end, frameBlock) {
+	for _, sp := range spans {
 		after := toks[sp.end] // a comma, the next rule or the closing brace
 		if sp.start == sp.end {
-			p.errorAt(after.pos, after.end(), "", "unexpected `,`, expected a syscall name or `}`")
+			p.errorAt(after.pos(), after.end(), "", "unexpected `,`, expected a syscall name or `}`")
 			ok = false
-			rules = append(rules, nil)
+			rules = append(rules, ruleAt{})
 			continue
 		}
 		sub := toks[sp.start:sp.end]
-		if first := sub[0]; first.typ != tokIdent && first.value != "SYSCALL" {
-			p.errorAt(first.pos, first.end(), hintFor(first, toks[:sp.start]), "unexpected %s, expected a syscall name or `}`", describeToken(first))
+		if first := sub[0]; first.typ() != tokIdent && first.value != "SYSCALL" {
+			p.errorAt(first.pos(), first.end(), hintFor(first, toks[:sp.start]), "unexpected %s, expected a syscall name or `}`", describeToken(first))
 			ok = false
-			rules = append(rules, nil)
+			rules = append(rules, ruleAt{})
 			continue
 		}
 		// items cut before every rule that follows another without a
 		// comma, so sub holds one rule.
 		parsed, quick := (*pRule)(nil), false
 		if !p.slowRules {
-			parsed, quick = quickRule(sub, after.pos)
+			parsed, quick = quickRule(sub, after.pos())
 		}
 		var err error
 		if !quick {
-			parsed, err = ruleParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos}))
+			parsed, err = ruleParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos()}))
 		}
 		if err != nil {
-			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos, describeToken(after), frameBlock)
-			p.moreErrors(sub, idx, after.pos, describeToken(after), 0)
+			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos(), describeToken(after), frameBlock)
+			p.moreErrors(sub, idx, after.pos(), describeToken(after), 0)
 			ok = false
-			rules = append(rules, nil)
+			rules = append(rules, ruleAt{})
 			continue
 		}
-		if p.lexicalErrorIn(sub[0].pos, after.pos) {
+		if p.lexicalErrorIn(sub[0].pos(), after.pos()) {
 			// It parsed only because the scanner dropped what it could
 			// not read: no tree, no warnings.
 			ok = false
-			rules = append(rules, nil)
+			rules = append(rules, ruleAt{})
 			continue
 		}
-		r := &ruleAt{rule: newBuilder(sub, after.pos, p.opts.MaxDepth, p.diags).rule(parsed)}
-		if after.typ == tokPunct && after.value == "," {
-			r.comma = &after.pos
+		r := ruleAt{rule: newBuilder(sub, after.pos(), p.opts.MaxDepth, p.diags).rule(parsed)}
+		if after.typ() == tokPunct && after.value == "," {
+			r.comma, r.hasComma = after.pos(), true
 		}
 		rules = append(rules, r)
 	}
-	for i, r := range rules {
-		if r == nil {
+	parsed := 0
+	for _, r := range rules {
+		if r.rule != nil {
+			parsed++
+		}
+	}
+	if parsed > 0 {
+		blk.Rules = make([]*Rule, 0, parsed)
+	}
+	for i := range rules {
+		r := &rules[i]
+		if r.rule == nil {
 			continue
 		}
 		blk.Rules = append(blk.Rules, r.rule)
 		// Commas, between rules that parsed.
-		if i+1 == len(rules) || rules[i+1] != nil {
-			checkSeparator(p.diags, r.comma, i == len(rules)-1, r.rule, "rules of an action block")
+		if i+1 == len(rules) || rules[i+1].rule != nil {
+			var comma *lexer.Position
+			if r.hasComma {
+				comma = &r.comma
+			}
+			checkSeparator(p.diags, comma, i == len(rules)-1, r.rule, "rules of an action block")
 		}
 	}
 	return blk, true, ok
@@ -602,7 +622,7 @@ func (p *parser) lexicalErrorIn(from, to lexer.Position) bool {
 // tokenIndex returns the index of the token of toks at pos, or len(toks).
 func (p *parser) tokenIndex(toks []token, pos lexer.Position) int {
 	for i, t := range toks {
-		if t.pos == pos {
+		if t.pos() == pos {
 			return i
 		}
 	}
@@ -622,7 +642,7 @@ func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
 func (p *parser) checkNesting(toks []token) bool {
 	var stack []byte
 	for _, t := range toks {
-		if t.typ != tokPunct {
+		if t.typ() != tokPunct {
 			// An operand ends the ! prefixes on top of the stack.
 			for len(stack) > 0 && stack[len(stack)-1] == '!' {
 				stack = stack[:len(stack)-1]
@@ -633,7 +653,7 @@ func (p *parser) checkNesting(toks []token) bool {
 		case "!", "(":
 			stack = append(stack, t.value[0])
 			if len(stack) > maxNesting {
-				*p.diags = append(*p.diags, Diagnostic{Pos: t.pos, End: t.end(), Severity: Error, Kind: KindLimit,
+				*p.diags = append(*p.diags, Diagnostic{Pos: t.pos(), End: t.end(), Severity: Error, Kind: KindLimit,
 					Msg: fmt.Sprintf("expression nested deeper than %d levels", maxNesting)})
 				return false
 			}
@@ -653,7 +673,7 @@ func (p *parser) checkNesting(toks []token) bool {
 }
 
 func describeToken(t token) string {
-	switch t.typ {
+	switch t.typ() {
 	case tokIdent:
 		return fmt.Sprintf("identifier `%s`", t.value)
 	case tokKeyword:
@@ -674,7 +694,7 @@ func describeToken(t token) string {
 // a block; it words what was expected when participle does not say (an
 // item that cannot start, or one followed by something else).
 //
-// before is the end of the token before toks (toks[0].pos if none).
+// before is the end of the token before toks (toks[0].pos() if none).
 func (p *parser) syntaxError(err error, toks []token, before, eof lexer.Position, next string, in frameKind) int {
 	var ute *participle.UnexpectedTokenError
 	var pe participle.Error
@@ -692,7 +712,7 @@ func (p *parser) syntaxError(err error, toks []token, before, eof lexer.Position
 	}
 	idx := len(toks)
 	for i, t := range toks {
-		if t.pos == pos {
+		if t.pos() == pos {
 			idx = i
 			break
 		}

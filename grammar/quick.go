@@ -25,16 +25,16 @@ func quickRule(toks []token, eof lexer.Position) (r *pRule, ok bool) {
 	if len(toks) == 0 {
 		return nil, false
 	}
-	r = &pRule{Pos: toks[0].pos}
+	r = &pRule{Pos: toks[0].pos()}
 	switch first := toks[0]; {
-	case first.typ == tokIdent:
+	case first.typ() == tokIdent:
 		r.Name = q.ident()
 	case q.keyword("SYSCALL"):
 		q.i++
 		if !q.punct("[") || !q.at(1, tokNumber) || !q.punctAt(2, "]") {
 			return nil, false
 		}
-		r.Number = &pNumber{Pos: toks[q.i+1].pos, Text: toks[q.i+1].value}
+		r.Number = &pNumber{Pos: toks[q.i+1].pos(), Text: toks[q.i+1].value}
 		q.i += 3
 	default:
 		return nil, false
@@ -70,7 +70,7 @@ type quickParser struct {
 
 // at reports whether the token k places ahead has type typ.
 func (q *quickParser) at(k int, typ lexer.TokenType) bool {
-	return q.i+k < len(q.toks) && q.toks[q.i+k].typ == typ
+	return q.i+k < len(q.toks) && q.toks[q.i+k].typ() == typ
 }
 
 // punctAt reports whether the token k places ahead is the punctuation v.
@@ -87,7 +87,7 @@ func (q *quickParser) keyword(v string) bool {
 // pos returns the position of the next token, eof past the last.
 func (q *quickParser) pos() lexer.Position {
 	if q.i < len(q.toks) {
-		return q.toks[q.i].pos
+		return q.toks[q.i].pos()
 	}
 	return q.eof
 }
@@ -96,7 +96,7 @@ func (q *quickParser) pos() lexer.Position {
 func (q *quickParser) ident() *pIdent {
 	t := &q.toks[q.i]
 	q.i++
-	return &pIdent{Pos: t.pos, Name: t.value}
+	return &pIdent{Pos: t.pos(), Name: t.value}
 }
 
 // identList reads Ident { "," Ident } into names.

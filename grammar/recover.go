@@ -55,13 +55,13 @@ func openFrames(toks []token, end int) []frame {
 	var st bracketStack
 	for i := 0; i < end && i < len(toks); i++ {
 		t := toks[i]
-		if t.typ != tokPunct {
+		if t.typ() != tokPunct {
 			continue
 		}
 		switch t.value {
 		case "{":
 			kind := frameOther
-			if i >= 2 && toks[i-2].value == "POLICY" && toks[i-2].typ == tokKeyword {
+			if i >= 2 && toks[i-2].value == "POLICY" && toks[i-2].typ() == tokKeyword {
 				kind = framePolicy
 			} else if isActionBrace(toks[:i+1], i) {
 				kind = frameBlock
@@ -81,7 +81,7 @@ func closing(toks []token, open int) int {
 	var st bracketStack
 	for i := open; i < len(toks); i++ {
 		t := toks[i]
-		if t.typ != tokPunct {
+		if t.typ() != tokPunct {
 			continue
 		}
 		switch t.value {
@@ -111,7 +111,7 @@ func items(toks []token, from, to int, kind frameKind) []span {
 			out = append(out, span{start, i})
 			start = i
 		}
-		if t.typ != tokPunct {
+		if t.typ() != tokPunct {
 			continue
 		}
 		switch t.value {
@@ -139,12 +139,12 @@ func items(toks []token, from, to int, kind frameKind) []span {
 func startsItem(toks []token, i int, kind frameKind) bool {
 	t, prev := toks[i], toks[i-1]
 	if kind == framePolicy {
-		return t.typ == tokKeyword && statementStarts[t.value] && prev.value != "DEFAULT"
+		return t.typ() == tokKeyword && statementStarts[t.value] && prev.value != "DEFAULT"
 	}
-	if t.typ != tokIdent && t.value != "SYSCALL" {
+	if t.typ() != tokIdent && t.value != "SYSCALL" {
 		return false
 	}
-	return prev.typ == tokIdent || prev.typ == tokPunct && (prev.value == "}" || prev.value == ")" || prev.value == "]")
+	return prev.typ() == tokIdent || prev.typ() == tokPunct && (prev.value == "}" || prev.value == ")" || prev.value == "]")
 }
 
 // moreErrors reports the errors of the items that follow the one holding
@@ -181,7 +181,7 @@ func (p *parser) parseItem(toks []token, it span, kind frameKind, eof lexer.Posi
 	sub := toks[it.start:it.end]
 	itemEOF, itemNext := eof, next
 	if it.end < len(toks) {
-		itemEOF, itemNext = toks[it.end].pos, describeToken(toks[it.end])
+		itemEOF, itemNext = toks[it.end].pos(), describeToken(toks[it.end])
 	}
 	var err error
 	lex := mustUpgrade(&sliceLexer{toks: sub, eof: itemEOF})
@@ -193,7 +193,7 @@ func (p *parser) parseItem(toks []token, it span, kind frameKind, eof lexer.Posi
 	if err == nil {
 		return
 	}
-	before := sub[0].pos
+	before := sub[0].pos()
 	if it.start > 0 {
 		before = toks[it.start-1].end()
 	}

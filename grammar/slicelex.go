@@ -34,5 +34,5 @@ func (l *sliceLexer) Next() (lexer.Token, error) {
 	}
 	t := l.toks[l.i]
 	l.i++
-	return lexer.Token{Type: t.typ, Value: t.value, Pos: t.pos}, nil
+	return lexer.Token{Type: t.typ(), Value: t.value, Pos: t.pos()}, nil
 }
