@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,38 +66,17 @@ func addRule(t testing.TB, ar *ArchRules, name string, r Rule) {
 // 4 bytes wide (or less).
 func argOf(t testing.TB, syscall, name string) (Arg, bool) {
 	t.Helper()
-	if args, ok := kafelArgs[syscall]; ok {
-		for i, a := range args {
-			if a.Name == name {
-				return Arg(i), a.Size <= 4
-			}
-		}
-	}
 	s, _ := x86_64Table(t).Lookup(syscall)
 	i := s.ArgIndex(name)
+	for j, a := range s.Args {
+		if i < 0 && slices.Contains(a.OldNames, name) {
+			i = j // the name the reference compiler knows
+		}
+	}
 	if i < 0 {
 		t.Fatalf("%s has no argument %q", syscall, name)
 	}
 	return Arg(i), s.Args[i].Size <= 4
-}
-
-// kafelArgs are the parameters the reference compiler knows for the
-// syscalls of gen_300x3.policy whose names differ in (or are missing
-// from) the kernel 6.12 table.
-var kafelArgs = map[string][]syscalls.Arg{
-	"uselib":          {{Name: "library", Size: 8}},
-	"arch_prctl":      {{Name: "code", Size: 4}, {Name: "addr", Size: 8}},
-	"create_module":   {{Name: "name", Size: 8}, {Name: "size", Size: 8}},
-	"get_kernel_syms": {{Name: "table", Size: 8}},
-	"query_module":    {{Name: "name", Size: 8}, {Name: "which", Size: 4}, {Name: "buf", Size: 8}},
-	"nfsservctl":      {{Name: "cmd", Size: 4}, {Name: "argp", Size: 8}, {Name: "resp", Size: 8}},
-	"set_thread_area": {{Name: "u_info", Size: 8}},
-	"get_thread_area": {{Name: "u_info", Size: 8}},
-	"lookup_dcookie":  {{Name: "cookie64", Size: 8}, {Name: "buf", Size: 8}, {Name: "len", Size: 8}},
-	"vmsplice":        {{Name: "fd", Size: 4}, {Name: "iov", Size: 8}, {Name: "nr_segs", Size: 8}, {Name: "flags", Size: 4}},
-	"setns":           {{Name: "fd", Size: 4}, {Name: "nstype", Size: 4}},
-	"sched_getattr":   {{Name: "pid", Size: 4}, {Name: "attr", Size: 8}, {Name: "size", Size: 4}, {Name: "flags", Size: 4}},
-	"getrandom":       {{Name: "buf", Size: 8}, {Name: "count", Size: 8}, {Name: "flags", Size: 4}},
 }
 
 // cmpOf is syscall's "arg op k" or "(arg & mask) op k" with Kafel's width rule.
