@@ -148,15 +148,14 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		ic.Unshare |= unix.CLONE_NEWTIME
 	}
 
-	// The seccomp filter, compiled before anything starts.
-	policy := r.opts.Filter
-	if policy == nil {
-		policy, err = compilePolicy(cfg.Seccomp)
-		if err != nil {
-			return nil, err
-		}
-	}
-	ic.Notify = len(policy) > 0 && !cfg.Seccomp.Log && userNotifAvailable()
+	// The seccomp filter is compiled while the init builds the jail (a
+	// policy costs milliseconds to compile) and follows the Spec; the init
+	// reads it when it is about to install it. A policy that does not
+	// compile still keeps the program from running.
+	sc := cfg.Seccomp
+	wantFilter := r.opts.Filter != nil || sc.PolicyFile != "" || sc.Policy != "" || sc.Default
+	ic.Notify = wantFilter && !sc.Log && userNotifAvailable()
+	ic.FilterFollows = wantFilter
 	ic.Gate, err = newGateLayout(ic.Argv, ic.Env, ic.Notify)
 	if err != nil {
 		return nil, err
@@ -167,15 +166,12 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	for _, fd := range cfg.PassFDs {
 		sockNum = max(sockNum, fd+1)
 	}
-	if len(policy) > 0 {
-		prog, err := buildFilter(policy, cfg.Seccomp, ic.Gate, sockNum)
-		if err != nil {
-			return nil, err
-		}
-		ic.Filter = make([]unix.SockFilter, len(prog))
-		for i, ins := range prog {
-			ic.Filter[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
-		}
+	filterCh := make(chan filterResult, 1)
+	if wantFilter {
+		go func() {
+			prog, err := r.filter(ic.Gate, sockNum)
+			filterCh <- filterResult{prog, err}
+		}()
 	}
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -294,7 +290,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		timer = t.C
 	}
 	var (
-		setupErr  *SetupError
+		setupErr  error
 		waitErr   error
 		exited    bool
 		eventsEOF bool
@@ -303,6 +299,17 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	)
 	for !exited || !eventsEOF {
 		select {
+		case fr := <-filterCh:
+			filterCh = nil
+			if fr.err != nil {
+				if setupErr == nil {
+					setupErr = fr.err
+				}
+				r.kill("", "")
+				break
+			}
+			// A write error means the init is gone: its end says why.
+			jail.WriteFrame(fdWriter(r.sock), jail.FrameFilter, jail.EncodeFilter(fr.prog))
 		case ev := <-events:
 			switch {
 			case ev.eof:
@@ -362,6 +369,33 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		return nil, setupErr
 	}
 	return r.result(cmd.ProcessState, waitErr, wall), nil
+}
+
+type filterResult struct {
+	prog []unix.SockFilter
+	err  error
+}
+
+// filter compiles the jail's seccomp filter: the policy (or
+// RunOptions.Filter) with its kill actions mapped and the execve gate in
+// front.
+func (r *runner) filter(l jail.GateLayout, sock int) ([]unix.SockFilter, error) {
+	policy := r.opts.Filter
+	if policy == nil {
+		var err error
+		if policy, err = compilePolicy(r.cfg.Seccomp); err != nil {
+			return nil, err
+		}
+	}
+	prog, err := buildFilter(policy, r.cfg.Seccomp, l, sock)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]unix.SockFilter, len(prog))
+	for i, ins := range prog {
+		out[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
+	}
+	return out, nil
 }
 
 // prepare does what must happen between the init's start and its reading

@@ -190,6 +190,18 @@ func (in *jailInit) run() error {
 	if err != nil {
 		return err
 	}
+	if ic.FilterFollows {
+		typ, p, err := ReadFrame(in)
+		if err == nil && typ != FrameFilter {
+			err = fmt.Errorf("unexpected frame %q", typ)
+		}
+		if err == nil {
+			ic.Filter, err = DecodeFilter(p)
+		}
+		if err != nil {
+			return setupErr("receive the seccomp filter", "", err)
+		}
+	}
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return setupErr("close_range", "", err)
 	}

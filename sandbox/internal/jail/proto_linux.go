@@ -13,7 +13,9 @@ import (
 // comes when the program has been executed or the init has died.
 //
 // Every message is a frame: one type byte, a little-endian uint32 length
-// and the payload. The parent sends one FrameConfig; the init answers
+// and the payload. The parent sends one FrameConfig, then, when the
+// Spec says FilterFollows, one FrameFilter (the policy is compiled while
+// the init builds the jail); the init answers
 // with any number of FrameLog, then either FrameError (the setup failed,
 // the program never runs), or FrameListener (carrying the seccomp
 // listener fd) followed by EOF, or EOF alone. FrameExecError comes after
@@ -21,6 +23,7 @@ import (
 const (
 	FrameHeader    = 5
 	FrameConfig    = 'C'
+	FrameFilter    = 'P'
 	FrameLog       = 'L'
 	FrameError     = 'E'
 	FrameListener  = 'F'

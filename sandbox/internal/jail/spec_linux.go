@@ -32,11 +32,14 @@ type Spec struct {
 	Argv, Env []string
 	Filter    []unix.SockFilter // with the gate in front; empty for none
 	Notify    bool              // install with NEW_LISTENER and pass the listener
-	Gate      GateLayout
-	UID, GID  int  // ids to switch to; -1 keeps one
-	SetGroups bool // the user namespace allows setgroups
-	Unshare   uint64
-	PassFDs   []int
+	// FilterFollows says the filter comes in a FrameFilter after the
+	// Spec, which the init reads when it is about to install it.
+	FilterFollows bool
+	Gate          GateLayout
+	UID, GID      int  // ids to switch to; -1 keeps one
+	SetGroups     bool // the user namespace allows setgroups
+	Unshare       uint64
+	PassFDs       []int
 }
 
 // specWriter appends values: unsigned varints, zigzag varints for signed
@@ -163,7 +166,7 @@ func EncodeSpec(s *Spec) []byte {
 	w := &specWriter{b: make([]byte, 0, 1024)}
 	w.uint(specVersion)
 	for _, b := range []bool{s.User, s.Mount, s.Net, s.UTS, s.RW, s.NoPivotRoot, s.MountProc, s.IfaceNoLo,
-		s.KeepCaps, s.DisableNoNewPrivs, s.Notify, s.SetGroups,
+		s.KeepCaps, s.DisableNoNewPrivs, s.Notify, s.SetGroups, s.FilterFollows,
 		s.Personality.AddrCompatLayout, s.Personality.MmapPageZero, s.Personality.ReadImpliesExec,
 		s.Personality.AddrLimit3GB, s.Personality.AddrNoRandomize} {
 		w.bool(b)
@@ -206,11 +209,7 @@ func EncodeSpec(s *Spec) []byte {
 	w.strs(s.Argv)
 	w.strs(s.Env)
 	w.uint(uint64(len(s.Filter)))
-	for _, ins := range s.Filter {
-		w.b = binary.LittleEndian.AppendUint16(w.b, ins.Code)
-		w.b = append(w.b, ins.Jt, ins.Jf)
-		w.b = binary.LittleEndian.AppendUint32(w.b, ins.K)
-	}
+	w.b = appendFilter(w.b, s.Filter)
 	g := s.Gate
 	w.uint(g.Addr)
 	for _, v := range []int{g.Size, g.ArgvOff, g.EnvpOff, g.PathOff, g.MsgOff, g.ErrOff, g.DataOff} {
@@ -234,7 +233,7 @@ func DecodeSpec(b []byte) (*Spec, error) {
 	}
 	s := &Spec{}
 	for _, p := range []*bool{&s.User, &s.Mount, &s.Net, &s.UTS, &s.RW, &s.NoPivotRoot, &s.MountProc, &s.IfaceNoLo,
-		&s.KeepCaps, &s.DisableNoNewPrivs, &s.Notify, &s.SetGroups,
+		&s.KeepCaps, &s.DisableNoNewPrivs, &s.Notify, &s.SetGroups, &s.FilterFollows,
 		&s.Personality.AddrCompatLayout, &s.Personality.MmapPageZero, &s.Personality.ReadImpliesExec,
 		&s.Personality.AddrLimit3GB, &s.Personality.AddrNoRandomize} {
 		*p = r.bool()
@@ -275,14 +274,7 @@ func DecodeSpec(b []byte) (*Spec, error) {
 	s.Path = r.str()
 	s.Argv, s.Env = r.strs(), r.strs()
 	if n := r.count(); n > 0 {
-		s.Filter = make([]unix.SockFilter, n)
-		for i := range s.Filter {
-			p := r.take(8)
-			if p == nil {
-				break
-			}
-			s.Filter[i] = unix.SockFilter{Code: binary.LittleEndian.Uint16(p), Jt: p[2], Jf: p[3], K: binary.LittleEndian.Uint32(p[4:])}
-		}
+		s.Filter, _ = DecodeFilter(r.take(8 * uint64(n)))
 	}
 	g := &s.Gate
 	g.Addr = r.uint()
@@ -331,4 +323,32 @@ type Rlimit struct {
 // Personality holds the persona flags (sandbox.Personality).
 type Personality struct {
 	AddrCompatLayout, MmapPageZero, ReadImpliesExec, AddrLimit3GB, AddrNoRandomize bool
+}
+
+func appendFilter(b []byte, prog []unix.SockFilter) []byte {
+	for _, ins := range prog {
+		b = binary.LittleEndian.AppendUint16(b, ins.Code)
+		b = append(b, ins.Jt, ins.Jf)
+		b = binary.LittleEndian.AppendUint32(b, ins.K)
+	}
+	return b
+}
+
+// EncodeFilter is the payload of a FrameFilter: 8 bytes per instruction.
+func EncodeFilter(prog []unix.SockFilter) []byte { return appendFilter(nil, prog) }
+
+// DecodeFilter reads a FrameFilter payload.
+func DecodeFilter(b []byte) ([]unix.SockFilter, error) {
+	if len(b)%8 != 0 {
+		return nil, fmt.Errorf("seccomp filter of %d bytes is not whole instructions", len(b))
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	prog := make([]unix.SockFilter, len(b)/8)
+	for i := range prog {
+		p := b[8*i:]
+		prog[i] = unix.SockFilter{Code: binary.LittleEndian.Uint16(p), Jt: p[2], Jf: p[3], K: binary.LittleEndian.Uint32(p[4:])}
+	}
+	return prog, nil
 }
