@@ -185,10 +185,15 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}()
 	extra := make([]*os.File, sockNum-3+1)
 	for _, fd := range cfg.PassFDs {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+		// A duplicate, so that closing it (or its finalizer) leaves the
+		// caller's fd alone; exec puts it back at number fd in the jail.
+		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
 			return nil, &SetupError{Op: "pass fd " + strconv.Itoa(fd), Err: err}
 		}
-		extra[fd-3] = os.NewFile(uintptr(fd), "pass-fd-"+strconv.Itoa(fd))
+		f := os.NewFile(uintptr(dup), "pass-fd-"+strconv.Itoa(fd))
+		defer f.Close()
+		extra[fd-3] = f
 	}
 	extra[sockNum-3] = childEnd
 
