@@ -517,6 +517,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		comma    lexer.Position
 		hasComma bool // whether a comma follows the rule (at comma)
 	}
+	filters := &builder{maxDepth: p.opts.MaxDepth, diags: p.diags} // checks the filters of quick rules
 	spans := items(toks, open+1, end, frameBlock)
 	rules := make([]ruleAt, 0, len(spans))
 	ok = true
@@ -537,12 +538,13 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		}
 		// items cut before every rule that follows another without a
 		// comma, so sub holds one rule.
-		parsed, quick := (*pRule)(nil), false
+		var quick *Rule
 		if !p.slowRules {
-			parsed, quick = quickRule(sub, after.pos())
+			quick, _ = quickRule(sub, after.pos())
 		}
+		var parsed *pRule
 		var err error
-		if !quick {
+		if quick == nil {
 			parsed, err = ruleParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos()}))
 		}
 		if err != nil {
@@ -559,7 +561,15 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 			rules = append(rules, ruleAt{})
 			continue
 		}
-		r := ruleAt{rule: newBuilder(sub, after.pos(), p.opts.MaxDepth, p.diags).rule(parsed)}
+		var r ruleAt
+		if quick != nil {
+			r.rule = quick
+			if quick.Filter != nil {
+				filters.checkFilter(quick.Filter)
+			}
+		} else {
+			r.rule = newBuilder(sub, after.pos(), p.opts.MaxDepth, p.diags).rule(parsed)
+		}
 		if after.typ() == tokPunct && after.value == "," {
 			r.comma, r.hasComma = after.pos(), true
 		}

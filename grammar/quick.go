@@ -6,39 +6,50 @@ import (
 )
 
 // quickRule is the fast path of parseBlock: it reads one rule of an action
-// block straight from the scanner's tokens and builds the parse tree that
-// ruleParser would, Pos and EndPos fields included (a node's Pos is its
-// first token, its EndPos the token after it, or eof). It follows the Rule
-// production of grammar.go token for token and reads the filter with the
-// same expression parser; it accepts only a well-formed rule that ends
-// exactly at the end of toks, and returns ok false at the first token it
-// does not expect, having reported nothing. parseBlock then hands the rule
-// to participle, which reports the error: participle's grammar stays the
-// definition of the language and the source of every syntax error.
+// block straight from the scanner's tokens and builds the syntax tree that
+// ruleParser and builder.rule would, positions included, except for the
+// findings of builder.checkFilter, which the caller reports. It follows the
+// Rule production of grammar.go token for token and reads the filter with
+// the same expression parser; it accepts only a well-formed rule that ends
+// exactly at the end of toks and lies in one file, and returns ok false at
+// the first token it does not expect, having reported nothing. parseBlock
+// then hands the rule to participle, which reports the error: participle's
+// grammar stays the definition of the language and the source of every
+// syntax error.
 //
 // Participle costs about 10 µs and 10 kB per rule on top of the
 // expression parser, most of it copying the tokens into a PeekingLexer and
 // walking the grammar by reflection; this costs well under a microsecond.
-// TestQuickRuleMatchesParticiple checks that both agree.
-func quickRule(toks []token, eof lexer.Position) (r *pRule, ok bool) {
-	q := quickParser{toks: toks, eof: eof}
+// TestQuickRuleMatchesParticiple and FuzzQuickRule check that both agree.
+func quickRule(toks []token, eof lexer.Position) (r *Rule, ok bool) {
 	if len(toks) == 0 {
 		return nil, false
 	}
-	r = &pRule{Pos: toks[0].pos()}
+	for i := range toks {
+		if toks[i].file != toks[0].file {
+			return nil, false // an #include inside the rule
+		}
+	}
+	q := quickParser{toks: toks, eof: eof}
+	sc := &Syscall{}
 	switch first := toks[0]; {
 	case first.typ() == tokIdent:
-		r.Name = q.ident()
+		sc.Name = q.ident()
+		sc.Range = sc.Name.Range
 	case q.keyword("SYSCALL"):
 		q.i++
 		if !q.punct("[") || !q.at(1, tokNumber) || !q.punctAt(2, "]") {
 			return nil, false
 		}
-		r.Number = &pNumber{Pos: toks[q.i+1].pos(), Text: toks[q.i+1].value}
+		n := toks[q.i+1]
+		v, _ := numberValue(n.value) // out-of-range literals were reported by the scanner
+		sc.Number = &Number{Range: Range{Pos: n.pos(), End: n.end()}, Text: n.value, Value: v}
+		sc.Range = Range{Pos: first.pos(), End: toks[q.i+2].end()}
 		q.i += 3
 	default:
 		return nil, false
 	}
+	r = &Rule{Range: Range{Pos: toks[0].pos(), End: toks[len(toks)-1].end()}, Syscall: sc}
 	if q.punct("(") {
 		if r.Params, ok = q.params(); !ok {
 			return nil, false
@@ -57,7 +68,6 @@ func quickRule(toks []token, eof lexer.Position) (r *pRule, ok bool) {
 	if q.i != len(toks) {
 		return nil, false
 	}
-	r.EndPos = eof
 	return r, true
 }
 
@@ -84,23 +94,21 @@ func (q *quickParser) keyword(v string) bool {
 	return q.at(0, tokKeyword) && q.toks[q.i].value == v
 }
 
-// pos returns the position of the next token, eof past the last.
-func (q *quickParser) pos() lexer.Position {
-	if q.i < len(q.toks) {
-		return q.toks[q.i].pos()
-	}
-	return q.eof
+// ident consumes an identifier, which the caller has checked.
+func (q *quickParser) ident() *Ident {
+	t := q.toks[q.i]
+	q.i++
+	return &Ident{Range: Range{Pos: t.pos(), End: t.end()}, Name: t.value}
 }
 
-// ident consumes an identifier, which the caller has checked.
-func (q *quickParser) ident() *pIdent {
-	t := &q.toks[q.i]
-	q.i++
-	return &pIdent{Pos: t.pos(), Name: t.value}
+// rangeFrom returns the range from the token at start to the last token
+// read.
+func (q *quickParser) rangeFrom(start int) Range {
+	return Range{Pos: q.toks[start].pos(), End: q.toks[q.i-1].end()}
 }
 
 // identList reads Ident { "," Ident } into names.
-func (q *quickParser) identList(names []*pIdent) ([]*pIdent, bool) {
+func (q *quickParser) identList(names []*Ident) ([]*Ident, bool) {
 	if !q.at(0, tokIdent) {
 		return nil, false
 	}
@@ -116,8 +124,9 @@ func (q *quickParser) identList(names []*pIdent) ([]*pIdent, bool) {
 }
 
 // params reads Params = "(" [ Ident { "," Ident } ] ")" .
-func (q *quickParser) params() (*pParams, bool) {
-	p := &pParams{Pos: q.pos()}
+func (q *quickParser) params() (*Params, bool) {
+	start := q.i
+	p := &Params{}
 	q.i++
 	if q.at(0, tokIdent) {
 		var ok bool
@@ -129,40 +138,41 @@ func (q *quickParser) params() (*pParams, bool) {
 		return nil, false
 	}
 	q.i++
-	p.EndPos = q.pos()
+	p.Range = q.rangeFrom(start)
 	return p, true
 }
 
 // arch reads ArchGuard = "ON" ( Ident | "{" Ident { "," Ident } "}" ) .
-func (q *quickParser) arch() (*pArch, bool) {
-	a := &pArch{Pos: q.pos()}
+func (q *quickParser) arch() (*ArchGuard, bool) {
+	start := q.i
+	a := &ArchGuard{}
 	q.i++
 	switch {
 	case q.at(0, tokIdent):
-		a.Single = q.ident()
+		a.Names = []*Ident{q.ident()}
 	case q.punct("{"):
 		q.i++
 		var ok bool
-		if a.Set, ok = q.identList(nil); !ok || !q.punct("}") {
+		if a.Names, ok = q.identList(nil); !ok || !q.punct("}") {
 			return nil, false
 		}
 		q.i++
+		a.Braced = true
 	default:
 		return nil, false
 	}
-	a.EndPos = q.pos()
+	a.Range = q.rangeFrom(start)
 	return a, true
 }
 
-// filter reads Filter = "{" [ Expr ] "}" .
-func (q *quickParser) filter() (*pFilter, bool) {
-	f := &pFilter{Pos: q.pos()}
+// filter reads Filter = "{" [ Expr ] "}" and returns the Expr, nil for
+// `{}`.
+func (q *quickParser) filter() (Expr, bool) {
 	q.i++
 	ep := exprParser{toks: q.toks, i: q.i, eof: q.eof}
 	x, err := ep.parse()
 	switch {
 	case err == nil:
-		f.Expr = x
 	case err != participle.NextMatch: // NextMatch: an empty filter
 		return nil, false
 	}
@@ -171,6 +181,5 @@ func (q *quickParser) filter() (*pFilter, bool) {
 		return nil, false
 	}
 	q.i++
-	f.EndPos = q.pos()
-	return f, true
+	return x, true
 }

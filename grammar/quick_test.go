@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alecthomas/participle/v2/lexer"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -30,8 +31,13 @@ var quickRuleCases = []string{
 // trees (positions included) or the findings differ.
 func parseBoth(t *testing.T, src []byte) {
 	t.Helper()
-	f, diags := parse("t", src, nil, false)
-	g, slow := parse("t", src, nil, true)
+	parseBothWith(t, src, nil)
+}
+
+func parseBothWith(t *testing.T, src []byte, opts *Options) {
+	t.Helper()
+	f, diags := parse("t", src, opts, false)
+	g, slow := parse("t", src, opts, true)
 	if diff := cmp.Diff(slow, diags); diff != "" {
 		t.Fatalf("%q: findings differ (-participle +quickRule):\n%s", src, diff)
 	}
@@ -57,6 +63,19 @@ func TestQuickRuleMatchesParticiple(t *testing.T) {
 			t.Fatal(err)
 		}
 		parseBoth(t, src)
+	}
+	// Rules that span included files (quickRule leaves them to
+	// participle), the same file twice among them.
+	included := map[string]string{"filter": "{ a == 1 }", "x": "x", "comma": "a,", "rule": "read { a }"}
+	include := &Options{Include: func(name string, _ lexer.Position) (string, []byte, error) {
+		return name, []byte(included[name]), nil
+	}}
+	for _, src := range []string{
+		`ALLOW { read #include "filter" }`, `ALLOW { read(#include "x", #include "x") }`,
+		`ALLOW { read(#include "comma" #include "comma" b) }`, `ALLOW { #include "rule", #include "rule" }`,
+		`ALLOW { read ON #include "x" { #include "x" == 1 } }`,
+	} {
+		parseBothWith(t, []byte(src), include)
 	}
 	pieces := []string{"read", "SYSCALL", "[", "]", "1", "0x10", "a", "b", "(", ")", "{", "}", ",", "ON", "x86",
 		"==", "!=", "<", ">=", "&", "|", "&&", "||", "!", "/* c */", "\n", "LIMIT", "=", ";"}
