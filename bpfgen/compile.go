@@ -12,9 +12,9 @@ import (
 //
 //   - seccomp_data.arch is checked first; an arch not in rs.Arches gets
 //     rs.ForeignArch (when an arch is listed twice, the first one counts);
-//   - on x86_64 without AllowX32, a number with the x32 bit (0x40000000)
-//     set gets rs.ForeignArch, whatever rules name it: such rules (for
-//     example SYSCALL[-1]) are unreachable unless x32 is allowed;
+//   - on x86_64 without AllowX32, an x32 number (0x40000000..0x7fffffff,
+//     see IsX32) gets rs.ForeignArch, whatever rules name it; numbers
+//     above, such as -1 (SYSCALL[-1]), keep their rules;
 //   - otherwise the first rule of the number whose condition holds gives
 //     the action, and the arch's Default applies when none does.
 //
@@ -83,15 +83,10 @@ type nrOutcome struct {
 	nrs    []uint32 // the numbers leading here (for comments; at most a few)
 	lab    label    // the checks' code
 	refs   int      // jumps to the checks not yet emitted
-
-	// x32 marks the outcome of the numbers above the rules on x86_64:
-	// action, or foreign when the x32 bit is set.
-	x32     bool
-	foreign Action
 }
 
 // checks reports whether o needs code of its own (not just a return).
-func (o *nrOutcome) checks() bool { return len(o.rules) > 0 || o.x32 }
+func (o *nrOutcome) checks() bool { return len(o.rules) > 0 }
 
 // lrule is a rule with its condition lowered.
 type lrule struct {
@@ -201,15 +196,17 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error)
 		rs = append(rs, nrRange{lo: lo, hi: hi, out: out})
 	}
 	// addDefault adds a gap between rule numbers: the default, except in
-	// the x32 zones (the x32 bit set) where the number is foreign.
+	// the x32 range where the number is foreign.
 	addDefault := func(lo, hi uint64) {
 		for lo <= hi {
 			end := hi
 			out := dflt
 			if x32 {
-				zoneEnd := lo | (x32SyscallBit - 1) // end of the 1 GiB zone lo is in
-				end = min(end, zoneEnd)
-				if lo&x32SyscallBit != 0 {
+				switch {
+				case lo < x32First:
+					end = min(end, x32First-1)
+				case lo <= x32Last:
+					end = min(end, x32Last)
 					out = g.actionOutcome(foreign, 0)
 				}
 			}
@@ -219,7 +216,7 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error)
 	}
 	next := uint64(0)
 	for _, nr := range nrs {
-		if x32 && nr&x32SyscallBit != 0 {
+		if x32 && IsX32(nr) {
 			continue
 		}
 		if uint64(nr) > next {
@@ -233,32 +230,7 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error)
 		next = uint64(nr) + 1
 	}
 	addDefault(next, 0xffffffff)
-	return g.x32Tail(rs), nrs, nil
-}
-
-// x32Tail replaces the four last ranges by one when they are the x32
-// zones alternating with the default above the highest rule number: one
-// JSET of the x32 bit then decides them instead of three comparisons.
-func (g *gen) x32Tail(rs []nrRange) []nrRange {
-	n := len(rs)
-	if n < 4 {
-		return rs
-	}
-	t := rs[n-4:]
-	zones := [4]uint32{0, x32SyscallBit, 2 * x32SyscallBit, 3 * x32SyscallBit}
-	for i := 1; i < 4; i++ {
-		if t[i].lo != zones[i] {
-			return rs
-		}
-	}
-	dflt, foreign := t[0].out, t[1].out
-	if t[2].out != dflt || t[3].out != foreign || len(g.outcomes[dflt].rules) > 0 {
-		return rs
-	}
-	o := &nrOutcome{action: g.outcomes[dflt].action, foreign: g.outcomes[foreign].action, x32: true, lab: -1}
-	o.addNr(t[0].lo)
-	i := g.add(o)
-	return append(rs[:n-4], nrRange{lo: t[0].lo, hi: 0xffffffff, out: i})
+	return rs, nrs, nil
 }
 
 // actionOutcome returns the outcome "the verdict is a".
@@ -425,10 +397,6 @@ func (g *gen) reached(out int32) {
 		return
 	}
 	g.b.bind(g.outLabel(out))
-	if o.x32 {
-		g.b.jump(opJsetK, x32SyscallBit, g.ret(o.foreign), g.ret(o.action), "x32")
-		return
-	}
 	note := make([]string, len(o.nrs))
 	for i, nr := range o.nrs {
 		note[i] = g.nrName(nr)

@@ -164,8 +164,9 @@ func TestX32(t *testing.T) {
 			{0x7fffffff, KillProcess, Errno.WithData(1)},
 			{0x80000000, Errno.WithData(1), Errno.WithData(1)},
 			{0xbfffffff, Errno.WithData(1), Errno.WithData(1)},
-			{0xc0000000, KillProcess, Errno.WithData(1)},
-			{0xffffffff, KillProcess, Errno.WithData(3)},
+			{0xc0000000, Errno.WithData(1), Errno.WithData(1)}, // beyond the x32 range
+			{0xfffffffe, Errno.WithData(1), Errno.WithData(1)},
+			{0xffffffff, Errno.WithData(3), Errno.WithData(3)}, // SYSCALL[-1] keeps its rule
 		} {
 			want := c.want
 			if allow {

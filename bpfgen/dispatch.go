@@ -13,11 +13,21 @@ import (
 // cost of size plus weighted path length (dynamic programming over
 // intervals); large ones are first cut at their weighted middle.
 
-// x32 ABI on x86_64 (arch/x86/include/uapi/asm/unistd.h).
+const auditArchX86_64 = 0xc000003e // AUDIT_ARCH_X86_64
+
+// The x32 ABI on x86_64 (arch/x86/include/uapi/asm/unistd.h): the kernel
+// runs a number through its x32 table when it is __X32_SYSCALL_BIT plus
+// a small index, so x32 numbers lie in x32First..x32Last. From
+// 0x80000000 up a number reaches neither table (ENOSYS); -1 among them is
+// what a tracer writes to skip a call, and what SYSCALL[-1] names.
 const (
-	auditArchX86_64 = 0xc000003e
-	x32SyscallBit   = 0x40000000
+	x32First = 0x40000000
+	x32Last  = 0x7fffffff
 )
+
+// IsX32 reports whether nr is an x32 syscall number on x86_64, which a
+// rule set treats as a foreign arch unless AllowX32 is set.
+func IsX32(nr uint32) bool { return nr >= x32First && nr <= x32Last }
 
 // nrRange is a range of syscall numbers with one outcome.
 type nrRange struct {

@@ -4,20 +4,16 @@ package bpfgen
 // filter is tested against: the action the filter must return for d.
 //
 // An arch not in rs.Arches gets rs.ForeignArch, and so does an x32
-// syscall number on x86_64 unless that arch allows x32. Otherwise the
+// syscall number on x86_64 (see IsX32) unless that arch allows x32. Otherwise the
 // first rule of the syscall whose condition holds gives the action, and
 // the arch's Default applies when none does.
 func (rs *RuleSet) Eval(d SeccompData) Action {
-	const (
-		auditArchX86_64 = 0xc000003e // AUDIT_ARCH_X86_64
-		x32Bit          = 0x40000000 // __X32_SYSCALL_BIT
-	)
 	ar := rs.evalArch(d.Arch)
 	if ar == nil {
 		return rs.ForeignArch
 	}
 	nr := uint32(d.Nr)
-	if ar.AuditArch == auditArchX86_64 && !ar.AllowX32 && nr&x32Bit != 0 {
+	if ar.AuditArch == auditArchX86_64 && !ar.AllowX32 && IsX32(nr) {
 		return rs.ForeignArch
 	}
 	for _, r := range ar.Syscalls[nr] {

@@ -31,16 +31,17 @@ func ExampleCompile() {
 	fmt.Println(act, "in", steps, "instructions")
 	// Output:
 	// ld [4]                           ; arch
-	//         jne #0xc000003e, L0009           ; arch 0xc000003e
+	//         jne #0xc000003e, L0010           ; arch 0xc000003e
 	//         ld [0]                           ; nr
 	//         jge #0x2, L0008                  ; nr >= 2
-	//         jlt #0x1, L0010                  ; nr >= write
+	//         jlt #0x1, L0011                  ; nr >= write
 	//         ld [16]                          ; write
-	//         jeq #0x1, L0010
-	//         jeq #0x2, L0010, L0011
-	// L0008:  jset #0x40000000, L0009, L0011   ; x32
-	// L0009:  ret #0x0                         ; KILL
-	// L0010:  ret #0x7fff0000                  ; ALLOW
-	// L0011:  ret #0x50001                     ; ERRNO(1)
+	//         jeq #0x1, L0011
+	//         jeq #0x2, L0011, L0012
+	// L0008:  jlt #0x40000000, L0012           ; nr >= 1073741824
+	//         jge #0x80000000, L0012           ; nr >= 2147483648
+	// L0010:  ret #0x0                         ; KILL
+	// L0011:  ret #0x7fff0000                  ; ALLOW
+	// L0012:  ret #0x50001                     ; ERRNO(1)
 	// ALLOW in 9 instructions
 }

@@ -79,10 +79,7 @@ func (l *loader) resolveArch(arch *syscalls.Arch) bpfgen.ArchRules {
 	return ar
 }
 
-const (
-	auditArchX86_64 = 0xc000003e // AUDIT_ARCH_X86_64
-	x32SyscallBit   = 0x40000000 // __X32_SYSCALL_BIT
-)
+const auditArchX86_64 = 0xc000003e // AUDIT_ARCH_X86_64
 
 // resolveRule resolves a rule's syscall and argument names on arch. It
 // reports false when the rule does not apply (guarded out, unknown names,
@@ -114,9 +111,9 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 		if s, ok := arch.ByNumber(nr); ok {
 			names[nr] = s.Name
 		}
-		if arch.AuditArch == auditArchX86_64 && nr&x32SyscallBit != 0 && !l.opts.AllowX32 {
+		if arch.AuditArch == auditArchX86_64 && bpfgen.IsX32(nr) && !l.opts.AllowX32 {
 			l.report(grammar.Diagnostic{Pos: r.pos, End: r.pos, Severity: grammar.Note, Kind: KindX32,
-				Msg:  fmt.Sprintf("syscall number %d has the x32 bit set: on x86_64 it is treated as a foreign arch and killed, so this rule never applies there", int32(nr)),
+				Msg:  fmt.Sprintf("syscall number %#x is an x32 number: on x86_64 it is treated as a foreign arch and killed, so this rule never applies there", nr),
 				Hint: "allow x32 syscalls (--allow-x32) for the rule to apply; the reference compiler does not check the x32 bit"})
 		}
 	}

@@ -101,7 +101,7 @@ read(0): a0 == 0x0/64 -> ALLOW`, 0},
 default KILL
 exit(60): true -> ALLOW
 -1: a0 == 0x1/64 -> ERRNO(1)
--1: true -> ERRNO(2)`, 2}, // notes: x32 numbers are foreign on x86_64
+-1: true -> ERRNO(2)`, 0}, // -1 is no x32 number: no note
 		{"constants as numbers and as syscall numbers", `
 #define SYS_CUSTOM -1
 #define AF_UNIX 1
@@ -110,7 +110,7 @@ ERRNO(1) { SYS_CUSTOM }
 ALLOW { socket { family == AF_UNIX } }`, `
 default KILL
 socket(41): a0 == 0x1/32 -> ALLOW
--1: true -> ERRNO(1)`, 1},
+-1: true -> ERRNO(1)`, 0},
 		{"a constant defined later is not a constant yet", `
 POLICY p { ALLOW { write { fd == 1 } } }
 #define fd 7
@@ -231,13 +231,22 @@ func TestEval(t *testing.T) {
 			{0, [6]uint64{0, 0, 0}, bpfgen.Allow},
 			{0, [6]uint64{0, 0, 1}, bpfgen.KillThread},
 		}, false},
-		// nr -1 has the x32 bit set; the rule set's evaluator treats x32
-		// numbers as a foreign arch unless allowed, so allow them here to
-		// see the rule itself.
+		// nr -1 is not an x32 number (those are 0x40000000..0x7fffffff),
+		// so its rule applies whether or not x32 is allowed, as in the
+		// reference's custom syscalls test.
 		{"SYSCALL[-1] is nr 0xffffffff", "ERRNO(1) { SYSCALL[-1] }", []call{
 			{-1, [6]uint64{}, bpfgen.Errno | 1},
 			{4, [6]uint64{}, bpfgen.KillThread},
+		}, false},
+		{"SYSCALL[-1] with x32 allowed", "ERRNO(1) { SYSCALL[-1] }", []call{
+			{-1, [6]uint64{}, bpfgen.Errno | 1},
 		}, true},
+		{"x32 numbers are foreign unless allowed", "ALLOW { SYSCALL[0x40000001] } DEFAULT ERRNO(1)", []call{
+			{0x40000001, [6]uint64{}, bpfgen.KillThread},
+			{0x40000002, [6]uint64{}, bpfgen.KillThread},
+			{0x3fffffff, [6]uint64{}, bpfgen.Errno | 1},
+			{-0x7fffffff, [6]uint64{}, bpfgen.Errno | 1},
+		}, false},
 		{"negation", "ALLOW { exit }, ERRNO(1) { read { !(fd == 5 && count == 0) } } DEFAULT KILL", []call{
 			{0, [6]uint64{0, 0, 0}, bpfgen.Errno | 1},
 			{0, [6]uint64{4, 0, 0}, bpfgen.Errno | 1},
