@@ -49,6 +49,8 @@ type exprParser struct {
 	toks []token
 	i    int
 	eof  lexer.Position
+	// nodes allocates the nodes (nil: one by one).
+	nodes *nodeArena
 }
 
 func (p *exprParser) peek() lexer.Token {
@@ -120,14 +122,14 @@ func (p *exprParser) cond(it item) Expr {
 		return it.x
 	}
 	start, end := it.x.Span()
-	zero := &Number{Range: Range{Pos: end, End: end}, Text: "0"}
-	return &BinaryExpr{Range: Range{Pos: start, End: end}, Op: OpNe, X: it.x, Y: zero, Implicit: true}
+	zero := p.nodes.number(Number{Range: Range{Pos: end, End: end}, Text: "0"})
+	return p.nodes.binary(BinaryExpr{Range: Range{Pos: start, End: end}, Op: OpNe, X: it.x, Y: zero, Implicit: true})
 }
 
-func binary(op Op, x, y Expr) *BinaryExpr {
+func (p *exprParser) binary(op Op, x, y Expr) *BinaryExpr {
 	start, _ := x.Span()
 	_, end := y.Span()
-	return &BinaryExpr{Range: Range{Pos: start, End: end}, Op: op, X: x, Y: y}
+	return p.nodes.binary(BinaryExpr{Range: Range{Pos: start, End: end}, Op: op, X: x, Y: y})
 }
 
 // logical parses next { sep next } combining with OpOr or OpAnd.
@@ -143,7 +145,7 @@ func (p *exprParser) logical(sep string, op Op, next func() (item, error)) (item
 		if err != nil {
 			return item{}, err
 		}
-		x = binary(op, x, p.cond(y))
+		x = p.binary(op, x, p.cond(y))
 	}
 	return item{x: x}, nil
 }
@@ -172,7 +174,7 @@ func (p *exprParser) unary() (item, error) {
 	}
 	x := p.cond(it)
 	_, end := x.Span()
-	return item{x: &NotExpr{Range: Range{Pos: bang.Pos, End: end}, X: x}}, nil
+	return item{x: p.nodes.not(NotExpr{Range: Range{Pos: bang.Pos, End: end}, X: x})}, nil
 }
 
 // comparisonOp returns the comparison operator spelled v.
@@ -222,7 +224,7 @@ func (p *exprParser) condition() (item, error) {
 	if !y.value {
 		return item{}, conditionAsValue(y)
 	}
-	return item{x: binary(op, x.x, y.x)}, nil
+	return item{x: p.binary(op, x.x, y.x)}, nil
 }
 
 func conditionAsValue(it item) error {
@@ -260,7 +262,7 @@ func (p *exprParser) bitwise(sep string, op Op, next func() (item, error)) (item
 		if !y.value {
 			return item{}, conditionAsValue(y)
 		}
-		x = binary(op, x, y.x)
+		x = p.binary(op, x, y.x)
 	}
 	return item{x: x, value: true}, nil
 }
@@ -272,9 +274,9 @@ func (p *exprParser) operand() (item, error) {
 	switch t.Type {
 	case tokNumber:
 		v, _ := numberValue(t.Value) // out-of-range literals were reported by the scanner
-		return item{x: &Number{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Text: t.Value, Value: v}, value: true}, nil
+		return item{x: p.nodes.number(Number{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Text: t.Value, Value: v}), value: true}, nil
 	case tokIdent:
-		return item{x: &Ident{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Name: t.Value}, value: true}, nil
+		return item{x: p.nodes.ident(Ident{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Name: t.Value}), value: true}, nil
 	}
 	// "(": callers checked startsOperand.
 	if !p.is("!") && !p.startsOperand() {

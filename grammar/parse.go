@@ -185,6 +185,8 @@ type parser struct {
 	wholePolicies bool
 	// slowRules turns off quickRule (tests compare both ways).
 	slowRules bool
+	// nodes allocates the nodes of the rules quickRule reads.
+	nodes nodeArena
 }
 
 // parsePolicy parses a POLICY statement item by item: the frame
@@ -540,7 +542,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		// comma, so sub holds one rule.
 		var quick *Rule
 		if !p.slowRules {
-			quick, _ = quickRule(sub, after.pos())
+			quick, _ = quickRule(sub, after.pos(), &p.nodes)
 		}
 		var parsed *pRule
 		var err error

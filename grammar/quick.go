@@ -21,7 +21,7 @@ import (
 // expression parser, most of it copying the tokens into a PeekingLexer and
 // walking the grammar by reflection; this costs well under a microsecond.
 // TestQuickRuleMatchesParticiple and FuzzQuickRule check that both agree.
-func quickRule(toks []token, eof lexer.Position) (r *Rule, ok bool) {
+func quickRule(toks []token, eof lexer.Position, nodes *nodeArena) (r *Rule, ok bool) {
 	if len(toks) == 0 {
 		return nil, false
 	}
@@ -30,7 +30,7 @@ func quickRule(toks []token, eof lexer.Position) (r *Rule, ok bool) {
 			return nil, false // an #include inside the rule
 		}
 	}
-	q := quickParser{toks: toks, eof: eof}
+	q := quickParser{toks: toks, eof: eof, nodes: nodes}
 	sc := &Syscall{}
 	switch first := toks[0]; {
 	case first.typ() == tokIdent:
@@ -43,7 +43,7 @@ func quickRule(toks []token, eof lexer.Position) (r *Rule, ok bool) {
 		}
 		n := toks[q.i+1]
 		v, _ := numberValue(n.value) // out-of-range literals were reported by the scanner
-		sc.Number = &Number{Range: Range{Pos: n.pos(), End: n.end()}, Text: n.value, Value: v}
+		sc.Number = nodes.number(Number{Range: Range{Pos: n.pos(), End: n.end()}, Text: n.value, Value: v})
 		sc.Range = Range{Pos: first.pos(), End: toks[q.i+2].end()}
 		q.i += 3
 	default:
@@ -73,9 +73,10 @@ func quickRule(toks []token, eof lexer.Position) (r *Rule, ok bool) {
 
 // quickParser is the cursor of quickRule over the tokens of one rule.
 type quickParser struct {
-	toks []token
-	i    int
-	eof  lexer.Position
+	toks  []token
+	i     int
+	eof   lexer.Position
+	nodes *nodeArena
 }
 
 // at reports whether the token k places ahead has type typ.
@@ -98,7 +99,7 @@ func (q *quickParser) keyword(v string) bool {
 func (q *quickParser) ident() *Ident {
 	t := q.toks[q.i]
 	q.i++
-	return &Ident{Range: Range{Pos: t.pos(), End: t.end()}, Name: t.value}
+	return q.nodes.ident(Ident{Range: Range{Pos: t.pos(), End: t.end()}, Name: t.value})
 }
 
 // rangeFrom returns the range from the token at start to the last token
@@ -169,7 +170,7 @@ func (q *quickParser) arch() (*ArchGuard, bool) {
 // `{}`.
 func (q *quickParser) filter() (Expr, bool) {
 	q.i++
-	ep := exprParser{toks: q.toks, i: q.i, eof: q.eof}
+	ep := exprParser{toks: q.toks, i: q.i, eof: q.eof, nodes: q.nodes}
 	x, err := ep.parse()
 	switch {
 	case err == nil:
