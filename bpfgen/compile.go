@@ -49,6 +49,11 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 	}
 	stats := Stats{Unoptimized: len(p.insns), Passes: map[string]int{}}
 	if !opts.NoOptimize {
+		// The length without the passes, with far jumps resolved as in the
+		// final program, so that the two lengths compare.
+		if raw, _, err := p.assemble(); err == nil {
+			stats.Unoptimized = len(raw)
+		}
 		optimize(p, stats.Passes)
 	}
 	insns, notes, err := p.assemble()
@@ -56,6 +61,9 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 		return nil, err
 	}
 	stats.Instructions = len(insns)
+	if opts.NoOptimize {
+		stats.Unoptimized = len(insns)
+	}
 	return &Program{Insns: insns, Comments: notes, Stats: stats}, nil
 }
 

@@ -27,7 +27,7 @@ type Program struct {
 // Stats describes how the program was built.
 type Stats struct {
 	// Instructions is the final length; Unoptimized the length before the
-	// optimizer passes ran.
+	// optimizer passes ran (far jumps resolved alike, so the two compare).
 	Instructions, Unoptimized int
 	// Passes counts how often each optimizer pass changed the program.
 	Passes map[string]int
