@@ -369,7 +369,7 @@ func (s *scanner) number() {
 			base = 10
 		}
 	}
-	text = string(rest[:n])
+	text = s.text[s.off : s.off+n]
 	s.emit(tokNumber, n)
 	end := s.pos()
 	_, err := numberValue(text)
