@@ -190,7 +190,7 @@ func DefaultRlimits() []Rlimit {
 		{Resource: unix.RLIMIT_FSIZE, Soft: 64 * mib, Hard: 64 * mib},
 		{Resource: unix.RLIMIT_NOFILE, Soft: 1024, Hard: 1024},
 	}
-	for _, r := range []int{unix.RLIMIT_NPROC, unix.RLIMIT_STACK, unix.RLIMIT_MEMLOCK, unix.RLIMIT_RTPRIO, unix.RLIMIT_MSGQUEUE} {
+	for _, r := range inheritedRlimits {
 		if cur, err := CurrentRlimit(r); err == nil {
 			rl = append(rl, Rlimit{Resource: r, Soft: cur.Soft, Hard: cur.Soft})
 		}

@@ -131,8 +131,8 @@ var rlimitSpecs = []rlimitSpec{
 	{"nproc", unix.RLIMIT_NPROC, 1},
 	{"stack", unix.RLIMIT_STACK, 1 << 20},
 	{"memlock", unix.RLIMIT_MEMLOCK, 1 << 10},
-	{"rtprio", unix.RLIMIT_RTPRIO, 1},
-	{"msgqueue", unix.RLIMIT_MSGQUEUE, 1},
+	{"rtprio", rlimitRTPrio, 1},
+	{"msgqueue", rlimitMsgqueue, 1},
 }
 
 func (c *converter) rlimitValues() []struct {

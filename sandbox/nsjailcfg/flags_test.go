@@ -159,10 +159,10 @@ func TestFlags(t *testing.T) {
 			return want(getRlimit(c, unix.RLIMIT_MEMLOCK).Soft, uint64(16<<10))
 		}},
 		{[]string{"--rlimit_rtprio", "inf"}, func(c *sandbox.Config, _ *Loaded) string {
-			return want(getRlimit(c, unix.RLIMIT_RTPRIO).Soft, sandbox.RlimitInfinity)
+			return want(getRlimit(c, rlimitRTPrio).Soft, sandbox.RlimitInfinity)
 		}},
 		{[]string{"--rlimit_msgqueue", "HARD"}, func(c *sandbox.Config, _ *Loaded) string {
-			return want(getRlimit(c, unix.RLIMIT_MSGQUEUE).Resource, unix.RLIMIT_MSGQUEUE)
+			return want(getRlimit(c, rlimitMsgqueue).Resource, rlimitMsgqueue)
 		}},
 		{[]string{"--disable_rlimits"}, func(c *sandbox.Config, _ *Loaded) string { return want(len(c.Rlimits), 0) }},
 		{[]string{"--persona_addr_compat_layout"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.Personality.AddrCompatLayout, true) }},

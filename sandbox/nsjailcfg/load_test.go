@@ -152,7 +152,7 @@ func TestNsjailDefaults(t *testing.T) {
 			t.Errorf("rlimit %d = %+v, want %d", tc.res, r, tc.want)
 		}
 	}
-	for _, res := range []int{unix.RLIMIT_NPROC, unix.RLIMIT_STACK, unix.RLIMIT_MEMLOCK, unix.RLIMIT_RTPRIO, unix.RLIMIT_MSGQUEUE} {
+	for _, res := range []int{unix.RLIMIT_NPROC, unix.RLIMIT_STACK, unix.RLIMIT_MEMLOCK, rlimitRTPrio, rlimitMsgqueue} {
 		cur, _ := sandbox.CurrentRlimit(res)
 		if r := rlimit(t, c, res); r.Soft != cur.Soft || r.Hard != cur.Soft {
 			t.Errorf("rlimit %d = %+v, want the runner's soft limit %d (SOFT)", res, r, cur.Soft)
