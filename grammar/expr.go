@@ -132,16 +132,42 @@ func (p *exprParser) binary(op Op, x, y Expr) *BinaryExpr {
 	return p.nodes.binary(BinaryExpr{Range: Range{Pos: start, End: end}, Op: op, X: x, Y: y})
 }
 
-// logical parses next { sep next } combining with OpOr or OpAnd.
-func (p *exprParser) logical(sep string, op Op, next func() (item, error)) (item, error) {
-	it, err := next()
+// The levels of the grammar, for logical and bitwise: each parses the
+// operands of the level above it. (A switch, not function values: this is
+// the innermost loop of a large policy's parse.)
+const (
+	levelOr = iota
+	levelAnd
+	levelUnary
+	levelBitAnd
+	levelOperand
+)
+
+func (p *exprParser) level(l int) (item, error) {
+	switch l {
+	case levelOr:
+		return p.or()
+	case levelAnd:
+		return p.and()
+	case levelUnary:
+		return p.unary()
+	case levelBitAnd:
+		return p.bitAnd()
+	}
+	return p.operand()
+}
+
+// logical parses next { sep next } combining with OpOr or OpAnd, where
+// next is the grammar level below.
+func (p *exprParser) logical(sep string, op Op, next int) (item, error) {
+	it, err := p.level(next)
 	if err != nil || !p.is(sep) {
 		return it, err
 	}
 	x := p.cond(it)
 	for p.is(sep) {
 		p.next()
-		y, err := next()
+		y, err := p.level(next)
 		if err != nil {
 			return item{}, err
 		}
@@ -151,13 +177,13 @@ func (p *exprParser) logical(sep string, op Op, next func() (item, error)) (item
 }
 
 // expr = or { "," or } .
-func (p *exprParser) expr() (item, error) { return p.logical(",", OpOr, p.or) }
+func (p *exprParser) expr() (item, error) { return p.logical(",", OpOr, levelOr) }
 
 // or = and { "||" and } .
-func (p *exprParser) or() (item, error) { return p.logical("||", OpOr, p.and) }
+func (p *exprParser) or() (item, error) { return p.logical("||", OpOr, levelAnd) }
 
 // and = unary { "&&" unary } .
-func (p *exprParser) and() (item, error) { return p.logical("&&", OpAnd, p.unary) }
+func (p *exprParser) and() (item, error) { return p.logical("&&", OpAnd, levelUnary) }
 
 // unary = "!" unary | condition .
 func (p *exprParser) unary() (item, error) {
@@ -236,13 +262,13 @@ func conditionAsValue(it item) error {
 }
 
 // value = bitAnd { "|" bitAnd } .
-func (p *exprParser) value() (item, error) { return p.bitwise("|", OpBitOr, p.bitAnd) }
+func (p *exprParser) value() (item, error) { return p.bitwise("|", OpBitOr, levelBitAnd) }
 
 // bitAnd = operand { "&" operand } .
-func (p *exprParser) bitAnd() (item, error) { return p.bitwise("&", OpBitAnd, p.operand) }
+func (p *exprParser) bitAnd() (item, error) { return p.bitwise("&", OpBitAnd, levelOperand) }
 
-func (p *exprParser) bitwise(sep string, op Op, next func() (item, error)) (item, error) {
-	it, err := next()
+func (p *exprParser) bitwise(sep string, op Op, next int) (item, error) {
+	it, err := p.level(next)
 	if err != nil || !p.is(sep) {
 		return it, err
 	}
@@ -255,7 +281,7 @@ func (p *exprParser) bitwise(sep string, op Op, next func() (item, error)) (item
 		if !p.startsOperand() {
 			return item{}, p.unexpected(wantValue)
 		}
-		y, err := next()
+		y, err := p.level(next)
 		if err != nil {
 			return item{}, err
 		}
