@@ -200,7 +200,7 @@ func (p *parser) parsePolicy(toks []token) bool {
 	if len(toks) < 4 || toks[0].value != "POLICY" || toks[1].typ() != tokIdent || toks[2].value != "{" {
 		return false
 	}
-	end := closing(toks, 2)
+	spans, end := itemsUntilClose(toks, 2, framePolicy)
 	if end != len(toks)-1 {
 		return false
 	}
@@ -208,7 +208,6 @@ func (p *parser) parsePolicy(toks []token) bool {
 		Range: Range{Pos: toks[0].pos(), End: toks[end].end()},
 		Name:  &Ident{Range: Range{Pos: toks[1].pos(), End: toks[1].end()}, Name: toks[1].value},
 	}
-	spans := items(toks, 3, end, framePolicy)
 	body := make([]PolicyStmt, len(spans)) // nil where the item is in error
 	ok := true
 	for i, sp := range spans {
@@ -508,7 +507,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 	if toks[open].typ() != tokPunct || toks[open].value != "{" {
 		return nil, false, false
 	}
-	end := closing(toks, open)
+	spans, end := itemsUntilClose(toks, open, frameBlock)
 	if end != len(toks)-1 {
 		return nil, false, false
 	}
@@ -520,7 +519,6 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		hasComma bool // whether a comma follows the rule (at comma)
 	}
 	filters := &builder{maxDepth: p.opts.MaxDepth, diags: p.diags} // checks the filters of quick rules
-	spans := items(toks, open+1, end, frameBlock)
 	rules := make([]ruleAt, 0, len(spans))
 	ok = true
 	for _, sp := range spans {

@@ -103,3 +103,37 @@ func FuzzQuickRule(f *testing.F) {
 	}
 	f.Fuzz(parseBoth)
 }
+
+// TestItemsUntilClose checks the one-walk itemsUntilClose against closing
+// and items on token soup, at every `{`.
+func TestItemsUntilClose(t *testing.T) {
+	pieces := []string{"{", "}", "(", ")", "[", "]", ",", "a", "b", "1", "USE", "DEFAULT", "KILL", "ALLOW", "POLICY"}
+	r := rand.New(rand.NewSource(3))
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for j := r.Intn(25); j > 0; j-- {
+			b.WriteString(pieces[r.Intn(len(pieces))] + " ")
+		}
+		src := b.String()
+		var diags Diagnostics
+		budget := DefaultMaxTokens
+		s := &scanner{src: []byte(src), text: src, name: "t", line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: budget}
+		s.scan(nil)
+		for open, tok := range s.toks {
+			if tok.value != "{" {
+				continue
+			}
+			for _, kind := range []frameKind{framePolicy, frameBlock} {
+				spans, end := itemsUntilClose(s.toks, open, kind)
+				wantEnd := closing(s.toks, open)
+				var want []span
+				if wantEnd < len(s.toks) {
+					want = items(s.toks, open+1, wantEnd, kind)
+				}
+				if end != wantEnd || !cmp.Equal(spans, want, cmp.AllowUnexported(span{})) {
+					t.Fatalf("%q at %d (kind %d): got %v, %d; want %v, %d", src, open, kind, spans, end, want, wantEnd)
+				}
+			}
+		}
+	}
+}

@@ -200,3 +200,54 @@ func (p *parser) parseItem(toks []token, it span, kind frameKind, eof lexer.Posi
 	idx := p.syntaxError(err, sub, before, itemEOF, itemNext, kind)
 	p.moreErrors(sub, idx, itemEOF, itemNext, depth+1)
 }
+
+// itemsUntilClose returns what closing(toks, open) and then, when that
+// finds the closing bracket at end, items(toks, open+1, end, kind) return,
+// in one walk instead of two (a POLICY or a block may hold a million
+// tokens). toks[open] is a `{`. spans is nil when there is no closing
+// bracket.
+func itemsUntilClose(toks []token, open int, kind frameKind) (spans []span, end int) {
+	var st bracketStack // the brackets open inside toks[open]
+	start := open + 1
+	for i := open + 1; i < len(toks); i++ {
+		t := toks[i]
+		if len(st) == 0 && i > start && startsItem(toks, i, kind) {
+			spans = append(spans, span{start, i})
+			start = i
+		}
+		if t.typ() != tokPunct {
+			continue
+		}
+		switch t.value {
+		case "{", "(", "[":
+			st.push(frame{frameOther, i})
+		case "}":
+			if !st.holds(toks, "{") {
+				// It closes toks[open], with whatever is still open.
+				if start < i {
+					spans = append(spans, span{start, i})
+				}
+				return spans, i
+			}
+			st.close(toks, t.value)
+		case ")", "]":
+			st.close(toks, t.value)
+		case ",":
+			if len(st) == 0 {
+				spans = append(spans, span{start, i})
+				start = i + 1
+			}
+		}
+	}
+	return nil, len(toks)
+}
+
+// holds reports whether a bracket open is on the stack.
+func (st bracketStack) holds(toks []token, open string) bool {
+	for _, f := range st {
+		if toks[f.open].value == open {
+			return true
+		}
+	}
+	return false
+}
