@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Arch describes one architecture (ABI) and holds its syscall table.
@@ -22,9 +23,11 @@ type Arch struct {
 	// GOARCH is the Go name of the arch when Go supports it as a host.
 	GOARCH string
 
-	byName map[string]*Syscall
-	byNr   map[uint32]*Syscall
-	list   []*Syscall // canonical entries, sorted by number
+	// entries and aliases are the generated table (z*.go), laid out by
+	// the linker: reading them costs nothing at start-up.
+	entries []Syscall
+	aliases []alias
+	index   *lookupIndex
 }
 
 // Syscall is one entry of a table.
@@ -74,35 +77,51 @@ func (s *Syscall) ArgIndex(name string) int {
 	return -1
 }
 
-var arches []*Arch
+// alias is a libc name of a canonical entry, as the generated tables list
+// them.
+type alias struct{ name, target string }
 
-// register adds the generated table of one arch. Called from the
-// generated z*.go files' init functions.
-func register(a *Arch, entries []Syscall, aliases map[string]string) {
-	a.byName = make(map[string]*Syscall, len(entries)+len(aliases))
-	a.byNr = make(map[uint32]*Syscall, len(entries))
-	a.list = make([]*Syscall, 0, len(entries))
+// lookupIndex is an arch's lookup structure, built from its generated
+// table on the first lookup: a program that never asks about an arch (a
+// jail's init, a command that only formats policies) does not pay for it.
+type lookupIndex struct {
+	once   sync.Once
+	byName map[string]*Syscall
+	byNr   map[uint32]*Syscall
+	list   []*Syscall // canonical entries, sorted by number
+}
+
+// idx returns a's lookup structure, building it on first use.
+func (a *Arch) idx() *lookupIndex {
+	x := a.index
+	x.once.Do(func() { x.build(a) })
+	return x
+}
+
+func (x *lookupIndex) build(a *Arch) {
+	entries, aliases := a.entries, a.aliases
+	x.byName = make(map[string]*Syscall, len(entries)+len(aliases))
+	x.byNr = make(map[uint32]*Syscall, len(entries))
+	x.list = make([]*Syscall, 0, len(entries))
 	for i := range entries {
 		s := &entries[i]
-		a.byName[s.Name] = s
-		if _, dup := a.byNr[s.Nr]; !dup {
-			a.byNr[s.Nr] = s
+		x.byName[s.Name] = s
+		if _, dup := x.byNr[s.Nr]; !dup {
+			x.byNr[s.Nr] = s
 		}
-		a.list = append(a.list, s)
+		x.list = append(x.list, s)
 	}
-	for alias, target := range aliases {
-		t, ok := a.byName[target]
+	for _, al := range aliases {
+		t, ok := x.byName[al.target]
 		if !ok {
-			panic("syscalls: alias " + alias + " of unknown " + target + " on " + a.Name)
+			panic("syscalls: alias " + al.name + " of unknown " + al.target + " on " + a.Name)
 		}
 		c := *t
-		c.Name = alias
-		c.AliasOf = target
-		a.byName[alias] = &c
+		c.Name = al.name
+		c.AliasOf = al.target
+		x.byName[al.name] = &c
 	}
-	sort.SliceStable(a.list, func(i, j int) bool { return a.list[i].Nr < a.list[j].Nr })
-	arches = append(arches, a)
-	sort.Slice(arches, func(i, j int) bool { return arches[i].Name < arches[j].Name })
+	sort.SliceStable(x.list, func(i, j int) bool { return x.list[i].Nr < x.list[j].Nr })
 }
 
 // Arches returns every known arch, sorted by name.
@@ -136,23 +155,23 @@ func HostArch() *Arch {
 // Lookup finds a syscall by name, aliases included. For an alias the
 // result's AliasOf names the canonical entry.
 func (a *Arch) Lookup(name string) (*Syscall, bool) {
-	s, ok := a.byName[name]
+	s, ok := a.idx().byName[name]
 	return s, ok
 }
 
 // ByNumber finds the canonical syscall with number nr.
 func (a *Arch) ByNumber(nr uint32) (*Syscall, bool) {
-	s, ok := a.byNr[nr]
+	s, ok := a.idx().byNr[nr]
 	return s, ok
 }
 
 // Syscalls returns the canonical entries sorted by number.
-func (a *Arch) Syscalls() []*Syscall { return append([]*Syscall(nil), a.list...) }
+func (a *Arch) Syscalls() []*Syscall { return append([]*Syscall(nil), a.idx().list...) }
 
 // AliasEntries returns the alias entries sorted by name.
 func (a *Arch) AliasEntries() []*Syscall {
 	var out []*Syscall
-	for _, s := range a.byName {
+	for _, s := range a.idx().byName {
 		if s.AliasOf != "" {
 			out = append(out, s)
 		}

@@ -6,15 +6,17 @@
 
 package syscalls
 
-func init() {
-	register(&Arch{
-		Name:      "mips",
-		Aliases:   []string{"mipso32"},
-		AuditArch: 0x00000008, // AUDIT_ARCH_MIPS
-		WordSize:  4,
-		BigEndian: true,
-		GOARCH:    "mips",
-	}, []Syscall{
+// archMips is the table of mips, static data: its lookup index is built
+// on first use.
+var archMips = Arch{
+	Name:      "mips",
+	Aliases:   []string{"mipso32"},
+	AuditArch: 0x00000008, // AUDIT_ARCH_MIPS
+	WordSize:  4,
+	BigEndian: true,
+	GOARCH:    "mips",
+	index:     &lookupIndex{},
+	entries: []Syscall{
 		{Name: "syscall", Nr: 4000},
 		{Name: "exit", Nr: 4001, Args: []Arg{{Name: "error_code", Size: 4}}},
 		{Name: "fork", Nr: 4002},
@@ -458,18 +460,19 @@ func init() {
 		{Name: "open_tree_attr", Nr: 4467, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 4, OldNames: []string{"pathname"}}, {Name: "flags", Size: 4}, {Name: "uattr", Size: 4, OldNames: []string{"attr"}}, {Name: "usize", Size: 4, OldNames: []string{"size"}}}},
 		{Name: "file_getattr", Nr: 4468, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 4, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 4, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 4}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
 		{Name: "file_setattr", Nr: 4469, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 4, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 4, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 4}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
-	}, map[string]string{
-		"_llseek":           "llseek",
-		"_newselect":        "select",
-		"_sysctl":           "sysctl",
-		"fadvise64":         "fadvise64_64",
-		"fstat":             "newfstat",
-		"lstat":             "newlstat",
-		"mmap":              "mips_mmap",
-		"mmap2":             "mips_mmap2",
-		"readdir":           "old_readdir",
-		"semtimedop_time64": "semtimedop",
-		"stat":              "newstat",
-		"umount2":           "umount",
-	})
+	},
+	aliases: []alias{
+		{"_llseek", "llseek"},
+		{"_newselect", "select"},
+		{"_sysctl", "sysctl"},
+		{"fadvise64", "fadvise64_64"},
+		{"fstat", "newfstat"},
+		{"lstat", "newlstat"},
+		{"mmap", "mips_mmap"},
+		{"mmap2", "mips_mmap2"},
+		{"readdir", "old_readdir"},
+		{"semtimedop_time64", "semtimedop"},
+		{"stat", "newstat"},
+		{"umount2", "umount"},
+	},
 }

@@ -6,14 +6,16 @@
 
 package syscalls
 
-func init() {
-	register(&Arch{
-		Name:      "mips64",
-		AuditArch: 0x80000008, // AUDIT_ARCH_MIPS64
-		WordSize:  8,
-		BigEndian: true,
-		GOARCH:    "mips64",
-	}, []Syscall{
+// archMips64 is the table of mips64, static data: its lookup index is built
+// on first use.
+var archMips64 = Arch{
+	Name:      "mips64",
+	AuditArch: 0x80000008, // AUDIT_ARCH_MIPS64
+	WordSize:  8,
+	BigEndian: true,
+	GOARCH:    "mips64",
+	index:     &lookupIndex{},
+	entries: []Syscall{
 		{Name: "read", Nr: 5000, Args: []Arg{{Name: "fd", Size: 4}, {Name: "buf", Size: 8}, {Name: "count", Size: 8}}},
 		{Name: "write", Nr: 5001, Args: []Arg{{Name: "fd", Size: 4}, {Name: "buf", Size: 8}, {Name: "count", Size: 8}}},
 		{Name: "open", Nr: 5002, Args: []Arg{{Name: "filename", Size: 8}, {Name: "flags", Size: 4}, {Name: "mode", Size: 2}}},
@@ -387,19 +389,20 @@ func init() {
 		{Name: "open_tree_attr", Nr: 5467, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "flags", Size: 4}, {Name: "uattr", Size: 8, OldNames: []string{"attr"}}, {Name: "usize", Size: 8, OldNames: []string{"size"}}}},
 		{Name: "file_getattr", Nr: 5468, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 8, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 8}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
 		{Name: "file_setattr", Nr: 5469, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 8, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 8}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
-	}, map[string]string{
-		"_newselect": "select",
-		"_sysctl":    "sysctl",
-		"fadvise64":  "fadvise64_64",
-		"fstat":      "newfstat",
-		"lstat":      "newlstat",
-		"mmap":       "mips_mmap",
-		"msgctl":     "old_msgctl",
-		"semctl":     "old_semctl",
-		"sendfile":   "sendfile64",
-		"shmctl":     "old_shmctl",
-		"stat":       "newstat",
-		"umount2":    "umount",
-		"uname":      "newuname",
-	})
+	},
+	aliases: []alias{
+		{"_newselect", "select"},
+		{"_sysctl", "sysctl"},
+		{"fadvise64", "fadvise64_64"},
+		{"fstat", "newfstat"},
+		{"lstat", "newlstat"},
+		{"mmap", "mips_mmap"},
+		{"msgctl", "old_msgctl"},
+		{"semctl", "old_semctl"},
+		{"sendfile", "sendfile64"},
+		{"shmctl", "old_shmctl"},
+		{"stat", "newstat"},
+		{"umount2", "umount"},
+		{"uname", "newuname"},
+	},
 }

@@ -6,15 +6,17 @@
 
 package syscalls
 
-func init() {
-	register(&Arch{
-		Name:      "riscv64",
-		Aliases:   []string{"rv64"},
-		AuditArch: 0xc00000f3, // AUDIT_ARCH_RISCV64
-		WordSize:  8,
-		BigEndian: false,
-		GOARCH:    "riscv64",
-	}, []Syscall{
+// archRiscv64 is the table of riscv64, static data: its lookup index is built
+// on first use.
+var archRiscv64 = Arch{
+	Name:      "riscv64",
+	Aliases:   []string{"rv64"},
+	AuditArch: 0xc00000f3, // AUDIT_ARCH_RISCV64
+	WordSize:  8,
+	BigEndian: false,
+	GOARCH:    "riscv64",
+	index:     &lookupIndex{},
+	entries: []Syscall{
 		{Name: "io_setup", Nr: 0, Args: []Arg{{Name: "nr_events", Size: 4}, {Name: "ctxp", Size: 8}}},
 		{Name: "io_destroy", Nr: 1, Args: []Arg{{Name: "ctx", Size: 8}}},
 		{Name: "io_submit", Nr: 2, Args: []Arg{{Name: "ctx_id", Size: 8}, {Name: "nr", Size: 8}, {Name: "iocbpp", Size: 8}}},
@@ -341,12 +343,13 @@ func init() {
 		{Name: "open_tree_attr", Nr: 467, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "flags", Size: 4}, {Name: "uattr", Size: 8, OldNames: []string{"attr"}}, {Name: "usize", Size: 8, OldNames: []string{"size"}}}},
 		{Name: "file_getattr", Nr: 468, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 8, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 8}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
 		{Name: "file_setattr", Nr: 469, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 8, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 8}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
-	}, map[string]string{
-		"fadvise64":        "fadvise64_64",
-		"fstat":            "newfstat",
-		"sendfile":         "sendfile64",
-		"sync_file_range2": "sync_file_range",
-		"umount2":          "umount",
-		"uname":            "newuname",
-	})
+	},
+	aliases: []alias{
+		{"fadvise64", "fadvise64_64"},
+		{"fstat", "newfstat"},
+		{"sendfile", "sendfile64"},
+		{"sync_file_range2", "sync_file_range"},
+		{"umount2", "umount"},
+		{"uname", "newuname"},
+	},
 }

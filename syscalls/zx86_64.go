@@ -6,15 +6,17 @@
 
 package syscalls
 
-func init() {
-	register(&Arch{
-		Name:      "x86_64",
-		Aliases:   []string{"amd64"},
-		AuditArch: 0xc000003e, // AUDIT_ARCH_X86_64
-		WordSize:  8,
-		BigEndian: false,
-		GOARCH:    "amd64",
-	}, []Syscall{
+// archX86_64 is the table of x86_64, static data: its lookup index is built
+// on first use.
+var archX86_64 = Arch{
+	Name:      "x86_64",
+	Aliases:   []string{"amd64"},
+	AuditArch: 0xc000003e, // AUDIT_ARCH_X86_64
+	WordSize:  8,
+	BigEndian: false,
+	GOARCH:    "amd64",
+	index:     &lookupIndex{},
+	entries: []Syscall{
 		{Name: "read", Nr: 0, Args: []Arg{{Name: "fd", Size: 4}, {Name: "buf", Size: 8}, {Name: "count", Size: 8}}},
 		{Name: "write", Nr: 1, Args: []Arg{{Name: "fd", Size: 4}, {Name: "buf", Size: 8}, {Name: "count", Size: 8}}},
 		{Name: "open", Nr: 2, Args: []Arg{{Name: "filename", Size: 8}, {Name: "flags", Size: 4}, {Name: "mode", Size: 2}}},
@@ -398,13 +400,14 @@ func init() {
 		{Name: "open_tree_attr", Nr: 467, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "flags", Size: 4}, {Name: "uattr", Size: 8, OldNames: []string{"attr"}}, {Name: "usize", Size: 8, OldNames: []string{"size"}}}},
 		{Name: "file_getattr", Nr: 468, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 8, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 8}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
 		{Name: "file_setattr", Nr: 469, Args: []Arg{{Name: "dfd", Size: 4}, {Name: "filename", Size: 8, OldNames: []string{"pathname"}}, {Name: "ufattr", Size: 8, OldNames: []string{"fileattr"}}, {Name: "usize", Size: 8}, {Name: "at_flags", Size: 4, OldNames: []string{"flags"}}}},
-	}, map[string]string{
-		"_sysctl":  "sysctl",
-		"fstat":    "newfstat",
-		"lstat":    "newlstat",
-		"sendfile": "sendfile64",
-		"stat":     "newstat",
-		"umount2":  "umount",
-		"uname":    "newuname",
-	})
+	},
+	aliases: []alias{
+		{"_sysctl", "sysctl"},
+		{"fstat", "newfstat"},
+		{"lstat", "newlstat"},
+		{"sendfile", "sendfile64"},
+		{"stat", "newstat"},
+		{"umount2", "umount"},
+		{"uname", "newuname"},
+	},
 }
