@@ -75,8 +75,15 @@ func TestRunTrue(t *testing.T) {
 
 func TestRunShellProbe(t *testing.T) {
 	requireRoot(t)
-	res, out, errs := runJail(t, testConfig("/bin/sh", "-c", "id; hostname; echo pid $$; cat /proc/self/uid_map; grep -E 'Cap|NoNewPrivs|Seccomp' /proc/self/status; ls /; cat /proc/self/mountinfo; ls /proc; exit 3"), RunOptions{})
-	t.Logf("result %+v\nstdout:\n%s\nstderr:\n%s", res, out, errs)
+	res, out, errs := runJail(t, testConfig("/bin/sh", "-c", "id -u; hostname; echo pid $$; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; exit 3"), RunOptions{})
+	if res.ExitCode != 3 || res.ReasonKind != ReasonExited {
+		t.Fatalf("result %+v, want exit 3\nstdout:\n%s\nstderr:\n%s", res, out, errs)
+	}
+	for _, want := range []string{"1000\n", "jail\n", "pid 1\n", "CapEff:\t0000000000000000\n", "NoNewPrivs:\t1\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s\nstderr:\n%s", want, out, errs)
+		}
+	}
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
