@@ -683,6 +683,9 @@ func (r *runner) result(ps *os.ProcessState, waitErr error, wall time.Duration) 
 		}
 	case viol != nil:
 		res.ReasonKind, res.Reason, res.SeccompViolation = ReasonSeccomp, "seccomp violation: "+viol.String(), viol
+		// The runner SIGKILLed the jail for the kernel; report the death
+		// the kernel's own kill gives (SIGSYS), as nsjail users expect.
+		res.Signal, res.ExitCode = int(unix.SIGSYS), 128+int(unix.SIGSYS)
 	case reason != "":
 		res.ReasonKind, res.Reason = reason, text
 	case res.Signal == int(unix.SIGSYS) && len(r.opts.Filter)+len(r.cfg.Seccomp.PolicyFile)+len(r.cfg.Seccomp.Policy) > 0 || res.Signal == int(unix.SIGSYS) && r.cfg.Seccomp.Default:
