@@ -93,6 +93,24 @@ type loader struct {
 	declare    map[fixKey]int              // rule → how many generic names to declare (for fmt)
 	names      map[*syscalls.Arch][]string // syscall names per arch, for hints
 	hintBudget int
+
+	// conds is a chunk of unused nodes for convert; condChunk is its size.
+	conds     []cond
+	condChunk int
+}
+
+// newCond returns a copy of c allocated from l.conds: a policy of 100,000
+// filters converts half a million nodes, and one allocation per chunk
+// instead of one per node saves a tenth of the load.
+func (l *loader) newCond(c cond) *cond {
+	if len(l.conds) == 0 {
+		l.condChunk = min(max(2*l.condChunk, 16), 1024)
+		l.conds = make([]cond, l.condChunk)
+	}
+	n := &l.conds[0]
+	l.conds = l.conds[1:]
+	*n = c
+	return n
 }
 
 type diagKey struct {
@@ -555,16 +573,16 @@ func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) 
 			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "a number is not a condition")
 			return nil, false
 		}
-		return &cond{kind: kNum, num: e.Value}, true
+		return l.newCond(cond{kind: kNum, num: e.Value}), true
 	case *grammar.Ident:
 		if boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "`%s` is not a condition", e.Name)
 			return nil, false
 		}
 		if c, ok := l.consts[e.Name]; ok {
-			return &cond{kind: kNum, num: c.value}, true
+			return l.newCond(cond{kind: kNum, num: c.value}), true
 		}
-		return &cond{kind: kIdent, name: e.Name, pos: e.Pos}, true
+		return l.newCond(cond{kind: kIdent, name: e.Name, pos: e.Pos}), true
 	case *grammar.NotExpr:
 		if !boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "", "`!` applies to a condition, not to a value")
@@ -578,7 +596,7 @@ func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) 
 		if !ok {
 			return nil, false
 		}
-		return &cond{kind: kNot, x: x}, true
+		return l.newCond(cond{kind: kNot, x: x}), true
 	case *grammar.BinaryExpr:
 		var kind condKind
 		operandsBool := false
@@ -622,7 +640,7 @@ func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) 
 		if !ok {
 			return nil, false
 		}
-		c := &cond{kind: kind, x: x, y: y}
+		c := l.newCond(cond{kind: kind, x: x, y: y})
 		if kind == kCmp {
 			c.op = cmpOps[e.Op]
 		}
