@@ -38,6 +38,13 @@ import (
 //	BitAnd     = Operand { "&" Operand } .
 //	Operand    = Number | Ident | "(" Expr ")" .
 //
+// A large policy is mostly the rules of action blocks, so Parse reads a
+// well-formed rule without participle (quickRule, quick.go), following the
+// Rule production above token for token into the same tree; any rule it
+// does not accept goes to participle, which parses it with these types and
+// reports the error. The language is the one defined here either way
+// (TestQuickRuleMatchesParticiple, FuzzQuickRule).
+//
 // The reference's grammar has two kinds of parentheses, around a condition
 // (`!(a == 1)`) and around a value (`(a & 3) == 0`), which an LL parser
 // cannot tell apart at the `(`. This grammar reads one kind, around any
