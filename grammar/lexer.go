@@ -42,12 +42,6 @@ type token struct {
 	kind  int8 // a lexer.TokenType
 }
 
-// newToken returns the token of type typ and value v at pos; file is a
-// pointer to pos.Filename.
-func newToken(typ lexer.TokenType, v string, file *string, pos lexer.Position) token {
-	return token{value: v, file: file, off: int32(pos.Offset), line: int32(pos.Line), col: int32(pos.Column), kind: int8(typ)}
-}
-
 // typ returns the type of t.
 func (t token) typ() lexer.TokenType { return lexer.TokenType(t.kind) }
 
@@ -134,15 +128,13 @@ func (s *scanner) emit(typ lexer.TokenType, n int) {
 // emitValue makes the next len(v) bytes, which hold no newline and read v,
 // a token of value v (a shared string for an operator).
 func (s *scanner) emitValue(typ lexer.TokenType, v string) {
-	start := s.pos()
-	n := len(v)
-	s.off += n
-	s.col += n
 	if s.file == nil {
 		name := s.name
 		s.file = &name // shared by the tokens of this file
 	}
-	s.toks = append(s.toks, newToken(typ, v, s.file, start))
+	s.toks = append(s.toks, token{value: v, file: s.file, off: int32(s.off), line: int32(s.line), col: int32(s.col), kind: int8(typ)})
+	s.off += len(v)
+	s.col += len(v)
 	*s.budget--
 }
 
