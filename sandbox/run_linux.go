@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -209,6 +210,10 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 			err = derr
 		}
 	}()
+	// Joining the cgroups overlaps the init's building of the jail,
+	// unless a mount in the jail is a cgroup file system: it must be made
+	// in the cgroup namespace of the jail's cgroup.
+	ic.CgroupFollows = r.cg != nil && !mountsCgroupFS(cfg.Mounts)
 
 	exe := r.opts.Executable
 	if exe == "" {
@@ -281,6 +286,13 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 
 	if err := r.prepare(ic, newIDMap); err != nil {
 		r.kill("", "")
+		if ic.CgroupFollows {
+			// The init had its configuration: a failure of its own
+			// (which may be why it could not be added) says more.
+			if ierr := r.initError(); ierr != nil {
+				err = ierr
+			}
+		}
 		<-waitCh
 		return nil, err
 	}
@@ -422,7 +434,7 @@ func (r *runner) prepare(ic *jail.Spec, newIDMap bool) error {
 			return &SetupError{Op: "set oom_score_adj " + strconv.Itoa(*cfg.OOMScoreAdj), Path: p, Err: err}
 		}
 	}
-	if r.cg != nil {
+	if r.cg != nil && !ic.CgroupFollows {
 		if err := r.cg.add(r.pid); err != nil {
 			return err
 		}
@@ -430,7 +442,46 @@ func (r *runner) prepare(ic *jail.Spec, newIDMap bool) error {
 	if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameConfig, jail.EncodeSpec(ic)); err != nil {
 		return &SetupError{Op: "send the configuration to the jail init", Err: err}
 	}
+	if ic.CgroupFollows {
+		// The init waits for this frame before it executes anything; if
+		// the cgroups cannot be joined, the caller kills it.
+		if err := r.cg.add(r.pid); err != nil {
+			return err
+		}
+		if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameCgroup, nil); err != nil {
+			return &SetupError{Op: "tell the jail init its cgroups are joined", Err: err}
+		}
+	}
 	return nil
+}
+
+// mountsCgroupFS reports whether a mount of ms is a cgroup file system.
+func mountsCgroupFS(ms []Mount) bool {
+	for _, m := range ms {
+		if strings.HasPrefix(m.FSType, "cgroup") {
+			return true
+		}
+	}
+	return false
+}
+
+// initError reads what the init sent until the socket closes and
+// returns the first setup error it reported, if any.
+func (r *runner) initError() error {
+	events := make(chan initEvent, 16)
+	go r.readInit(events)
+	var first error
+	for ev := range events {
+		switch {
+		case ev.eof:
+			return first
+		case ev.err != nil && first == nil:
+			first = ev.err
+		case ev.listener >= 0:
+			unix.Close(ev.listener)
+		}
+	}
+	return first
 }
 
 type fdWriter int

@@ -134,9 +134,15 @@ func (in *jailInit) run() error {
 			return err
 		}
 	}
-	if ic.Unshare != 0 {
-		if err := unix.Unshare(int(ic.Unshare)); err != nil {
-			return setupErr("unshare "+nsNames(uintptr(ic.Unshare)), "", err)
+	// The cgroup namespace is rooted where the init is when it unshares:
+	// with CgroupFollows, in the jail's cgroup once the parent says so.
+	unshare := ic.Unshare
+	if ic.CgroupFollows {
+		unshare &^= unix.CLONE_NEWCGROUP
+	}
+	if unshare != 0 {
+		if err := unix.Unshare(int(unshare)); err != nil {
+			return setupErr("unshare "+nsNames(uintptr(unshare)), "", err)
 		}
 	}
 	if c.Mount {
@@ -159,6 +165,16 @@ func (in *jailInit) run() error {
 	if c.Net && !c.IfaceNoLo {
 		if err := loopbackUp(); err != nil {
 			return setupErr("bring up the loopback interface", "lo", err)
+		}
+	}
+	if ic.CgroupFollows {
+		if err := in.awaitCgroup(); err != nil {
+			return err
+		}
+		if ic.Unshare&unix.CLONE_NEWCGROUP != 0 {
+			if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+				return setupErr("unshare CLONE_NEWCGROUP", "", err)
+			}
 		}
 	}
 	if err := applyProcess(c); err != nil {
@@ -265,6 +281,20 @@ func (in *jailInit) run() error {
 	unix.RawSyscall(unix.SYS_WRITE, uintptr(in.sock), gatePtr(ic.Gate, ic.Gate.ErrOff), ErrFrameSize)
 	unix.RawSyscall(unix.SYS_EXIT_GROUP, initFailed, 0, 0)
 	panic("unreachable")
+}
+
+// awaitCgroup waits until the parent has put the init in the jail's
+// cgroups. Nothing of the program runs before; if the parent cannot add
+// it, it kills the init instead.
+func (in *jailInit) awaitCgroup() error {
+	typ, _, err := ReadFrame(in)
+	if err == nil && typ != FrameCgroup {
+		err = fmt.Errorf("unexpected frame %q", typ)
+	}
+	if err != nil {
+		return setupErr("wait for the jail's cgroups", "", err)
+	}
+	return nil
 }
 
 // Stages of the exec error frame: what failed after the filter was

@@ -13,9 +13,12 @@ import (
 // comes when the program has been executed or the init has died.
 //
 // Every message is a frame: one type byte, a little-endian uint32 length
-// and the payload. The parent sends one FrameConfig, then, when the
-// Spec says FilterFollows, one FrameFilter (the policy is compiled while
-// the init builds the jail); the init answers
+// and the payload. The parent sends one FrameConfig; then, when the Spec
+// says CgroupFollows, an empty FrameCgroup once it has put the init in
+// the jail's cgroups (the parent does that while the init builds the
+// jail: joining a v1 hierarchy waits for an RCU grace period, several
+// milliseconds); then, when the Spec says FilterFollows, one FrameFilter
+// (the policy is compiled while the init builds the jail); the init answers
 // with any number of FrameLog, then either FrameError (the setup failed,
 // the program never runs), or FrameListener (carrying the seccomp
 // listener fd) followed by EOF, or EOF alone. FrameExecError comes after
@@ -24,6 +27,7 @@ const (
 	FrameHeader    = 5
 	FrameConfig    = 'C'
 	FrameFilter    = 'P'
+	FrameCgroup    = 'G'
 	FrameLog       = 'L'
 	FrameError     = 'E'
 	FrameListener  = 'F'

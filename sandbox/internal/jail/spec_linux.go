@@ -35,6 +35,11 @@ type Spec struct {
 	// FilterFollows says the filter comes in a FrameFilter after the
 	// Spec, which the init reads when it is about to install it.
 	FilterFollows bool
+	// CgroupFollows says the parent adds the init to the jail's cgroups
+	// while the init builds the jail and then sends a FrameCgroup, which
+	// the init waits for before it unshares the cgroup namespace, drops
+	// its privileges and executes the program.
+	CgroupFollows bool
 	Gate          GateLayout
 	UID, GID      int  // ids to switch to; -1 keeps one
 	SetGroups     bool // the user namespace allows setgroups
@@ -160,7 +165,7 @@ func (r *specReader) optBytes() []byte {
 	return append([]byte{}, r.take(n-1)...)
 }
 
-const specVersion = 1
+const specVersion = 2
 
 func EncodeSpec(s *Spec) []byte {
 	w := &specWriter{b: make([]byte, 0, 1024)}
@@ -168,7 +173,7 @@ func EncodeSpec(s *Spec) []byte {
 	for _, b := range []bool{s.User, s.Mount, s.Net, s.UTS, s.RW, s.NoPivotRoot, s.MountProc, s.IfaceNoLo,
 		s.KeepCaps, s.DisableNoNewPrivs, s.Notify, s.SetGroups, s.FilterFollows,
 		s.Personality.AddrCompatLayout, s.Personality.MmapPageZero, s.Personality.ReadImpliesExec,
-		s.Personality.AddrLimit3GB, s.Personality.AddrNoRandomize} {
+		s.Personality.AddrLimit3GB, s.Personality.AddrNoRandomize, s.CgroupFollows} {
 		w.bool(b)
 	}
 	w.str(s.Hostname)
@@ -235,7 +240,7 @@ func DecodeSpec(b []byte) (*Spec, error) {
 	for _, p := range []*bool{&s.User, &s.Mount, &s.Net, &s.UTS, &s.RW, &s.NoPivotRoot, &s.MountProc, &s.IfaceNoLo,
 		&s.KeepCaps, &s.DisableNoNewPrivs, &s.Notify, &s.SetGroups, &s.FilterFollows,
 		&s.Personality.AddrCompatLayout, &s.Personality.MmapPageZero, &s.Personality.ReadImpliesExec,
-		&s.Personality.AddrLimit3GB, &s.Personality.AddrNoRandomize} {
+		&s.Personality.AddrLimit3GB, &s.Personality.AddrNoRandomize, &s.CgroupFollows} {
 		*p = r.bool()
 	}
 	s.Hostname, s.Cwd, s.Chroot = r.str(), r.str(), r.str()

@@ -30,7 +30,7 @@ func sampleSpec() *Spec {
 		Argv:        []string{"sh", "-c", "echo hi"},
 		Env:         []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"},
 		Filter:      []unix.SockFilter{{Code: 0x20, K: 4}, {Code: 0x15, Jt: 1, Jf: 2, K: 0xc000003e}, {Code: 0x06, K: 0x7fff0000}},
-		Notify:      true, SetGroups: true, FilterFollows: true,
+		Notify:      true, SetGroups: true, FilterFollows: true, CgroupFollows: true,
 		Gate:    GateLayout{Addr: 0x123456789000, Size: 8192, ArgvOff: 0, EnvpOff: 32, PathOff: 72, MsgOff: 4168, ErrOff: 4424, DataOff: 4440, Notify: true},
 		UID:     1000,
 		GID:     -1,
