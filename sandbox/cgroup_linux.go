@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -123,6 +125,41 @@ func (cg *jailCgroups) makeDir(parent, name string) (string, error) {
 	return dir, nil
 }
 
+// prefetchAttachGP starts the RCU grace period that the init's joining of
+// its v1 cgroups waits for (5-16 ms here), so that it runs while the
+// runner creates the cgroups and starts the init instead of after.
+//
+// Moving a task between v1 cgroups takes a global lock whose writers wait
+// for a grace period unless another writer holds or has just held it; so
+// this thread moves itself into the cgroup it already is in (a no-op
+// move) in the hierarchy mounted at mount. It writes only after it has
+// seen its own thread id in that cgroup's tasks file, so a path that
+// means another cgroup here (another cgroup namespace) is left alone.
+// Any failure just leaves the grace period to the real move.
+func prefetchAttachGP(mount string) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := strconv.Itoa(unix.Gettid())
+	b, err := os.ReadFile("/proc/thread-self/cgroup")
+	if err != nil {
+		return
+	}
+	ctl := filepath.Base(mount)
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 || !slices.Contains(strings.Split(f[1], ","), ctl) {
+			continue
+		}
+		dir := filepath.Join(mount, f[2])
+		tasks, err := os.ReadFile(filepath.Join(dir, "tasks"))
+		if err != nil || !slices.Contains(strings.Fields(string(tasks)), tid) {
+			return
+		}
+		writeCgroup(dir, "tasks", tid)
+		return
+	}
+}
+
 // v1Dir creates <mount>/<parent>/<name> for one v1 controller.
 func (cg *jailCgroups) v1Dir(mount, parent, name string) (string, error) {
 	if mount == "" {
@@ -145,6 +182,15 @@ func (cg *jailCgroups) setupV1(g *Cgroups, name string, warn func(string, ...any
 			return "NSJAIL"
 		}
 		return p
+	}
+	for _, m := range []struct {
+		on    bool
+		mount string
+	}{{g.MemMax > 0 || g.MemMemswMax > 0, g.V1MemMount}, {g.PidsMax > 0, g.V1PidsMount}, {g.CPUMsPerSec > 0, g.V1CPUMount}, {g.NetClsClassID != 0, g.V1NetClsMount}} {
+		if m.on && m.mount != "" {
+			go prefetchAttachGP(m.mount)
+			break
+		}
 	}
 	if g.MemMax > 0 || g.MemMemswMax > 0 {
 		dir, err := cg.v1Dir(g.V1MemMount, parent(g.V1MemParent), name)
