@@ -505,7 +505,7 @@ func (w fdWriter) Write(p []byte) (int, error) {
 func (r *runner) readInit(events chan<- initEvent) {
 	defer func() { events <- initEvent{eof: true, listener: -1} }()
 	var buf []byte
-	chunk := make([]byte, 64<<10)
+	chunk := make([]byte, 4<<10) // frames are small; a longer one is put together
 	oob := make([]byte, unix.CmsgSpace(4*4))
 	for {
 		n, oobn, _, _, err := unix.Recvmsg(r.sock, chunk, oob, unix.MSG_CMSG_CLOEXEC)

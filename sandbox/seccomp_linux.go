@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/net/bpf"
@@ -79,7 +80,10 @@ func mapKills(prog []bpf.RawInstruction, to uint32) ([]bpf.RawInstruction, error
 
 // userNotifAvailable reports whether the kernel offers SECCOMP_RET_USER_NOTIF
 // (a variable so that tests can take the fallback path).
-var userNotifAvailable = func() bool {
+var userNotifAvailable = func() bool { return kernelHasUserNotif() }
+
+// kernelHasUserNotif reads the kernel's seccomp actions once per process.
+var kernelHasUserNotif = sync.OnceValue(func() bool {
 	b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
 	if err != nil {
 		return false
@@ -90,7 +94,7 @@ var userNotifAvailable = func() bool {
 		}
 	}
 	return false
-}
+})
 
 // buildFilter puts the gate in front of policy and maps its kill actions.
 func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l jail.GateLayout, sock int) ([]bpf.RawInstruction, error) {
