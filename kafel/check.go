@@ -103,7 +103,11 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 			names[s.Nr] = s.AliasOf
 		} else {
 			names[s.Nr] = s.Name
-			l.voteFix(r.namePos, r.name, r.name) // the name is right here
+			if len(l.opts.Arches) > 1 {
+				// The name is right here, against a rewrite on another
+				// arch (with one arch the vote could never count).
+				l.voteFix(r.namePos, r.name, r.name)
+			}
 		}
 		sc, nr = s, s.Nr
 	}
@@ -119,7 +123,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 	}
 	rule := bpfgen.Rule{Action: action}
 	if r.filter != nil {
-		var args []argName
+		args := l.args[:0] // only for resolveCond: reused
 		switch {
 		case r.declared:
 			for _, p := range r.params {
@@ -130,6 +134,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 				args = append(args, argName{a.Name, a.Size})
 			}
 		}
+		l.args = args
 		c, ok := l.resolveCond(arch, r, sc, args, r.filter)
 		if !ok {
 			return resolved{}, false
@@ -139,7 +144,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 			return resolved{}, false
 		case kTrue:
 		default:
-			rule.Cond = lower(c)
+			rule.Cond = l.lowering.lower(c)
 		}
 	}
 	return resolved{nr: nr, rule: rule}, true
@@ -151,13 +156,13 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 	case kIdent:
 		for i, a := range args {
 			if a.name == c.name {
-				return &cond{kind: kArg, arg: i, size: a.size}, true
+				return l.newCond(cond{kind: kArg, arg: i, size: a.size}), true
 			}
 		}
 		if !r.declared && sc != nil {
 			// Earlier kernel names that the reference's tables still use.
 			if i := sc.ArgIndex(c.name); i >= 0 {
-				return &cond{kind: kArg, arg: i, size: sc.Args[i].Size}, true
+				return l.newCond(cond{kind: kArg, arg: i, size: sc.Args[i].Size}), true
 			}
 		}
 		if i, ok := genericArg(c.name); ok {
@@ -186,7 +191,7 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 					}
 				}
 			}
-			return &cond{kind: kArg, arg: i, size: size}, true
+			return l.newCond(cond{kind: kArg, arg: i, size: size}), true
 		}
 		l.errorf(c.pos, KindUndefined, argHint(r, args, c.name), "unknown argument `%s` of %s on %s", c.name, l.ruleLabel(r), arch.Name)
 		return nil, false
@@ -195,14 +200,14 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 		if !ok {
 			return nil, false
 		}
-		return &cond{kind: kNot, x: x}, true
+		return l.newCond(cond{kind: kNot, x: x}), true
 	case kAnd, kOr, kCmp, kBitAnd, kBitOr:
 		x, okx := l.resolveCond(arch, r, sc, args, c.x)
 		y, oky := l.resolveCond(arch, r, sc, args, c.y)
 		if !okx || !oky {
 			return nil, false
 		}
-		return &cond{kind: c.kind, op: c.op, x: x, y: y}, true
+		return l.newCond(cond{kind: c.kind, op: c.op, x: x, y: y}), true
 	}
 	return c, true
 }

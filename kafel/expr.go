@@ -73,6 +73,9 @@ func simplify(c *cond) *cond {
 		case kFalse:
 			return condTrue
 		}
+		if x == c.x {
+			return c
+		}
 		return &cond{kind: kNot, x: x}
 	case kAnd, kOr:
 		x, y := simplify(c.x), simplify(c.y)
@@ -82,13 +85,16 @@ func simplify(c *cond) *cond {
 		}
 		switch {
 		case x.kind == dominant || y.kind == dominant:
-			return &cond{kind: dominant}
+			if dominant == kTrue {
+				return condTrue
+			}
+			return condFalse
 		case x.kind == recessive:
 			return y
 		case y.kind == recessive:
 			return x
 		}
-		return &cond{kind: c.kind, x: x, y: y}
+		return unchanged(c, x, y)
 	case kBitAnd, kBitOr:
 		x, y := simplify(c.x), simplify(c.y)
 		if isConst(x) && isConst(y) {
@@ -112,7 +118,7 @@ func simplify(c *cond) *cond {
 				return x
 			}
 		}
-		return &cond{kind: c.kind, x: x, y: y}
+		return unchanged(c, x, y)
 	case kCmp:
 		x, y := simplify(c.x), simplify(c.y)
 		if isConst(x) && isConst(y) {
@@ -127,9 +133,20 @@ func simplify(c *cond) *cond {
 			}
 			return condFalse
 		}
-		return &cond{kind: kCmp, op: c.op, x: x, y: y}
+		return unchanged(c, x, y)
 	}
 	panic("kafel: unknown cond kind")
+}
+
+// unchanged returns c when its simplified operands are its own, in order
+// (conds are never modified once built, so c can stand for the result),
+// and otherwise a copy of c with operands x and y. Most filters have
+// nothing to fold, and this keeps simplify from copying them whole.
+func unchanged(c, x, y *cond) *cond {
+	if x == c.x && y == c.y {
+		return c
+	}
+	return &cond{kind: c.kind, op: c.op, x: x, y: y}
 }
 
 func compare(op bpfgen.CmpOp, x, y uint64) bool {
@@ -168,29 +185,64 @@ func wide(c *cond) bool {
 // the code generator's form. Each comparison is 32-bit unless one of its
 // sides is wide.
 func lower(c *cond) bpfgen.Expr {
+	var lw lowering
+	return lw.lower(c)
+}
+
+// lowering allocates the generator's expression nodes of a load from
+// chunks (see chunks): a filtered rule costs a handful of nodes, and one
+// allocation each made up a fifth of the allocations of a large load.
+type lowering struct {
+	nots     chunks[bpfgen.Not]
+	ands     chunks[bpfgen.And]
+	ors      chunks[bpfgen.Or]
+	compares chunks[bpfgen.Compare]
+	bitAnds  chunks[bpfgen.BitAnd]
+	bitOrs   chunks[bpfgen.BitOr]
+}
+
+// argValues are the arguments as Values, boxed once.
+var argValues = [...]bpfgen.Value{bpfgen.Arg(0), bpfgen.Arg(1), bpfgen.Arg(2), bpfgen.Arg(3), bpfgen.Arg(4), bpfgen.Arg(5)}
+
+func (lw *lowering) lower(c *cond) bpfgen.Expr {
 	switch c.kind {
 	case kNot:
-		return &bpfgen.Not{X: lower(c.x)}
+		n := lw.nots.next()
+		n.X = lw.lower(c.x)
+		return n
 	case kAnd:
-		return &bpfgen.And{X: lower(c.x), Y: lower(c.y)}
+		n := lw.ands.next()
+		n.X, n.Y = lw.lower(c.x), lw.lower(c.y)
+		return n
 	case kOr:
-		return &bpfgen.Or{X: lower(c.x), Y: lower(c.y)}
+		n := lw.ors.next()
+		n.X, n.Y = lw.lower(c.x), lw.lower(c.y)
+		return n
 	case kCmp:
-		return &bpfgen.Compare{Op: c.op, X: lowerValue(c.x), Y: lowerValue(c.y), Is32: !wide(c.x) && !wide(c.y)}
+		n := lw.compares.next()
+		*n = bpfgen.Compare{Op: c.op, X: lw.value(c.x), Y: lw.value(c.y), Is32: !wide(c.x) && !wide(c.y)}
+		return n
 	}
 	panic("kafel: lower of a non-boolean cond")
 }
 
-func lowerValue(c *cond) bpfgen.Value {
+func (lw *lowering) value(c *cond) bpfgen.Value {
 	switch c.kind {
 	case kNum:
 		return bpfgen.Const(c.num)
 	case kArg:
+		if c.arg >= 0 && c.arg < len(argValues) {
+			return argValues[c.arg]
+		}
 		return bpfgen.Arg(c.arg)
 	case kBitAnd:
-		return &bpfgen.BitAnd{X: lowerValue(c.x), Y: lowerValue(c.y)}
+		n := lw.bitAnds.next()
+		n.X, n.Y = lw.value(c.x), lw.value(c.y)
+		return n
 	case kBitOr:
-		return &bpfgen.BitOr{X: lowerValue(c.x), Y: lowerValue(c.y)}
+		n := lw.bitOrs.next()
+		n.X, n.Y = lw.value(c.x), lw.value(c.y)
+		return n
 	}
-	panic("kafel: lowerValue of a boolean cond")
+	panic("kafel: lowering a boolean cond as a value")
 }

@@ -94,23 +94,40 @@ type loader struct {
 	names      map[*syscalls.Arch][]string // syscall names per arch, for hints
 	hintBudget int
 
-	// conds is a chunk of unused nodes for convert; condChunk is its size.
-	conds     []cond
-	condChunk int
+	// conds hands out the nodes of convert and resolveCond; lowering
+	// those of the generator's expressions.
+	conds    chunks[cond]
+	lowering lowering
+	// args is resolveRule's scratch list of argument names.
+	args []argName
 }
 
 // newCond returns a copy of c allocated from l.conds: a policy of 100,000
 // filters converts half a million nodes, and one allocation per chunk
 // instead of one per node saves a tenth of the load.
 func (l *loader) newCond(c cond) *cond {
-	if len(l.conds) == 0 {
-		l.condChunk = min(max(2*l.condChunk, 16), 1024)
-		l.conds = make([]cond, l.condChunk)
-	}
-	n := &l.conds[0]
-	l.conds = l.conds[1:]
+	n := l.conds.next()
 	*n = c
 	return n
+}
+
+// chunks hands out zeroed Ts from slices allocated a chunk at a time, each
+// twice the size of the last up to 1024, so that a small policy stays
+// small. A chunk lives as long as any T in it: the nodes of a load are
+// kept or dropped together. The zero value is ready.
+type chunks[T any] struct {
+	free []T
+	size int
+}
+
+func (c *chunks[T]) next() *T {
+	if len(c.free) == 0 {
+		c.size = min(max(2*c.size, 16), 1024)
+		c.free = make([]T, c.size)
+	}
+	x := &c.free[0]
+	c.free = c.free[1:]
+	return x
 }
 
 type diagKey struct {
