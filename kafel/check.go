@@ -155,17 +155,17 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 	switch c.kind {
 	case kIdent:
 		for i, a := range args {
-			if a.name == c.name {
+			if a.name == c.ident.Name {
 				return l.newCond(cond{kind: kArg, arg: i, size: a.size}), true
 			}
 		}
 		if !r.declared && sc != nil {
 			// Earlier kernel names that the reference's tables still use.
-			if i := sc.ArgIndex(c.name); i >= 0 {
+			if i := sc.ArgIndex(c.ident.Name); i >= 0 {
 				return l.newCond(cond{kind: kArg, arg: i, size: sc.Args[i].Size}), true
 			}
 		}
-		if i, ok := genericArg(c.name); ok {
+		if i, ok := genericArg(c.ident.Name); ok {
 			size := 8
 			portable := ""
 			switch {
@@ -175,12 +175,12 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 				size, portable = sc.Args[i].Size, sc.Args[i].Name
 			}
 			if portable != "" {
-				l.warnf(c.pos, KindGenericArg, fmt.Sprintf("write `%s`", portable),
-					"generic argument name `%s`: use `%s`; the reference compiler knows only the declared or kernel names", c.name, portable)
-				l.voteFix(c.pos, c.name, portable)
+				l.warnf(c.ident.Pos, KindGenericArg, fmt.Sprintf("write `%s`", portable),
+					"generic argument name `%s`: use `%s`; the reference compiler knows only the declared or kernel names", c.ident.Name, portable)
+				l.voteFix(c.ident.Pos, c.ident.Name, portable)
 			} else {
-				l.warnf(c.pos, KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
-					"generic argument name `%s`: the reference compiler knows only declared or kernel names", c.name)
+				l.warnf(c.ident.Pos, KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
+					"generic argument name `%s`: the reference compiler knows only declared or kernel names", c.ident.Name)
 				// Declaring the generic names keeps the meaning (declared
 				// names are 8 bytes wide, as generic ones are here) when
 				// no kernel name of the rule is hidden by it.
@@ -193,7 +193,7 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 			}
 			return l.newCond(cond{kind: kArg, arg: i, size: size}), true
 		}
-		l.errorf(c.pos, KindUndefined, argHint(r, args, c.name), "unknown argument `%s` of %s on %s", c.name, l.ruleLabel(r), arch.Name)
+		l.errorf(c.ident.Pos, KindUndefined, argHint(r, args, c.ident.Name), "unknown argument `%s` of %s on %s", c.ident.Name, l.ruleLabel(r), arch.Name)
 		return nil, false
 	case kNot:
 		x, ok := l.resolveCond(arch, r, sc, args, c.x)

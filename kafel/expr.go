@@ -6,6 +6,7 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/gokafel/gokafel/bpfgen"
+	"github.com/gokafel/gokafel/grammar"
 )
 
 // Pos is a position in a source file.
@@ -21,17 +22,16 @@ const maxExprDepth = 200
 // numbers with their widths and constants have become numbers. It is the
 // form the checker simplifies and lowers to a bpfgen.Expr.
 type cond struct {
-	kind condKind
-	op   bpfgen.CmpOp // kCmp
-	num  uint64       // kNum
-	arg  int          // kArg
-	size int          // kArg: width in bytes
-	x, y *cond        // operands; x only for kNot
-	name string       // kIdent: an argument name, resolved per arch
-	pos  Pos          // kIdent
+	x, y  *cond          // operands; x only for kNot
+	ident *grammar.Ident // kIdent: an argument name, resolved per arch
+	num   uint64         // kNum
+	op    bpfgen.CmpOp   // kCmp
+	arg   int            // kArg
+	size  int            // kArg: width in bytes
+	kind  condKind
 }
 
-type condKind int
+type condKind uint8
 
 const (
 	kNum condKind = iota

@@ -599,7 +599,7 @@ func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) 
 		if c, ok := l.consts[e.Name]; ok {
 			return l.newCond(cond{kind: kNum, num: c.value}), true
 		}
-		return l.newCond(cond{kind: kIdent, name: e.Name, pos: e.Pos}), true
+		return l.newCond(cond{kind: kIdent, ident: e}), true
 	case *grammar.NotExpr:
 		if !boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "", "`!` applies to a condition, not to a value")
