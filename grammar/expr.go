@@ -75,6 +75,15 @@ func (p *exprParser) next() lexer.Token {
 	return t
 }
 
+// skip consumes the next token.
+func (p *exprParser) skip() {
+	if p.lex != nil {
+		p.lex.Next()
+	} else if p.i < len(p.toks) {
+		p.i++
+	}
+}
+
 // kind returns the type and value of the next token, without copying it.
 func (p *exprParser) kind() (lexer.TokenType, string) {
 	if p.lex != nil {
@@ -132,58 +141,63 @@ func (p *exprParser) binary(op Op, x, y Expr) *BinaryExpr {
 	return p.nodes.binary(BinaryExpr{Range: Range{Pos: start, End: end}, Op: op, X: x, Y: y})
 }
 
-// The levels of the grammar, for logical and bitwise: each parses the
-// operands of the level above it. (A switch, not function values: this is
-// the innermost loop of a large policy's parse.)
-const (
-	levelOr = iota
-	levelAnd
-	levelUnary
-	levelBitAnd
-	levelOperand
-)
+// The levels of the grammar call each other directly, each in a loop of
+// its own: this is the innermost loop of a large policy's parse, and every
+// operand goes through all of them.
 
-func (p *exprParser) level(l int) (item, error) {
-	switch l {
-	case levelOr:
-		return p.or()
-	case levelAnd:
-		return p.and()
-	case levelUnary:
-		return p.unary()
-	case levelBitAnd:
-		return p.bitAnd()
-	}
-	return p.operand()
-}
-
-// logical parses next { sep next } combining with OpOr or OpAnd, where
-// next is the grammar level below.
-func (p *exprParser) logical(sep string, op Op, next int) (item, error) {
-	it, err := p.level(next)
-	if err != nil || !p.is(sep) {
+// expr = or { "," or } .
+func (p *exprParser) expr() (item, error) {
+	it, err := p.or()
+	if err != nil || !p.is(",") {
 		return it, err
 	}
 	x := p.cond(it)
-	for p.is(sep) {
-		p.next()
-		y, err := p.level(next)
+	for p.is(",") {
+		p.skip()
+		y, err := p.or()
 		if err != nil {
 			return item{}, err
 		}
-		x = p.binary(op, x, p.cond(y))
+		x = p.binary(OpOr, x, p.cond(y))
 	}
 	return item{x: x}, nil
 }
 
-// expr = or { "," or } .
-func (p *exprParser) expr() (item, error) { return p.logical(",", OpOr, levelOr) }
-
 // or = and { "||" and } .
-func (p *exprParser) or() (item, error) { return p.logical("||", OpOr, levelAnd) }
+func (p *exprParser) or() (item, error) {
+	it, err := p.and()
+	if err != nil || !p.is("||") {
+		return it, err
+	}
+	x := p.cond(it)
+	for p.is("||") {
+		p.skip()
+		y, err := p.and()
+		if err != nil {
+			return item{}, err
+		}
+		x = p.binary(OpOr, x, p.cond(y))
+	}
+	return item{x: x}, nil
+}
 
 // and = unary { "&&" unary } .
-func (p *exprParser) and() (item, error) { return p.logical("&&", OpAnd, levelUnary) }
+func (p *exprParser) and() (item, error) {
+	it, err := p.unary()
+	if err != nil || !p.is("&&") {
+		return it, err
+	}
+	x := p.cond(it)
+	for p.is("&&") {
+		p.skip()
+		y, err := p.unary()
+		if err != nil {
+			return item{}, err
+		}
+		x = p.binary(OpAnd, x, p.cond(y))
+	}
+	return item{x: x}, nil
+}
 
 // unary = "!" unary | condition .
 func (p *exprParser) unary() (item, error) {
@@ -239,7 +253,7 @@ func (p *exprParser) condition() (item, error) {
 	if !x.value {
 		return item{}, conditionAsValue(x)
 	}
-	p.next()
+	p.skip()
 	if !p.startsOperand() {
 		return item{}, p.unexpected(wantValue)
 	}
@@ -262,33 +276,55 @@ func conditionAsValue(it item) error {
 }
 
 // value = bitAnd { "|" bitAnd } .
-func (p *exprParser) value() (item, error) { return p.bitwise("|", OpBitOr, levelBitAnd) }
-
-// bitAnd = operand { "&" operand } .
-func (p *exprParser) bitAnd() (item, error) { return p.bitwise("&", OpBitAnd, levelOperand) }
-
-func (p *exprParser) bitwise(sep string, op Op, next int) (item, error) {
-	it, err := p.level(next)
-	if err != nil || !p.is(sep) {
+func (p *exprParser) value() (item, error) {
+	it, err := p.bitAnd()
+	if err != nil || !p.is("|") {
 		return it, err
 	}
 	if !it.value {
 		return item{}, conditionAsValue(it)
 	}
 	x := it.x
-	for p.is(sep) {
-		p.next()
+	for p.is("|") {
+		p.skip()
 		if !p.startsOperand() {
 			return item{}, p.unexpected(wantValue)
 		}
-		y, err := p.level(next)
+		y, err := p.bitAnd()
 		if err != nil {
 			return item{}, err
 		}
 		if !y.value {
 			return item{}, conditionAsValue(y)
 		}
-		x = p.binary(op, x, y.x)
+		x = p.binary(OpBitOr, x, y.x)
+	}
+	return item{x: x, value: true}, nil
+}
+
+// bitAnd = operand { "&" operand } .
+func (p *exprParser) bitAnd() (item, error) {
+	it, err := p.operand()
+	if err != nil || !p.is("&") {
+		return it, err
+	}
+	if !it.value {
+		return item{}, conditionAsValue(it)
+	}
+	x := it.x
+	for p.is("&") {
+		p.skip()
+		if !p.startsOperand() {
+			return item{}, p.unexpected(wantValue)
+		}
+		y, err := p.operand()
+		if err != nil {
+			return item{}, err
+		}
+		if !y.value {
+			return item{}, conditionAsValue(y)
+		}
+		x = p.binary(OpBitAnd, x, y.x)
 	}
 	return item{x: x, value: true}, nil
 }
@@ -296,6 +332,18 @@ func (p *exprParser) bitwise(sep string, op Op, next int) (item, error) {
 // operand = Number | Ident | "(" expr ")" . Parentheses around a value
 // are a value; around a condition they are a condition.
 func (p *exprParser) operand() (item, error) {
+	if p.lex == nil && p.i < len(p.toks) {
+		// The scanner's token as is, without making a lexer.Token of it.
+		switch t := &p.toks[p.i]; t.typ() {
+		case tokNumber:
+			p.i++
+			v, _ := numberValue(t.value) // out-of-range literals were reported by the scanner
+			return item{x: p.nodes.number(Number{Range: Range{Pos: t.pos(), End: t.end()}, Text: t.value, Value: v}), value: true}, nil
+		case tokIdent:
+			p.i++
+			return item{x: p.nodes.ident(Ident{Range: Range{Pos: t.pos(), End: t.end()}, Name: t.value}), value: true}, nil
+		}
+	}
 	t := p.next()
 	switch t.Type {
 	case tokNumber:
@@ -315,7 +363,7 @@ func (p *exprParser) operand() (item, error) {
 	if !p.is(")") {
 		return item{}, p.unexpected("`)`")
 	}
-	p.next()
+	p.skip()
 	it.paren, it.open = true, t.Pos
 	return it, nil
 }
