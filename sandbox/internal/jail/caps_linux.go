@@ -25,21 +25,21 @@ func applyCreds(c *Spec, uid, gid int, setGroups bool) error {
 	}
 	// The bounding set limits what any later execve can gain (e.g. as
 	// uid 0 inside); dropping needs CAP_SETPCAP, so it comes first.
-	hasSetpcap := haveEffective(unix.CAP_SETPCAP)
-	for cp := 0; cp < 64; cp++ {
-		if keep&(1<<cp) != 0 {
-			continue
-		}
-		if _, _, e := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_READ, uintptr(cp), 0); e == unix.EINVAL {
-			break
-		}
-		if !hasSetpcap {
-			// Without CAP_SETPCAP (no user namespace, unprivileged
-			// runner) there is nothing to drop that the runner had.
-			continue
-		}
-		if _, _, e := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(cp), 0); e != 0 {
-			return setupErr("drop capability "+capName(cp)+" from the bounding set", "", e)
+	// Without CAP_SETPCAP (no user namespace, unprivileged runner) there
+	// is nothing to drop that the runner had. PR_CAPBSET_DROP fails with
+	// EINVAL only past the kernel's last capability.
+	if haveEffective(unix.CAP_SETPCAP) {
+		for cp := 0; cp < 64; cp++ {
+			if keep&(1<<cp) != 0 {
+				continue
+			}
+			_, _, e := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(cp), 0)
+			if e == unix.EINVAL {
+				break
+			}
+			if e != 0 {
+				return setupErr("drop capability "+capName(cp)+" from the bounding set", "", e)
+			}
 		}
 	}
 	if keep != 0 {
