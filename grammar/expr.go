@@ -36,9 +36,10 @@ func (p *exprParser) parse() (Expr, error) {
 type item struct {
 	x     Expr
 	value bool
-	// paren says whether x stands in parentheses; open is where the `(` is.
+	// paren says whether x stands in parentheses. Where the `(` is, is
+	// exprParser.open: an item is checked right after it is read, before
+	// any other parenthesis closes.
 	paren bool
-	open  lexer.Position
 }
 
 // exprParser reads tokens from participle's lexer (lex) or, on the fast
@@ -51,6 +52,8 @@ type exprParser struct {
 	eof  lexer.Position
 	// nodes allocates the nodes (nil: one by one).
 	nodes *nodeArena
+	// open is where the `(` of the last parenthesis closed is.
+	open lexer.Position
 }
 
 func (p *exprParser) peek() lexer.Token {
@@ -251,7 +254,7 @@ func (p *exprParser) condition() (item, error) {
 		return x, nil // a value, or a parenthesized condition
 	}
 	if !x.value {
-		return item{}, conditionAsValue(x)
+		return item{}, p.conditionAsValue(x)
 	}
 	p.skip()
 	if !p.startsOperand() {
@@ -262,15 +265,15 @@ func (p *exprParser) condition() (item, error) {
 		return item{}, err
 	}
 	if !y.value {
-		return item{}, conditionAsValue(y)
+		return item{}, p.conditionAsValue(y)
 	}
 	return item{x: p.binary(op, x.x, y.x)}, nil
 }
 
-func conditionAsValue(it item) error {
+func (p *exprParser) conditionAsValue(it item) error {
 	start, _ := it.x.Span()
 	if it.paren {
-		start = it.open
+		start = p.open
 	}
 	return participle.Errorf(start, "a condition in parentheses where a value is expected")
 }
@@ -282,7 +285,7 @@ func (p *exprParser) value() (item, error) {
 		return it, err
 	}
 	if !it.value {
-		return item{}, conditionAsValue(it)
+		return item{}, p.conditionAsValue(it)
 	}
 	x := it.x
 	for p.is("|") {
@@ -295,7 +298,7 @@ func (p *exprParser) value() (item, error) {
 			return item{}, err
 		}
 		if !y.value {
-			return item{}, conditionAsValue(y)
+			return item{}, p.conditionAsValue(y)
 		}
 		x = p.binary(OpBitOr, x, y.x)
 	}
@@ -309,7 +312,7 @@ func (p *exprParser) bitAnd() (item, error) {
 		return it, err
 	}
 	if !it.value {
-		return item{}, conditionAsValue(it)
+		return item{}, p.conditionAsValue(it)
 	}
 	x := it.x
 	for p.is("&") {
@@ -322,7 +325,7 @@ func (p *exprParser) bitAnd() (item, error) {
 			return item{}, err
 		}
 		if !y.value {
-			return item{}, conditionAsValue(y)
+			return item{}, p.conditionAsValue(y)
 		}
 		x = p.binary(OpBitAnd, x, y.x)
 	}
@@ -364,6 +367,6 @@ func (p *exprParser) operand() (item, error) {
 		return item{}, p.unexpected("`)`")
 	}
 	p.skip()
-	it.paren, it.open = true, t.Pos
+	it.paren, p.open = true, t.Pos
 	return it, nil
 }
