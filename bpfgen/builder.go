@@ -256,6 +256,9 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 	// rev holds the output in reverse order; r-index = index into rev.
 	buf := assemblyPool.Get().(*assemblyBuffers)
 	defer assemblyPool.Put(buf)
+	if c := n + n/8 + 16; cap(buf.rev) < c { // room for some trampolines
+		buf.rev = make([]placed, 0, c)
+	}
 	rev := buf.rev[:0]
 	if cap(buf.exact) < int(p.nextID) {
 		buf.exact = make([]int32, p.nextID)

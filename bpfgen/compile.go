@@ -166,7 +166,7 @@ func (g *gen) program(rs *RuleSet) error {
 func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	g.outcomes = g.outcomes[:0]
 	g.byAction = make(map[Action]int32)
-	g.byHash = make(map[uint64][]int32)
+	g.byHash = make(map[uint64][]int32, len(ar.Syscalls))
 	g.names = ar.Names
 	g.audit = ar.AuditArch
 	rs, named, err := g.ranges(ar, foreign)
@@ -195,7 +195,7 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error)
 	x32 := ar.AuditArch == auditArchX86_64 && !ar.AllowX32
 	lw := newLowering(ar.BigEndian)
 	dflt := g.actionOutcome(ar.Default, 0)
-	var rs []nrRange
+	rs := make([]nrRange, 0, 2*len(nrs)+4) // a number and the gap before it, each
 	add := func(lo, hi uint32, out int32) {
 		if n := len(rs); n > 0 && rs[n-1].out == out && uint64(rs[n-1].hi)+1 == uint64(lo) {
 			rs[n-1].hi = hi
@@ -405,11 +405,15 @@ func (g *gen) reached(out int32) {
 		return
 	}
 	g.b.bind(g.outLabel(out))
-	note := make([]string, len(o.nrs))
-	for i, nr := range o.nrs {
-		note[i] = g.nrName(nr)
+	if len(o.nrs) == 1 {
+		g.b.pendingNote = g.nrName(o.nrs[0])
+	} else {
+		note := make([]string, len(o.nrs))
+		for i, nr := range o.nrs {
+			note[i] = g.nrName(nr)
+		}
+		g.b.pendingNote = strings.Join(note, ", ")
 	}
-	g.b.pendingNote = strings.Join(note, ", ")
 	if g.ce == nil {
 		g.ce = newCondEmitter(&g.b)
 	}
