@@ -1,6 +1,8 @@
 package grammar
 
 import (
+	"sync"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -189,9 +191,13 @@ var parserOptions = []participle.Option{
 
 // The parsers: one file-scope statement; one item of a POLICY, one rule
 // (parsePolicy and parseBlock); the rules of a block (error recovery).
+// Each is built on first use, once: building one walks its grammar by
+// reflection (about a millisecond and a few hundred kilobytes each), which
+// a program that never parses, or that parses only what the fast paths
+// read, should not pay at start-up.
 var (
-	stmtParser       = participle.MustBuild[pStmt](parserOptions...)
-	policyItemParser = participle.MustBuild[pPolicyItem](parserOptions...)
-	rulesParser      = participle.MustBuild[pRules](parserOptions...)
-	ruleParser       = participle.MustBuild[pRule](parserOptions...)
+	stmtParser       = sync.OnceValue(func() *participle.Parser[pStmt] { return participle.MustBuild[pStmt](parserOptions...) })
+	policyItemParser = sync.OnceValue(func() *participle.Parser[pPolicyItem] { return participle.MustBuild[pPolicyItem](parserOptions...) })
+	rulesParser      = sync.OnceValue(func() *participle.Parser[pRules] { return participle.MustBuild[pRules](parserOptions...) })
+	ruleParser       = sync.OnceValue(func() *participle.Parser[pRule] { return participle.MustBuild[pRule](parserOptions...) })
 )

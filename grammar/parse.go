@@ -226,7 +226,7 @@ func (p *parser) parsePolicy(toks []token) bool {
 			}
 			continue
 		}
-		item, err := policyItemParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos()}))
+		item, err := policyItemParser().ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos()}))
 		if err != nil {
 			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos(), describeToken(after), framePolicy)
 			p.moreErrors(sub, idx, after.pos(), describeToken(after), 0)
@@ -459,7 +459,7 @@ func (p *parser) flush(cur *int, end int) {
 			return
 		}
 	}
-	st, err := stmtParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}), participle.AllowTrailing(true))
+	st, err := stmtParser().ParseFromLexer(mustUpgrade(&sliceLexer{toks: toks, eof: eof}), participle.AllowTrailing(true))
 	if err != nil {
 		idx := p.syntaxError(err, toks, toks[0].pos(), eof, next, 0)
 		p.moreErrors(toks, idx, eof, next, 0)
@@ -545,7 +545,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		var parsed *pRule
 		var err error
 		if quick == nil {
-			parsed, err = ruleParser.ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos()}))
+			parsed, err = ruleParser().ParseFromLexer(mustUpgrade(&sliceLexer{toks: sub, eof: after.pos()}))
 		}
 		if err != nil {
 			idx := p.syntaxError(err, sub, toks[sp.start-1].end(), after.pos(), describeToken(after), frameBlock)

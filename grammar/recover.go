@@ -186,9 +186,9 @@ func (p *parser) parseItem(toks []token, it span, kind frameKind, eof lexer.Posi
 	var err error
 	lex := mustUpgrade(&sliceLexer{toks: sub, eof: itemEOF})
 	if kind == framePolicy {
-		_, err = policyItemParser.ParseFromLexer(lex)
+		_, err = policyItemParser().ParseFromLexer(lex)
 	} else {
-		_, err = rulesParser.ParseFromLexer(lex)
+		_, err = rulesParser().ParseFromLexer(lex)
 	}
 	if err == nil {
 		return
