@@ -254,3 +254,39 @@ func TestCgroupOptionalMissingController(t *testing.T) {
 		t.Fatal("a net_cls limit without the controller was accepted")
 	}
 }
+
+// TestCgroupJoinedBeforeProgram checks the order the runner and the init
+// follow when the init builds the jail while the runner joins it to its
+// cgroups (CgroupFollows): the program starts inside the per-run cgroups,
+// and the cgroup namespace is rooted there, so the jail sees "/" as its
+// cgroup in every hierarchy.
+func TestCgroupJoinedBeforeProgram(t *testing.T) {
+	requireCgroupV1(t, "memory", "pids")
+	c := limitedConfig("cat /proc/self/cgroup; cat /proc/1/cgroup")
+	res, out, errs := runJail(t, c, RunOptions{})
+	if res.ExitCode != 0 {
+		t.Fatalf("result %+v, stderr %q", res, errs)
+	}
+	lines := strings.Fields(out)
+	if len(lines) == 0 {
+		t.Fatal("no output")
+	}
+	for _, l := range lines {
+		if !strings.HasSuffix(l, ":/") {
+			t.Errorf("cgroup line %q: the jail's cgroup namespace is not rooted at its own cgroup", l)
+		}
+	}
+	// Without the cgroup namespace the same program sees the per-run
+	// cgroup's own path: it was in it before it ran.
+	c.Namespaces.Cgroup = false
+	res, out, errs = runJail(t, c, RunOptions{})
+	if res.ExitCode != 0 {
+		t.Fatalf("result %+v, stderr %q", res, errs)
+	}
+	for _, ctl := range []string{"memory", "pids"} {
+		want := fmt.Sprintf(":%s:/NSJAIL/%s%d.", ctl, cgroupPrefix, os.Getpid())
+		if !strings.Contains(out, want) {
+			t.Errorf("/proc/self/cgroup without a cgroup namespace:\n%s\nwant a line containing %q", out, want)
+		}
+	}
+}
