@@ -30,14 +30,17 @@ func take[T any](chunk *[]T, size *int) *T {
 }
 
 func (a *nodeArena) binary(x BinaryExpr) *BinaryExpr {
-	var n *BinaryExpr
-	if a == nil {
-		n = new(BinaryExpr)
-	} else {
-		n = take(&a.binaries, &a.nBinaries)
-	}
+	n := a.newBinary()
 	*n = x
 	return n
+}
+
+// newBinary returns a zeroed node, for the caller to fill in place.
+func (a *nodeArena) newBinary() *BinaryExpr {
+	if a == nil {
+		return new(BinaryExpr)
+	}
+	return take(&a.binaries, &a.nBinaries)
 }
 
 func (a *nodeArena) not(x NotExpr) *NotExpr {
@@ -52,23 +55,29 @@ func (a *nodeArena) not(x NotExpr) *NotExpr {
 }
 
 func (a *nodeArena) ident(x Ident) *Ident {
-	var n *Ident
-	if a == nil {
-		n = new(Ident)
-	} else {
-		n = take(&a.idents, &a.nIdents)
-	}
+	n := a.newIdent()
 	*n = x
 	return n
 }
 
-func (a *nodeArena) number(x Number) *Number {
-	var n *Number
+// newIdent returns a zeroed node, for the caller to fill in place.
+func (a *nodeArena) newIdent() *Ident {
 	if a == nil {
-		n = new(Number)
-	} else {
-		n = take(&a.numbers, &a.nNumbers)
+		return new(Ident)
 	}
+	return take(&a.idents, &a.nIdents)
+}
+
+func (a *nodeArena) number(x Number) *Number {
+	n := a.newNumber()
 	*n = x
 	return n
+}
+
+// newNumber returns a zeroed node, for the caller to fill in place.
+func (a *nodeArena) newNumber() *Number {
+	if a == nil {
+		return new(Number)
+	}
+	return take(&a.numbers, &a.nNumbers)
 }

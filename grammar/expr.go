@@ -139,9 +139,27 @@ func (p *exprParser) cond(it item) Expr {
 }
 
 func (p *exprParser) binary(op Op, x, y Expr) *BinaryExpr {
-	start, _ := x.Span()
-	_, end := y.Span()
-	return p.nodes.binary(BinaryExpr{Range: Range{Pos: start, End: end}, Op: op, X: x, Y: y})
+	n := p.nodes.newBinary()
+	n.Pos, n.End = rangeOf(x).Pos, rangeOf(y).End
+	n.Op, n.X, n.Y = op, x, y
+	return n
+}
+
+// rangeOf returns where e is, without the copies of a call to Span
+// through the interface (this is on the path of every operator).
+func rangeOf(e Expr) *Range {
+	switch e := e.(type) {
+	case *BinaryExpr:
+		return &e.Range
+	case *NotExpr:
+		return &e.Range
+	case *Ident:
+		return &e.Range
+	case *Number:
+		return &e.Range
+	}
+	start, end := e.Span()
+	return &Range{Pos: start, End: end}
 }
 
 // The levels of the grammar call each other directly, each in a loop of
@@ -340,11 +358,16 @@ func (p *exprParser) operand() (item, error) {
 		switch t := &p.toks[p.i]; t.typ() {
 		case tokNumber:
 			p.i++
-			v, _ := numberValue(t.value) // out-of-range literals were reported by the scanner
-			return item{x: p.nodes.number(Number{Range: Range{Pos: t.pos(), End: t.end()}, Text: t.value, Value: v}), value: true}, nil
+			n := p.nodes.newNumber()
+			n.Range = t.span()
+			n.Text = t.value
+			n.Value, _ = numberValue(t.value) // out-of-range literals were reported by the scanner
+			return item{x: n, value: true}, nil
 		case tokIdent:
 			p.i++
-			return item{x: p.nodes.ident(Ident{Range: Range{Pos: t.pos(), End: t.end()}, Name: t.value}), value: true}, nil
+			n := p.nodes.newIdent()
+			n.Range, n.Name = t.span(), t.value
+			return item{x: n, value: true}, nil
 		}
 	}
 	t := p.next()

@@ -50,6 +50,13 @@ func (t token) pos() lexer.Position {
 	return lexer.Position{Filename: *t.file, Offset: int(t.off), Line: int(t.line), Column: int(t.col)}
 }
 
+// span returns the range of t: pos() to end().
+func (t *token) span() Range {
+	r := Range{Pos: t.pos()}
+	r.End = advanceText(r.Pos, t.value)
+	return r
+}
+
 // end returns the position just past t.
 func (t token) end() lexer.Position { return advanceText(t.pos(), t.value) }
 
