@@ -28,7 +28,12 @@ import (
 
 func init() {
 	if os.Getenv(EnvVar) != "" {
-		Main()
+		// Package initialization runs with the main goroutine locked to
+		// the main thread (runtime.main), so the init does not call
+		// runtime.LockOSThread, which would also start the runtime's
+		// template thread: one thread fewer before execve. run checks
+		// that it stayed on one thread anyway.
+		initMain(false)
 	}
 }
 
@@ -53,7 +58,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // Main is the jail's init when this process is one (argv[0] is Arg0 and
 // EnvVar is set): it sets the jail up, executes the program and never
 // returns. Otherwise it returns at once.
-func Main() {
+func Main() { initMain(true) }
+
+func initMain(lock bool) {
 	v, ok := os.LookupEnv(EnvVar)
 	if !ok || len(os.Args) == 0 || os.Args[0] != Arg0 {
 		return
@@ -61,7 +68,9 @@ func Main() {
 	// Credentials, capabilities, no_new_privs and the seccomp filter are
 	// per thread: they are applied to the thread that executes the
 	// program, so the init stays on one thread.
-	runtime.LockOSThread()
+	if lock {
+		runtime.LockOSThread()
+	}
 	fd, err := strconv.Atoi(v)
 	if err != nil || fd < 3 {
 		fmt.Fprintf(os.Stderr, "kafel: %s=%q: not a jail init socket\n", EnvVar, v)
@@ -112,6 +121,7 @@ func setupErr(op, path string, err error) error {
 }
 
 func (in *jailInit) run() error {
+	tid := unix.Gettid()
 	typ, p, err := ReadFrame(in)
 	if err != nil {
 		return setupErr("read the jail configuration", "", err)
@@ -240,6 +250,12 @@ func (in *jailInit) run() error {
 	errFrame := region[ic.Gate.ErrOff : ic.Gate.ErrOff+ErrFrameSize]
 	errFrame[0] = FrameExecError
 	binary.LittleEndian.PutUint32(errFrame[1:], ErrFrameSize-FrameHeader)
+
+	// Every per-thread step (ids, capabilities, no_new_privs) must have
+	// been made on the thread that installs the filter and executes.
+	if unix.Gettid() != tid {
+		return setupErr("jail init", "", fmt.Errorf("moved from thread %d to %d during the setup", tid, unix.Gettid()))
+	}
 
 	// Resource limits last: they may be low enough to hurt the setup.
 	for _, rl := range c.Rlimits {
