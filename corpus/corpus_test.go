@@ -63,7 +63,7 @@ func TestDefaultPolicyVerdicts(t *testing.T) {
 	}{
 		{"read", [6]uint64{}, bpfgen.Allow},
 		{"execve", [6]uint64{}, bpfgen.Allow},
-		{"clone", [6]uint64{0x3d0f00}, bpfgen.Allow},        // a thread
+		{"clone", [6]uint64{0x3d0f00}, bpfgen.Allow},         // a thread
 		{"clone", [6]uint64{0x10000000}, bpfgen.KillProcess}, // CLONE_NEWUSER
 		{"clone3", [6]uint64{}, enosys},
 		{"socket", [6]uint64{1}, bpfgen.Allow},
