@@ -26,13 +26,24 @@ type argName struct {
 // against one arch and expands the top-level policy into its rules.
 func (l *loader) resolveArch(arch *syscalls.Arch) bpfgen.ArchRules {
 	key := archKey(arch)
+	// Room up front for as many numbers as there are rules, within what
+	// an arch's table holds (a large policy repeats its numbers).
+	nrules := 0
+	for _, p := range l.defs {
+		for _, it := range p.items {
+			if it.block != nil {
+				nrules += len(it.block.rules)
+			}
+		}
+	}
+	nrules = min(nrules, 1024)
 	ar := bpfgen.ArchRules{
 		AuditArch: arch.AuditArch,
 		BigEndian: arch.BigEndian,
 		AllowX32:  l.opts.AllowX32,
 		Default:   bpfgen.KillThread,
-		Syscalls:  map[uint32][]bpfgen.Rule{},
-		Names:     map[uint32]string{},
+		Syscalls:  make(map[uint32][]bpfgen.Rule, nrules),
+		Names:     make(map[uint32]string, nrules),
 	}
 	if l.deflt != nil {
 		ar.Default = *l.deflt
