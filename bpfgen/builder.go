@@ -252,10 +252,30 @@ var assemblyPool = sync.Pool{New: func() any { return new(assemblyBuffers) }}
 // instruction after the one being placed already has its final relative
 // position.
 func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
-	n := len(p.insns)
-	// rev holds the output in reverse order; r-index = index into rev.
 	buf := assemblyPool.Get().(*assemblyBuffers)
 	defer assemblyPool.Put(buf)
+	return p.encode(p.layout(buf), true)
+}
+
+// assembledLength returns the length of the program assemble would give,
+// or assemble's error, without making the program: Compile reports the
+// unoptimized length, and the instructions and notes of that program
+// would be thrown away.
+func (p *prog) assembledLength() (int, error) {
+	buf := assemblyPool.Get().(*assemblyBuffers)
+	defer assemblyPool.Put(buf)
+	rev := p.layout(buf)
+	if _, _, err := p.encode(rev, false); err != nil {
+		return 0, err
+	}
+	return len(rev), nil
+}
+
+// layout places the instructions of p, and the copies of returns and
+// trampolines that far jumps need, in reverse order (r-index = index into
+// the result), in buf.
+func (p *prog) layout(buf *assemblyBuffers) []placed {
+	n := len(p.insns)
 	if c := n + n/8 + 16; cap(buf.rev) < c { // room for some trampolines
 		buf.rev = make([]placed, 0, c)
 	}
@@ -323,12 +343,22 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 		exact[in.id] = int32(r)
 	}
 	buf.rev = rev
+	return rev
+}
+
+// encode turns the placed instructions rev into the program, with its
+// notes; with emit false it only checks that it can (the length and the
+// jump offsets) and returns no program.
+func (p *prog) encode(rev []placed, emit bool) ([]bpf.RawInstruction, map[int]string, error) {
 	total := len(rev)
 	if total > MaxInstructions {
 		return nil, nil, &TooLongError{Instructions: total}
 	}
-	insns := make([]bpf.RawInstruction, total)
+	var insns []bpf.RawInstruction
 	var notes map[int]string
+	if emit {
+		insns = make([]bpf.RawInstruction, total)
+	}
 	for r, o := range rev {
 		at := total - 1 - r
 		ri := bpf.RawInstruction{Op: o.in.op, K: o.in.k}
@@ -341,6 +371,9 @@ func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
 				return nil, nil, fmt.Errorf("bpfgen: internal error: jump offset %d/%d at %d", jt, jf, at)
 			}
 			ri.Jt, ri.Jf = uint8(jt), uint8(jf)
+		}
+		if !emit {
+			continue
 		}
 		insns[at] = ri
 		if note, ok := p.notes[o.noteOf]; ok && o.noteOf >= 0 {

@@ -51,8 +51,8 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 	if !opts.NoOptimize {
 		// The length without the passes, with far jumps resolved as in the
 		// final program, so that the two lengths compare.
-		if raw, _, err := p.assemble(); err == nil {
-			stats.Unoptimized = len(raw)
+		if n, err := p.assembledLength(); err == nil {
+			stats.Unoptimized = n
 		}
 		optimize(p, stats.Passes)
 	}
