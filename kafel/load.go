@@ -659,17 +659,29 @@ func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) 
 		}
 		c := l.newCond(cond{kind: kind, x: x, y: y})
 		if kind == kCmp {
-			c.op = cmpOps[e.Op]
+			c.op = cmpOp(e.Op)
 		}
 		return c, true
 	}
 	return nil, false
 }
 
-var cmpOps = map[grammar.Op]bpfgen.CmpOp{
-	grammar.OpEq: bpfgen.Eq, grammar.OpNe: bpfgen.Ne,
-	grammar.OpLt: bpfgen.Lt, grammar.OpLe: bpfgen.Le,
-	grammar.OpGt: bpfgen.Gt, grammar.OpGe: bpfgen.Ge,
+// cmpOp returns the comparison of a grammar comparison operator (a
+// switch, not a map: it is on the path of every comparison of a policy).
+func cmpOp(op grammar.Op) bpfgen.CmpOp {
+	switch op {
+	case grammar.OpNe:
+		return bpfgen.Ne
+	case grammar.OpLt:
+		return bpfgen.Lt
+	case grammar.OpLe:
+		return bpfgen.Le
+	case grammar.OpGt:
+		return bpfgen.Gt
+	case grammar.OpGe:
+		return bpfgen.Ge
+	}
+	return bpfgen.Eq // OpEq: the only one left for an IsComparison op
 }
 
 func didYouMean(name string, candidates []string) string {
