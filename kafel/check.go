@@ -167,13 +167,13 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 	case kIdent:
 		for i, a := range args {
 			if a.name == c.ident.Name {
-				return l.newCond(cond{kind: kArg, arg: i, size: a.size}), true
+				return l.argCond(i, a.size), true
 			}
 		}
 		if !r.declared && sc != nil {
 			// Earlier kernel names that the reference's tables still use.
 			if i := sc.ArgIndex(c.ident.Name); i >= 0 {
-				return l.newCond(cond{kind: kArg, arg: i, size: sc.Args[i].Size}), true
+				return l.argCond(i, sc.Args[i].Size), true
 			}
 		}
 		if i, ok := genericArg(c.ident.Name); ok {
@@ -202,7 +202,7 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 					}
 				}
 			}
-			return l.newCond(cond{kind: kArg, arg: i, size: size}), true
+			return l.argCond(i, size), true
 		}
 		l.errorf(c.ident.Pos, KindUndefined, argHint(r, args, c.ident.Name), "unknown argument `%s` of %s on %s", c.ident.Name, l.ruleLabel(r), arch.Name)
 		return nil, false
@@ -221,6 +221,21 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 		return l.newCond(cond{kind: c.kind, op: c.op, x: x, y: y}), true
 	}
 	return c, true
+}
+
+// argCond returns the cond of argument i of the given width. Conds are
+// never modified once built, so one node stands for every use of the same
+// argument: most leaves of a policy's filters are argument names.
+func (l *loader) argCond(i, size int) *cond {
+	if i < 0 || i >= len(l.argConds) || size < 0 || size >= len(l.argConds[i]) {
+		return l.newCond(cond{kind: kArg, arg: i, size: size})
+	}
+	c := l.argConds[i][size]
+	if c == nil {
+		c = l.newCond(cond{kind: kArg, arg: i, size: size})
+		l.argConds[i][size] = c
+	}
+	return c
 }
 
 // genericArg reports whether name is arg0..arg5 and which.

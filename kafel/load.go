@@ -100,6 +100,8 @@ type loader struct {
 	lowering lowering
 	// args is resolveRule's scratch list of argument names.
 	args []argName
+	// argConds are the shared leaves of argCond, by argument and width.
+	argConds [maxArgs][9]*cond
 }
 
 // newCond returns a copy of c allocated from l.conds: a policy of 100,000
