@@ -2,13 +2,14 @@ package bpfgen_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gokafel/gokafel/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/bpf"
@@ -17,8 +18,6 @@ import (
 	"github.com/gokafel/gokafel/kafel"
 	"github.com/gokafel/gokafel/syscalls"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite the golden listings under testdata/golden")
 
 // TestGoldenASM compiles each policy under testdata/golden for the arches
 // its first line names ("// arch: x86_64,x86") and compares the asm
@@ -72,20 +71,7 @@ func TestGoldenASM(t *testing.T) {
 			if ps.Mismatches != 0 {
 				t.Errorf("the filter disagrees with the policy on %d of %d inputs\n%s", ps.Mismatches, ps.Inputs, got.String())
 			}
-			golden := strings.TrimSuffix(file, ".policy") + ".asm"
-			if *updateGolden {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestGoldenASM -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got.String()); diff != "" {
-				t.Errorf("listing of %s differs from %s (-want +got); if the change is intended, run go test -run TestGoldenASM -update:\n%s", file, golden, diff)
-			}
+			golden.Check(t, strings.TrimSuffix(file, ".policy")+".asm", got.Bytes())
 		})
 	}
 }

@@ -2,15 +2,14 @@ package grammar
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	"github.com/gokafel/gokafel/internal/golden"
+)
 
 // render prints diagnostics the way a person reads them: the message, the
 // source line, a caret under the column, and the hint.
@@ -63,20 +62,7 @@ func TestGolden(t *testing.T) {
 				got.Write(Format(f))
 				roundTrip(t, string(src), f)
 			}
-			golden := strings.TrimSuffix(file, ".kafel") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("%s differs from %s (run go test ./grammar -run TestGolden -update to accept):\n%s", file, golden, got.String())
-			}
+			golden.Check(t, strings.TrimSuffix(file, ".kafel")+".golden", got.Bytes())
 		})
 	}
 }

@@ -3,17 +3,16 @@ package kafel
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/gokafel/gokafel/internal/golden"
+
 	"github.com/gokafel/gokafel/grammar"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // diagnose loads a test policy file and returns every finding, whether
 // the load failed or not. Files named strict_* load in strict mode.
@@ -125,20 +124,7 @@ func TestGolden(t *testing.T) {
 			if err := Render(&got, diags, sources); err != nil {
 				t.Fatal(err)
 			}
-			golden := strings.TrimSuffix(path, ".kafel") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("%s: rendered findings differ from %s\ngot:\n%s\nwant:\n%s", path, golden, got.Bytes(), want)
-			}
+			golden.Check(t, strings.TrimSuffix(path, ".kafel")+".golden", got.Bytes())
 		})
 	}
 }
