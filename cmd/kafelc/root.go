@@ -39,9 +39,9 @@ func newRootCmd() *cobra.Command {
 		Long: `kafelc compiles a Kafel seccomp policy (a file, or - for standard input)
 to a seccomp BPF filter. Flags may come before or after the policy; -- ends them.
 
-On x86_64, x32 syscall numbers (nr | 0x40000000) are treated as a foreign
-arch (killed) unless --allow-x32 is given; the reference Kafel compiler lets
-them through to the policy's rules.
+On x86_64, x32 syscall numbers (0x40000000..0x7fffffff) are treated as a
+foreign arch (killed) unless --allow-x32 is given; the reference Kafel
+compiler lets them through to the policy's rules.
 
 Exit status: 0 ok, 1 policy errors (diagnostics on stderr), 2 usage or I/O errors.`,
 		Example: `  kafelc policy.kafel -o filter.bpf
