@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +41,7 @@ Exit status: 0 ok, 1 the policy has errors (or findings fmt cannot fix),
 			if write && path == "-" {
 				return cli.Usage("-w needs a file, not standard input")
 			}
-			name, src, err := readPolicyArg(path, cmd.InOrStdin())
+			name, src, err := cli.ReadPolicy(cmd.InOrStdin(), path)
 			if err != nil {
 				return err
 			}
@@ -59,7 +58,7 @@ Exit status: 0 ok, 1 the policy has errors (or findings fmt cannot fix),
 			}
 			if write {
 				if !bytes.Equal(out, src) {
-					if err := writeFileKeepMode(path, out); err != nil {
+					if err := cli.WriteFileAtomic(path, out); err != nil {
 						return &cli.ExitError{Code: cli.ExitUsage, Err: err}
 					}
 				}
@@ -86,13 +85,4 @@ Exit status: 0 ok, 1 the policy has errors (or findings fmt cannot fix),
 	c.Flags().BoolVarP(&write, "write", "w", false, "write the result back to POLICY instead of standard output")
 	f.register(c)
 	return c
-}
-
-// writeFileKeepMode replaces path's contents, keeping its permissions.
-func writeFileKeepMode(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	return os.WriteFile(path, data, mode)
 }

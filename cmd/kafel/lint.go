@@ -2,15 +2,11 @@ package main
 
 import (
 	"errors"
-	"io"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gokafel/gokafel/internal/cli"
 	"github.com/gokafel/gokafel/kafel"
-	"github.com/gokafel/gokafel/syscalls"
 )
 
 func init() { commands = append(commands, newLintCmd) }
@@ -26,48 +22,14 @@ type policyFlags struct {
 func (f *policyFlags) register(c *cobra.Command) {
 	c.Flags().StringArrayVarP(&f.includes, "include", "I", nil, "search `DIR` for #include files (repeatable, in order)")
 	c.Flags().StringVar(&f.arches, "arch", "", "target arches, comma-separated (default: the host's)")
+	_ = c.RegisterFlagCompletionFunc("arch", cli.CompleteArches)
 	c.Flags().BoolVar(&f.allowX32, "allow-x32", false, "let x32 syscalls through on x86_64 instead of treating them as a foreign arch")
 }
 
 // options turns the flags into load options; an unknown arch is a usage error.
 func (f *policyFlags) options() (kafel.Options, error) {
-	opts := kafel.Options{IncludePaths: f.includes, Strict: f.strict, AllowX32: f.allowX32}
-	if f.arches == "" {
-		return opts, nil
-	}
-	for _, n := range strings.Split(f.arches, ",") {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
-		}
-		a, ok := syscalls.LookupArch(n)
-		if !ok {
-			var known []string
-			for _, a := range syscalls.Arches() {
-				known = append(known, a.Name)
-			}
-			return opts, cli.Usage("unknown arch %q (known: %s)", n, strings.Join(known, ", "))
-		}
-		opts.Arches = append(opts.Arches, a)
-	}
-	return opts, nil
-}
-
-// readPolicyArg reads a policy named on the command line; "-" is standard
-// input, named "<stdin>" in diagnostics.
-func readPolicyArg(path string, stdin io.Reader) (string, []byte, error) {
-	if path == "-" {
-		src, err := io.ReadAll(stdin)
-		if err != nil {
-			return "", nil, &cli.ExitError{Code: cli.ExitUsage, Err: err}
-		}
-		return "<stdin>", src, nil
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return "", nil, &cli.ExitError{Code: cli.ExitUsage, Err: err}
-	}
-	return path, src, nil
+	arches, err := cli.Arches(f.arches)
+	return kafel.Options{IncludePaths: f.includes, Strict: f.strict, AllowX32: f.allowX32, Arches: arches}, err
 }
 
 // findings extracts what a load reported: the diagnostics and their
@@ -102,7 +64,7 @@ Exit status: 0 no findings, 1 findings, 2 usage or I/O errors.`,
 			}
 			found := false
 			for _, path := range args {
-				name, src, err := readPolicyArg(path, cmd.InOrStdin())
+				name, src, err := cli.ReadPolicy(cmd.InOrStdin(), path)
 				if err != nil {
 					return err
 				}

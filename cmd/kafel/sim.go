@@ -36,15 +36,9 @@ Exit status: 0 ok, 1 the policy has errors, 2 usage or I/O errors.`,
 		Example: `  kafel sim --arch x86_64 policy.kafel write 1 0 0`,
 		Args:    cobra.RangeArgs(2, 8),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a := syscalls.HostArch()
-			if arch != "" {
-				var ok bool
-				if a, ok = syscalls.LookupArch(arch); !ok {
-					return cli.Usage("unknown arch %q", arch)
-				}
-			}
-			if a == nil {
-				return cli.Usage("no syscall table for this host's arch; give --arch")
+			a, err := cli.Arch(arch)
+			if err != nil {
+				return err
 			}
 			d := bpfgen.SeccompData{Arch: a.AuditArch}
 			nr, err := syscallNumber(a, args[1])
@@ -57,18 +51,13 @@ Exit status: 0 ok, 1 the policy has errors, 2 usage or I/O errors.`,
 					return cli.Usage("argument %d: %v", i, err)
 				}
 			}
-			name, src, err := readPolicyArg(args[0], cmd.InOrStdin())
+			name, src, err := cli.ReadPolicy(cmd.InOrStdin(), args[0])
 			if err != nil {
 				return err
 			}
 			p, err := kafel.Load(name, src, kafel.Options{IncludePaths: includes, Arches: []*syscalls.Arch{a}, AllowX32: allowX32})
 			if err != nil {
-				diags, sources, ferr := findings(nil, err)
-				if ferr != nil {
-					return &cli.ExitError{Code: cli.ExitFindings, Err: ferr}
-				}
-				_ = kafel.Render(cmd.ErrOrStderr(), diags, sources)
-				return cli.Findings()
+				return cli.PolicyFailed(cmd.ErrOrStderr(), err)
 			}
 			prog, err := bpfgen.Compile(p.RuleSet(), bpfgen.Options{})
 			if err != nil {
@@ -93,13 +82,7 @@ Exit status: 0 ok, 1 the policy has errors, 2 usage or I/O errors.`,
 	f.StringArrayVarP(&includes, "include", "I", nil, "search `DIR` for #include files (repeatable, in order)")
 	f.BoolVar(&allowX32, "allow-x32", false, "let x32 syscalls through on x86_64")
 	f.BoolVarP(&verbose, "verbose", "v", false, "also print the number of instructions executed")
-	_ = c.RegisterFlagCompletionFunc("arch", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		var names []string
-		for _, a := range syscalls.Arches() {
-			names = append(names, a.Name)
-		}
-		return names, cobra.ShellCompDirectiveNoFileComp
-	})
+	_ = c.RegisterFlagCompletionFunc("arch", cli.CompleteArches)
 	return c
 }
 

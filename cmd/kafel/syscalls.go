@@ -34,7 +34,7 @@ Exit status: 0 ok, 1 a NAME or NUMBER is not in the table, 2 usage errors
   kafel syscalls --arch x86_64 openat
   kafel syscalls --arch mips 4020`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := syscallsArch(archName)
+			a, err := cli.Arch(archName)
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ Exit status: 0 ok, 1 a NAME or NUMBER is not in the table, 2 usage errors
 			return nil
 		},
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			a, err := syscallsArch(archName)
+			a, err := cli.Arch(archName)
 			if err != nil {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
@@ -79,48 +79,8 @@ Exit status: 0 ok, 1 a NAME or NUMBER is not in the table, 2 usage errors
 		},
 	}
 	c.Flags().StringVar(&archName, "arch", "", "arch whose table to print (default: this machine's)")
-	_ = c.RegisterFlagCompletionFunc("arch", completeArches)
+	_ = c.RegisterFlagCompletionFunc("arch", cli.CompleteArches)
 	return c
-}
-
-// completeArches completes the names and aliases of the known arches.
-func completeArches(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	var names []string
-	for _, a := range syscalls.Arches() {
-		for _, n := range append([]string{a.Name}, a.Aliases...) {
-			if strings.HasPrefix(n, toComplete) {
-				names = append(names, n)
-			}
-		}
-	}
-	return names, cobra.ShellCompDirectiveNoFileComp
-}
-
-// syscallsArch resolves --arch, defaulting to the host.
-func syscallsArch(name string) (*syscalls.Arch, error) {
-	if name == "" {
-		if h := syscalls.HostArch(); h != nil {
-			return h, nil
-		}
-		return nil, cli.Usage("this machine's arch has no syscall table; use --arch (%s)", archList())
-	}
-	a, ok := syscalls.LookupArch(name)
-	if !ok {
-		return nil, cli.Usage("unknown arch %q; known arches: %s", name, archList())
-	}
-	return a, nil
-}
-
-func archList() string {
-	var names []string
-	for _, a := range syscalls.Arches() {
-		n := a.Name
-		if len(a.Aliases) > 0 {
-			n += " (" + strings.Join(a.Aliases, ", ") + ")"
-		}
-		names = append(names, n)
-	}
-	return strings.Join(names, ", ")
 }
 
 // lookupSyscall finds arg as a name, or as a number in decimal or 0x hex.

@@ -2,12 +2,8 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +11,6 @@ import (
 	"github.com/gokafel/gokafel/bpfgen"
 	"github.com/gokafel/gokafel/internal/cli"
 	"github.com/gokafel/gokafel/kafel"
-	"github.com/gokafel/gokafel/syscalls"
 )
 
 // options are kafelc's flags.
@@ -62,7 +57,7 @@ Exit status: 0 ok, 1 policy errors (diagnostics on stderr), 2 usage or I/O error
 	f.BoolVar(&o.strict, "strict", false, "accept only what the reference Kafel compiler accepts (portability warnings become errors)")
 	f.BoolVar(&o.allowX32, "allow-x32", false, "let x32 syscalls through the x86_64 part of the filter instead of killing them")
 	f.BoolVar(&o.noOptimize, "no-optimize", false, "turn the optimizer passes off")
-	_ = cmd.RegisterFlagCompletionFunc("arch", completeArch)
+	_ = cmd.RegisterFlagCompletionFunc("arch", cli.CompleteArches)
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return bpfgen.FormatNames(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -73,61 +68,13 @@ Exit status: 0 ok, 1 policy errors (diagnostics on stderr), 2 usage or I/O error
 	return cmd
 }
 
-// archNames lists every arch name and alias kafelc accepts, sorted.
-func archNames() []string {
-	var names []string
-	for _, a := range syscalls.Arches() {
-		names = append(names, a.Name)
-		names = append(names, a.Aliases...)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// completeArch completes the last element of a comma-separated arch list.
-func completeArch(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	prefix := ""
-	if i := strings.LastIndex(toComplete, ","); i >= 0 {
-		prefix = toComplete[:i+1]
-	}
-	var out []string
-	for _, n := range archNames() {
-		if strings.HasPrefix(prefix+n, toComplete) {
-			out = append(out, prefix+n)
-		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-}
-
-// parseArches resolves a comma-separated arch list; empty means the host.
-func parseArches(list string) ([]*syscalls.Arch, error) {
-	if list == "" {
-		return nil, nil
-	}
-	var out []*syscalls.Arch
-	seen := map[string]bool{}
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		a, ok := syscalls.LookupArch(name)
-		if !ok {
-			return nil, cli.Usage("unknown arch %q (known: %s)", name, strings.Join(archNames(), ", "))
-		}
-		if seen[a.Name] {
-			return nil, cli.Usage("arch %q given twice", name)
-		}
-		seen[a.Name] = true
-		out = append(out, a)
-	}
-	return out, nil
-}
-
 func run(cmd *cobra.Command, o *options, path string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	format, err := bpfgen.ParseFormat(o.format)
 	if err != nil {
 		return cli.Usage("%v", err)
 	}
-	arches, err := parseArches(o.arches)
+	arches, err := cli.Arches(o.arches)
 	if err != nil {
 		return err
 	}
@@ -136,9 +83,9 @@ func run(cmd *cobra.Command, o *options, path string) error {
 		return cli.Usage("refusing to write a raw binary filter to a terminal; use -o FILE or --format asm")
 	}
 
-	name, src, err := readPolicy(cmd.InOrStdin(), path)
+	name, src, err := cli.ReadPolicy(cmd.InOrStdin(), path)
 	if err != nil {
-		return cli.Usage("%v", err)
+		return err
 	}
 	pol, err := kafel.Load(name, src, kafel.Options{
 		IncludePaths: o.includes,
@@ -146,13 +93,8 @@ func run(cmd *cobra.Command, o *options, path string) error {
 		Strict:       o.strict,
 		AllowX32:     o.allowX32,
 	})
-	var kerr *kafel.Error
-	if errors.As(err, &kerr) {
-		_ = kafel.Render(stderr, kerr.Diagnostics, kerr.Sources)
-		return cli.Findings()
-	}
 	if err != nil {
-		return &cli.ExitError{Code: cli.ExitFindings, Err: err}
+		return cli.PolicyFailed(stderr, err)
 	}
 	if len(pol.Warnings) > 0 {
 		_ = kafel.Render(stderr, pol.Warnings, pol.Sources)
@@ -185,7 +127,7 @@ func run(cmd *cobra.Command, o *options, path string) error {
 			if _, err := stdout.Write(buf.Bytes()); err != nil {
 				return cli.Usage("writing the filter: %v", err)
 			}
-		} else if err := writeAtomic(o.output, buf.Bytes()); err != nil {
+		} else if err := cli.WriteFileAtomic(o.output, buf.Bytes()); err != nil {
 			return cli.Usage("%v", err)
 		}
 	}
@@ -211,66 +153,4 @@ func printStats(w io.Writer, prog *bpfgen.Program, ps *bpfgen.PathStats, arches 
 		fmt.Fprintf(w, " x %d arches", arches)
 	}
 	fmt.Fprintln(w, ")")
-}
-
-// readPolicy reads the policy at path, or standard input for "-".
-func readPolicy(stdin io.Reader, path string) (string, []byte, error) {
-	if path == "-" {
-		src, err := io.ReadAll(stdin)
-		if err != nil {
-			return "", nil, fmt.Errorf("reading standard input: %w", err)
-		}
-		return "<stdin>", src, nil
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return "", nil, err
-	}
-	return path, src, nil
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// directory renamed over it, so that no partial file remains on error.
-func writeAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		if !fi.Mode().IsRegular() {
-			// A device or pipe (/dev/stdout, a fifo): write in place.
-			f, err := os.OpenFile(path, os.O_WRONLY, 0)
-			if err != nil {
-				return err
-			}
-			if _, err := f.Write(data); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		}
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -1,5 +1,7 @@
 // Package cli holds what the gokafel commands share: exit codes, usage
-// errors and the cobra set-up that maps them.
+// errors and the cobra set-up that maps them, and the handling of the
+// arguments several commands take (--arch lists and their completion,
+// reading a policy, printing its diagnostics, writing output files).
 package cli
 
 import (
