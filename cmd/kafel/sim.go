@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
-	"math/big"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gokafel/gokafel/bpfgen"
+	"github.com/gokafel/gokafel/grammar"
 	"github.com/gokafel/gokafel/internal/cli"
 	"github.com/gokafel/gokafel/kafel"
 	"github.com/gokafel/gokafel/syscalls"
@@ -47,7 +46,7 @@ Exit status: 0 ok, 1 the policy has errors, 2 usage or I/O errors.`,
 			}
 			d.Nr = int32(nr)
 			for i, s := range args[2:] {
-				if d.Args[i], err = parseKafelNumber(s); err != nil {
+				if d.Args[i], err = grammar.ParseNumber(s); err != nil {
 					return cli.Usage("argument %d: %v", i, err)
 				}
 			}
@@ -91,7 +90,7 @@ func syscallNumber(a *syscalls.Arch, s string) (uint32, error) {
 	if sc, ok := a.Lookup(s); ok {
 		return sc.Nr, nil
 	}
-	n, err := parseKafelNumber(s)
+	n, err := grammar.ParseNumber(s)
 	if err != nil {
 		return 0, fmt.Errorf("%q is neither a syscall of %s nor a number", s, a.Name)
 	}
@@ -99,34 +98,4 @@ func syscallNumber(a *syscalls.Arch, s string) (uint32, error) {
 		return 0, fmt.Errorf("syscall number %s does not fit in 32 bits", s)
 	}
 	return uint32(n), nil
-}
-
-// parseKafelNumber reads a number as Kafel writes it: decimal, negative
-// decimal (two's complement), 0x hex, octal with a leading 0, 0b binary;
-// it must fit in 64 bits.
-func parseKafelNumber(s string) (uint64, error) {
-	neg := strings.HasPrefix(s, "-")
-	digits := strings.TrimPrefix(s, "-")
-	base := 10
-	switch {
-	case neg:
-	case strings.HasPrefix(digits, "0x") || strings.HasPrefix(digits, "0X"):
-		base, digits = 16, digits[2:]
-	case strings.HasPrefix(digits, "0b") || strings.HasPrefix(digits, "0B"):
-		base, digits = 2, digits[2:]
-	case len(digits) > 1 && digits[0] == '0':
-		base, digits = 8, digits[1:]
-	}
-	n, ok := new(big.Int).SetString(digits, base)
-	if !ok || digits == "" || strings.ContainsAny(digits, "+-_") {
-		return 0, fmt.Errorf("%q is not a number", s)
-	}
-	if n.BitLen() > 64 {
-		return 0, fmt.Errorf("%q does not fit in 64 bits", s)
-	}
-	v := n.Uint64()
-	if neg {
-		v = -v
-	}
-	return v, nil
 }

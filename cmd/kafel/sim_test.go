@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -75,37 +74,4 @@ func TestSimPolicyError(t *testing.T) {
 	if !strings.Contains(stderr.String(), "bad.kafel:1:") || stdout.Len() != 0 {
 		t.Errorf("stdout %q, stderr %q: want a diagnostic on stderr only", stdout.String(), stderr.String())
 	}
-}
-
-func TestParseKafelNumber(t *testing.T) {
-	for s, want := range map[string]uint64{"0": 0, "42": 42, "-1": ^uint64(0), "0x1F": 31, "0755": 0o755, "0b101": 5,
-		"18446744073709551615": ^uint64(0), "-9223372036854775808": 1 << 63} {
-		if got, err := parseKafelNumber(s); err != nil || got != want {
-			t.Errorf("parseKafelNumber(%q) = %#x, %v; want %#x", s, got, err, want)
-		}
-	}
-	for _, s := range []string{"", "-", "0x", "0b", "08", "1_000", "+1", "abc", "18446744073709551616", "0x10000000000000000", "--1"} {
-		if got, err := parseKafelNumber(s); err == nil {
-			t.Errorf("parseKafelNumber(%q) = %#x, want an error", s, got)
-		}
-	}
-}
-
-// FuzzParseKafelNumber: never panics; what parses prints back in hex and
-// decimal to the same number.
-func FuzzParseKafelNumber(f *testing.F) {
-	for _, s := range []string{"0", "-1", "0x1f", "0755", "0b101", "18446744073709551615", "--1", "0x"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseKafelNumber(s)
-		if err != nil {
-			return
-		}
-		for _, back := range []string{fmt.Sprintf("%#x", n), fmt.Sprintf("%d", n)} {
-			if m, err := parseKafelNumber(back); err != nil || m != n {
-				t.Fatalf("%q = %#x, but %q = %#x, %v", s, n, back, m, err)
-			}
-		}
-	})
 }
