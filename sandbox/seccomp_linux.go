@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"github.com/gokafel/gokafel/bpfgen"
 	"github.com/gokafel/gokafel/sandbox/internal/jail"
 
 	"fmt"
@@ -170,7 +171,7 @@ func recvNotif(fd, stop int) (n seccompNotif, ok bool, err error) {
 }
 
 // violationOf describes a notification as a SeccompViolation, naming the
-// arch and call as Kafel does. An x32 call (x86_64 with bit 30 set) is
+// arch and call as Kafel does. An x32 call (see bpfgen.IsX32) is
 // named after the x86_64 call of the same number.
 func violationOf(n seccompNotif) *SeccompViolation {
 	v := &SeccompViolation{Nr: int(n.Data.Nr), Args: n.Data.Args, PID: int(n.PID)}
@@ -185,9 +186,9 @@ func violationOf(n seccompNotif) *SeccompViolation {
 	switch {
 	case arch == nil:
 		v.Arch = fmt.Sprintf("audit_arch_%#x", n.Data.Arch)
-	case n.Data.Arch == unix.AUDIT_ARCH_X86_64 && nr&x32Bit != 0:
+	case n.Data.Arch == unix.AUDIT_ARCH_X86_64 && bpfgen.IsX32(nr):
 		v.Arch = "x32"
-		nr &^= x32Bit
+		nr -= x32First
 	default:
 		v.Arch = arch.Name
 	}
@@ -203,5 +204,5 @@ func violationOf(n seccompNotif) *SeccompViolation {
 	return v
 }
 
-// x32Bit marks x32 syscall numbers (__X32_SYSCALL_BIT).
-const x32Bit = 0x40000000
+// x32First is the first x32 syscall number (__X32_SYSCALL_BIT).
+const x32First = 0x40000000
