@@ -89,8 +89,9 @@ type ArchRules struct {
 	AuditArch uint32
 	// BigEndian selects the word order of 64-bit arguments in seccomp_data.
 	BigEndian bool
-	// AllowX32 applies only to AUDIT_ARCH_X86_64: when false, syscall
-	// numbers with the x32 bit (0x40000000) are treated as a foreign arch.
+	// AllowX32 applies only to AUDIT_ARCH_X86_64: when false, x32 syscall
+	// numbers (0x40000000..0x7fffffff, see IsX32) are treated as a
+	// foreign arch.
 	AllowX32 bool
 	// Default is the action when no rule of a syscall holds.
 	Default Action

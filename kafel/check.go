@@ -129,7 +129,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 		if arch.AuditArch == auditArchX86_64 && bpfgen.IsX32(nr) && !l.opts.AllowX32 {
 			l.report(grammar.Diagnostic{Pos: r.pos, End: r.pos, Severity: grammar.Note, Kind: KindX32,
 				Msg:  fmt.Sprintf("syscall number %#x is an x32 number: on x86_64 it is treated as a foreign arch and killed, so this rule never applies there", nr),
-				Hint: "allow x32 syscalls (--allow-x32) for the rule to apply; the reference compiler does not check the x32 bit"})
+				Hint: "allow x32 syscalls (--allow-x32) for the rule to apply; the reference compiler does not check x32 numbers"})
 		}
 	}
 	rule := bpfgen.Rule{Action: action}

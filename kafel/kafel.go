@@ -19,7 +19,7 @@ type Options struct {
 	// Strict turns every portability warning into an error, so that a
 	// policy is accepted only when the reference compiler accepts it.
 	Strict bool
-	// AllowX32 lets x32 syscalls (nr | 0x40000000) through the x86_64 part
+	// AllowX32 lets x32 syscalls (0x40000000..0x7fffffff) through the x86_64 part
 	// of the filter instead of treating them as a foreign arch.
 	AllowX32 bool
 	// ReadFile reads an include file; os.ReadFile when nil.

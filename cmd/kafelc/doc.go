@@ -13,10 +13,10 @@
 // path. The output file is written atomically: on any error no partial
 // file is left.
 //
-// On x86_64, syscall numbers with the x32 bit (0x40000000) are treated as
+// On x86_64, x32 syscall numbers (0x40000000..0x7fffffff) are treated as
 // a foreign arch (killed) unless --allow-x32 is given; the reference Kafel
-// compiler does not check that bit, so a DEFAULT ALLOW policy it compiles
-// can be bypassed through the x32 ABI.
+// compiler does not check them, so a DEFAULT ALLOW policy it compiles can
+// be bypassed through the x32 ABI.
 //
 // Exit status: 0 success, 1 policy errors (diagnostics on standard error),
 // 2 usage or I/O errors.
