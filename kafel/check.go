@@ -134,7 +134,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 	}
 	rule := bpfgen.Rule{Action: action}
 	if r.filter != nil {
-		args := l.args[:0] // only for resolveCond: reused
+		args := l.args[:0] // only for resolveExpr: reused
 		switch {
 		case r.declared:
 			for _, p := range r.params {
@@ -146,7 +146,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 			}
 		}
 		l.args = args
-		c, ok := l.resolveCond(arch, r, sc, args, r.filter)
+		c, ok := l.resolveExpr(arch, r, sc, args, r.filter)
 		if !ok {
 			return resolved{}, false
 		}
@@ -161,78 +161,96 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 	return resolved{nr: nr, rule: rule}, true
 }
 
-// resolveCond replaces argument names by argument numbers and widths.
-func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, c *cond) (*cond, bool) {
-	switch c.kind {
-	case kIdent:
-		for i, a := range args {
-			if a.name == c.ident.Name {
-				return l.argCond(i, a.size), true
-			}
+// resolveExpr builds the cond of a checked filter (see checkFilter) on
+// one arch: constants defined before the rule become numbers, argument
+// names become argument numbers with their widths.
+func (l *loader) resolveExpr(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, e grammar.Expr) (*cond, bool) {
+	switch e := e.(type) {
+	case *grammar.Number:
+		return l.newCond(cond{kind: kNum, num: e.Value}), true
+	case *grammar.Ident:
+		if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
+			return l.newCond(cond{kind: kNum, num: c.value}), true
 		}
-		if !r.declared && sc != nil {
-			// Earlier kernel names that the reference's tables still use.
-			if i := sc.ArgIndex(c.ident.Name); i >= 0 {
-				return l.argCond(i, sc.Args[i].Size), true
-			}
-		}
-		if i, ok := genericArg(c.ident.Name); ok {
-			size := 8
-			portable := ""
-			switch {
-			case r.declared && i < len(r.params):
-				portable = r.params[i]
-			case !r.declared && sc != nil && i < len(sc.Args):
-				size, portable = sc.Args[i].Size, sc.Args[i].Name
-			}
-			if portable != "" {
-				l.warnf(c.ident.Pos, KindGenericArg, fmt.Sprintf("write `%s`", portable),
-					"generic argument name `%s`: use `%s`; the reference compiler knows only the declared or kernel names", c.ident.Name, portable)
-				l.voteFix(c.ident.Pos, c.ident.Name, portable)
-			} else {
-				l.warnf(c.ident.Pos, KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
-					"generic argument name `%s`: the reference compiler knows only declared or kernel names", c.ident.Name)
-				// Declaring the generic names keeps the meaning (declared
-				// names are 8 bytes wide, as generic ones are here) when
-				// no kernel name of the rule is hidden by it.
-				if r.declared || sc == nil || len(sc.Args) == 0 {
-					k := fixKey{r.pos.Filename, r.pos.Offset}
-					if n, ok := l.declare[k]; !ok || n < i+1 {
-						l.declare[k] = i + 1
-					}
-				}
-			}
-			return l.argCond(i, size), true
-		}
-		l.errorf(c.ident.Pos, KindUndefined, argHint(r, args, c.ident.Name), "unknown argument `%s` of %s on %s", c.ident.Name, l.ruleLabel(r), arch.Name)
-		return nil, false
-	case kNot:
-		x, ok := l.resolveCond(arch, r, sc, args, c.x)
+		return l.resolveArg(arch, r, sc, args, e)
+	case *grammar.NotExpr:
+		x, ok := l.resolveExpr(arch, r, sc, args, e.X)
 		if !ok {
 			return nil, false
 		}
 		return l.newCond(cond{kind: kNot, x: x}), true
-	case kAnd, kOr, kCmp, kBitAnd, kBitOr:
-		x, okx := l.resolveCond(arch, r, sc, args, c.x)
-		y, oky := l.resolveCond(arch, r, sc, args, c.y)
+	case *grammar.BinaryExpr:
+		kind, _ := condKindOf(e.Op)
+		x, okx := l.resolveExpr(arch, r, sc, args, e.X)
+		y, oky := l.resolveExpr(arch, r, sc, args, e.Y)
 		if !okx || !oky {
 			return nil, false
 		}
-		return l.newCond(cond{kind: c.kind, op: c.op, x: x, y: y}), true
+		c := l.newCond(cond{kind: kind, x: x, y: y})
+		if kind == kCmp {
+			c.op = cmpOp(e.Op)
+		}
+		return c, true
 	}
-	return c, true
+	return nil, false
 }
 
-// argCond returns the cond of argument i of the given width. Conds are
+// resolveArg resolves the argument name id of rule r on arch.
+func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, id *grammar.Ident) (*cond, bool) {
+	for i, a := range args {
+		if a.name == id.Name {
+			return l.argCond(i, a.size), true
+		}
+	}
+	if !r.declared && sc != nil {
+		// Earlier kernel names that the reference's tables still use.
+		if i := sc.ArgIndex(id.Name); i >= 0 {
+			return l.argCond(i, sc.Args[i].Size), true
+		}
+	}
+	if i, ok := genericArg(id.Name); ok {
+		size := 8
+		portable := ""
+		switch {
+		case r.declared && i < len(r.params):
+			portable = r.params[i]
+		case !r.declared && sc != nil && i < len(sc.Args):
+			size, portable = sc.Args[i].Size, sc.Args[i].Name
+		}
+		if portable != "" {
+			l.warnf(id.Pos, KindGenericArg, fmt.Sprintf("write `%s`", portable),
+				"generic argument name `%s`: use `%s`; the reference compiler knows only the declared or kernel names", id.Name, portable)
+			l.voteFix(id.Pos, id.Name, portable)
+		} else {
+			l.warnf(id.Pos, KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
+				"generic argument name `%s`: the reference compiler knows only declared or kernel names", id.Name)
+			// Declaring the generic names keeps the meaning (declared
+			// names are 8 bytes wide, as generic ones are here) when
+			// no kernel name of the rule is hidden by it.
+			if r.declared || sc == nil || len(sc.Args) == 0 {
+				k := fixKey{r.pos.Filename, r.pos.Offset}
+				if n, ok := l.declare[k]; !ok || n < i+1 {
+					l.declare[k] = i + 1
+				}
+			}
+		}
+		return l.argCond(i, size), true
+	}
+	l.errorf(id.Pos, KindUndefined, argHint(r, args, id.Name), "unknown argument `%s` of %s on %s", id.Name, l.ruleLabel(r), arch.Name)
+	return nil, false
+}
+
+// argCond returns the cond of argument i (below maxArgs) of the given
+// width (at most 8 bytes). Conds are
 // never modified once built, so one node stands for every use of the same
 // argument: most leaves of a policy's filters are argument names.
 func (l *loader) argCond(i, size int) *cond {
 	if i < 0 || i >= len(l.argConds) || size < 0 || size >= len(l.argConds[i]) {
-		return l.newCond(cond{kind: kArg, arg: i, size: size})
+		return l.newCond(cond{kind: kArg, arg: int8(i), size: int8(size)})
 	}
 	c := l.argConds[i][size]
 	if c == nil {
-		c = l.newCond(cond{kind: kArg, arg: i, size: size})
+		c = l.newCond(cond{kind: kArg, arg: int8(i), size: int8(size)})
 		l.argConds[i][size] = c
 	}
 	return c

@@ -6,7 +6,6 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/gokafel/gokafel/bpfgen"
-	"github.com/gokafel/gokafel/grammar"
 )
 
 // Pos is a position in a source file.
@@ -21,14 +20,15 @@ const maxExprDepth = 200
 // cond is a resolved argument filter: argument names have become argument
 // numbers with their widths and constants have become numbers. It is the
 // form the checker simplifies and lowers to a bpfgen.Expr.
+//
+// It is kept small (40 bytes): a large policy resolves millions of them.
 type cond struct {
-	x, y  *cond          // operands; x only for kNot
-	ident *grammar.Ident // kIdent: an argument name, resolved per arch
-	num   uint64         // kNum
-	op    bpfgen.CmpOp   // kCmp
-	arg   int            // kArg
-	size  int            // kArg: width in bytes
-	kind  condKind
+	x, y *cond  // operands; x only for kNot
+	num  uint64 // kNum
+	op   bpfgen.CmpOp
+	arg  int8 // kArg
+	size int8 // kArg: width in bytes
+	kind condKind
 }
 
 type condKind uint8
@@ -44,7 +44,6 @@ const (
 	kCmp
 	kBitAnd
 	kBitOr
-	kIdent
 )
 
 var (
@@ -63,7 +62,7 @@ func isConst(c *cond) bool { return c.kind == kNum }
 // still mention a wide number.
 func simplify(c *cond) *cond {
 	switch c.kind {
-	case kNum, kArg, kTrue, kFalse, kIdent:
+	case kNum, kArg, kTrue, kFalse:
 		return c
 	case kNot:
 		x := simplify(c.x)
@@ -231,10 +230,10 @@ func (lw *lowering) value(c *cond) bpfgen.Value {
 	case kNum:
 		return bpfgen.Const(c.num)
 	case kArg:
-		if c.arg >= 0 && c.arg < len(argValues) {
+		if c.arg >= 0 && int(c.arg) < len(argValues) {
 			return argValues[c.arg]
 		}
-		return bpfgen.Arg(c.arg)
+		return bpfgen.Arg(int(c.arg))
 	case kBitAnd:
 		n := lw.bitAnds.next()
 		n.X, n.Y = lw.value(c.x), lw.value(c.y)

@@ -8,7 +8,7 @@ import (
 
 func TestSimplify(t *testing.T) {
 	num := func(v uint64) *cond { return &cond{kind: kNum, num: v} }
-	arg := func(i, size int) *cond { return &cond{kind: kArg, arg: i, size: size} }
+	arg := func(i, size int) *cond { return &cond{kind: kArg, arg: int8(i), size: int8(size)} }
 	cmp := func(op bpfgen.CmpOp, x, y *cond) *cond { return &cond{kind: kCmp, op: op, x: x, y: y} }
 	and := func(x, y *cond) *cond { return &cond{kind: kBitAnd, x: x, y: y} }
 	or := func(x, y *cond) *cond { return &cond{kind: kBitOr, x: x, y: y} }

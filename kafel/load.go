@@ -26,6 +26,7 @@ const (
 type constDef struct {
 	value uint64
 	pos   Pos
+	seq   int // how many constants were defined before this one
 }
 
 // policyDef is a named policy, or the implicit top-level one (name "").
@@ -56,7 +57,11 @@ type ruleDef struct {
 	declared bool
 	params   []string
 	guard    map[string]bool // canonical arch names; nil: every arch
-	filter   *cond           // nil: always holds
+	filter   grammar.Expr    // checked by checkFilter; nil: always holds
+	// consts is how many constants were defined before the rule: those
+	// (seq below it) stand for their values in the filter; a name
+	// #define'd later is an argument name here, as in the reference.
+	consts int
 }
 
 type innerDefault struct {
@@ -94,7 +99,7 @@ type loader struct {
 	names      map[*syscalls.Arch][]string // syscall names per arch, for hints
 	hintBudget int
 
-	// conds hands out the nodes of convert and resolveCond; lowering
+	// conds hands out the nodes of resolveExpr; lowering
 	// those of the generator's expressions.
 	conds    chunks[cond]
 	lowering lowering
@@ -338,7 +343,7 @@ func (l *loader) define(d *grammar.Define) {
 		}
 		return
 	}
-	l.consts[name] = constDef{value: v, pos: d.Name.Pos}
+	l.consts[name] = constDef{value: v, pos: d.Name.Pos, seq: len(l.consts)}
 }
 
 func (l *loader) policy(p *grammar.Policy) {
@@ -567,11 +572,10 @@ func (l *loader) rule(r *grammar.Rule) *ruleDef {
 		}
 	}
 	if r.Filter != nil {
-		c, fok := l.convert(r.Filter, true, 0)
-		if !fok {
+		if !l.checkFilter(r.Filter, true, 0) {
 			return nil
 		}
-		rd.filter = c
+		rd.filter, rd.consts = r.Filter, len(l.consts)
 	}
 	if !ok {
 		return nil
@@ -579,61 +583,42 @@ func (l *loader) rule(r *grammar.Rule) *ruleDef {
 	return rd
 }
 
-// convert turns a filter into a cond, replacing the constants defined so
-// far by their values, and checks the reference's depth limit: the
+// checkFilter checks the shape of a filter (conditions where conditions
+// belong, values where values do) and the reference's depth limit: the
 // reference refuses an operator whose operand is maxExprDepth operators
 // deep, that is a chain of more than maxExprDepth operators from the top
 // of the filter down to a leaf. level counts the operators above e, so the
-// walk stops there instead of descending a long chain.
-func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) {
+// walk stops there instead of descending a long chain. It reports the
+// first fault it finds and allocates nothing: resolveExpr builds the
+// filter of each arch from the checked tree.
+func (l *loader) checkFilter(e grammar.Expr, boolean bool, level int) bool {
 	switch e := e.(type) {
 	case *grammar.Number:
 		if boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "a number is not a condition")
-			return nil, false
+			return false
 		}
-		return l.newCond(cond{kind: kNum, num: e.Value}), true
+		return true
 	case *grammar.Ident:
 		if boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "`%s` is not a condition", e.Name)
-			return nil, false
+			return false
 		}
-		if c, ok := l.consts[e.Name]; ok {
-			return l.newCond(cond{kind: kNum, num: c.value}), true
-		}
-		return l.newCond(cond{kind: kIdent, ident: e}), true
+		return true
 	case *grammar.NotExpr:
 		if !boolean {
 			l.errorf(e.Pos, KindInvalidFilter, "", "`!` applies to a condition, not to a value")
-			return nil, false
+			return false
 		}
 		if level >= maxExprDepth {
 			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
-			return nil, false
+			return false
 		}
-		x, ok := l.convert(e.X, true, level+1)
-		if !ok {
-			return nil, false
-		}
-		return l.newCond(cond{kind: kNot, x: x}), true
+		return e.X != nil && l.checkFilter(e.X, true, level+1)
 	case *grammar.BinaryExpr:
-		var kind condKind
-		operandsBool := false
-		switch {
-		case e.Op.IsLogical():
-			kind, operandsBool = kOr, true
-			if e.Op == grammar.OpAnd {
-				kind = kAnd
-			}
-		case e.Op.IsComparison():
-			kind = kCmp
-		case e.Op.IsBitwise():
-			kind = kBitOr
-			if e.Op == grammar.OpBitAnd {
-				kind = kBitAnd
-			}
-		default:
-			return nil, false
+		kind, ok := condKindOf(e.Op)
+		if !ok {
+			return false
 		}
 		isBool := kind != kBitAnd && kind != kBitOr
 		if isBool != boolean {
@@ -642,30 +627,37 @@ func (l *loader) convert(e grammar.Expr, boolean bool, level int) (*cond, bool) 
 			} else {
 				l.errorf(e.Pos, KindInvalidFilter, "", "a condition cannot be an operand of `%s`", e.Op)
 			}
-			return nil, false
+			return false
 		}
 		if e.X == nil || e.Y == nil {
-			return nil, false
+			return false
 		}
 		if level >= maxExprDepth {
 			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
-			return nil, false
+			return false
 		}
-		x, ok := l.convert(e.X, operandsBool, level+1)
-		if !ok {
-			return nil, false
-		}
-		y, ok := l.convert(e.Y, operandsBool, level+1)
-		if !ok {
-			return nil, false
-		}
-		c := l.newCond(cond{kind: kind, x: x, y: y})
-		if kind == kCmp {
-			c.op = cmpOp(e.Op)
-		}
-		return c, true
+		operandsBool := kind == kAnd || kind == kOr
+		return l.checkFilter(e.X, operandsBool, level+1) && l.checkFilter(e.Y, operandsBool, level+1)
 	}
-	return nil, false
+	return false
+}
+
+// condKindOf returns the cond kind of a binary operator.
+func condKindOf(op grammar.Op) (condKind, bool) {
+	switch op {
+	case grammar.OpOr:
+		return kOr, true
+	case grammar.OpAnd:
+		return kAnd, true
+	case grammar.OpBitAnd:
+		return kBitAnd, true
+	case grammar.OpBitOr:
+		return kBitOr, true
+	}
+	if op.IsComparison() {
+		return kCmp, true
+	}
+	return 0, false
 }
 
 // cmpOp returns the comparison of a grammar comparison operator (a
