@@ -69,26 +69,69 @@ func isTerminator(op uint16) bool { return isJump(op) || isRet(op) }
 type prog struct {
 	insns  []insn
 	nextID label
-	notes  map[label]string // annotations of instructions, by id
-	pos    []int32          // cache of positions, nil when stale
+	notes  []string // annotations of instructions, by id ("": none)
+	pos    []int32  // cache of positions, valid when posOK
+	posOK  bool
+	// Working tables of the passes, reused from pass to pass.
+	dropBuf, targetedBuf []bool
+	redirectBuf          []label
+	valBuf               []int32
 }
+
+// noLabel marks an id that a redirect table does not redirect.
+const noLabel label = -1
 
 // positions maps instruction ids to their current index (-1: absent).
 // The result is shared: it stays valid until instructions are removed,
 // added or moved.
 func (p *prog) positions() []int32 {
-	if p.pos != nil && len(p.pos) == int(p.nextID) {
+	if p.posOK && len(p.pos) == int(p.nextID) {
 		return p.pos
 	}
-	pos := make([]int32, p.nextID)
+	pos := grow(p.pos, int(p.nextID))
 	for i := range pos {
 		pos[i] = -1
 	}
 	for i := range p.insns {
 		pos[p.insns[i].id] = int32(i)
 	}
-	p.pos = pos
+	p.pos, p.posOK = pos, true
 	return pos
+}
+
+// grow returns s with length n, reusing its array when it is large enough
+// (the contents are then stale).
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
+}
+
+// drops returns a table of one flag per instruction, all false, for a
+// pass to mark the instructions it deletes.
+func (p *prog) drops() []bool {
+	p.dropBuf = grow(p.dropBuf, len(p.insns))
+	clear(p.dropBuf)
+	return p.dropBuf
+}
+
+// redirects returns a table of one target per id, all noLabel, for a
+// pass to say where jumps to the instructions it deletes go instead.
+func (p *prog) redirects() []label {
+	p.redirectBuf = grow(p.redirectBuf, int(p.nextID))
+	for i := range p.redirectBuf {
+		p.redirectBuf[i] = noLabel
+	}
+	return p.redirectBuf
+}
+
+// note returns the annotation of the instruction id, or "".
+func (p *prog) note(id label) string {
+	if id >= 0 && int(id) < len(p.notes) {
+		return p.notes[id]
+	}
+	return ""
 }
 
 // newID returns a fresh instruction id.
@@ -98,18 +141,15 @@ func (p *prog) newID() label {
 	return id
 }
 
-// retarget rewrites every jump target through m (ids not in m stay).
-func (p *prog) retarget(m map[label]label) {
-	if len(m) == 0 {
+// retarget rewrites every jump target through m, a table by id (noLabel:
+// the id stays), following chains of redirections.
+func (p *prog) retarget(m []label) {
+	if m == nil {
 		return
 	}
 	follow := func(l label) label {
-		for n := 0; n < len(m)+1; n++ {
-			t, ok := m[l]
-			if !ok {
-				return l
-			}
-			l = t
+		for n := 0; n <= len(m) && int(l) < len(m) && m[l] != noLabel; n++ {
+			l = m[l]
 		}
 		return l
 	}
@@ -131,7 +171,7 @@ type builder struct {
 	pending []label // labels to bind to the next instruction
 	// pendingNote annotates the next instruction emitted.
 	pendingNote string
-	notes       map[label]string
+	notes       []string // by id, "": none (shorter than the ids when the last ones have none)
 }
 
 func (b *builder) newLabel() label {
@@ -157,10 +197,10 @@ func (b *builder) emit(in insn, note string) {
 		b.pendingNote = ""
 	}
 	if note != "" {
-		if b.notes == nil {
-			b.notes = make(map[label]string, cap(b.insns)/4)
+		for len(b.notes) < int(id) {
+			b.notes = append(b.notes, "")
 		}
-		b.notes[id] = note
+		b.notes = append(b.notes, note)
 	}
 	b.insns = append(b.insns, in)
 }
@@ -280,17 +320,18 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 		buf.rev = make([]placed, 0, c)
 	}
 	rev := buf.rev[:0]
-	if cap(buf.exact) < int(p.nextID) {
-		buf.exact = make([]int32, p.nextID)
-	}
-	exact := buf.exact[:p.nextID]      // id -> r-index of that instruction
-	nearRet := make(map[uint32]int)    // RET k -> r-index of the closest copy
-	nearJump := make(map[label]int, 8) // id -> r-index of the closest trampoline to it
-	place := func(in insn, rt, rf int, noteOf label) int {
-		r := len(rev)
-		rev = append(rev, placed{in: in, rt: int32(rt), rf: int32(rf), noteOf: noteOf})
-		return r
-	}
+	exact := grow(buf.exact, int(p.nextID)) // id -> r-index of that instruction
+	buf.exact = exact
+	// The closest copy of each return (by its k+1) and the closest
+	// trampoline to each id (by id+1), as r-indexes.
+	nearRet := newHashIndex(16)
+	defer nearRet.free()
+	var nearJump *hashIndex // rarely needed
+	defer func() {
+		if nearJump != nil {
+			nearJump.free()
+		}
+	}()
 	pos := p.positions()
 	// near returns the r-index of the closest instruction that jumping to
 	// id can go to instead of id itself (id, a copy of the same return, or
@@ -303,24 +344,25 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 		var r int
 		var ok bool
 		if ti := &p.insns[pos[id]]; isRet(ti.op) {
-			r, ok = nearRet[ti.k]
-		} else {
-			r, ok = nearJump[id]
+			r, ok = nearRet.get(uint64(ti.k) + 1)
+		} else if nearJump != nil {
+			r, ok = nearJump.get(uint64(id) + 1)
 		}
 		return r, ok && here-r-1 <= maxJump
 	}
 	for i := n - 1; i >= 0; i-- {
 		in := p.insns[i]
-		var r int
+		r := len(rev)
 		switch {
 		case in.op == opJa:
-			r = place(in, int(exact[in.jt]), 0, in.id)
+			rev = append(rev, placed{in: in, rt: exact[in.jt], noteOf: in.id})
 		case isCondJump(in.op):
 			for {
 				rt, okT := near(in.jt)
 				rf, okF := near(in.jf)
 				if okT && okF {
-					r = place(in, rt, rf, in.id)
+					r = len(rev)
+					rev = append(rev, placed{in: in, rt: int32(rt), rf: int32(rf), noteOf: in.id})
 					break
 				}
 				// Place a copy of the return or a trampoline right after in.
@@ -329,15 +371,20 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 					far = in.jf
 				}
 				if ti := p.insns[pos[far]]; isRet(ti.op) {
-					nearRet[ti.k] = place(insn{op: ti.op, k: ti.k, id: -1}, 0, 0, ti.id)
+					nearRet.put(uint64(ti.k)+1, len(rev))
+					rev = append(rev, placed{in: insn{op: ti.op, k: ti.k, id: -1}, noteOf: ti.id})
 				} else {
-					nearJump[far] = place(insn{op: opJa, jt: far, id: -1}, int(exact[far]), 0, -1)
+					if nearJump == nil {
+						nearJump = newHashIndex(16)
+					}
+					nearJump.put(uint64(far)+1, len(rev))
+					rev = append(rev, placed{in: insn{op: opJa, jt: far, id: -1}, rt: exact[far], noteOf: -1})
 				}
 			}
 		default:
-			r = place(in, 0, 0, in.id)
+			rev = append(rev, placed{in: in, noteOf: in.id})
 			if isRet(in.op) {
-				nearRet[in.k] = r
+				nearRet.put(uint64(in.k)+1, r)
 			}
 		}
 		exact[in.id] = int32(r)
@@ -358,6 +405,15 @@ func (p *prog) encode(rev []placed, emit bool) ([]bpf.RawInstruction, map[int]st
 	var notes map[int]string
 	if emit {
 		insns = make([]bpf.RawInstruction, total)
+		n := 0
+		for _, o := range rev {
+			if p.note(o.noteOf) != "" {
+				n++
+			}
+		}
+		if n > 0 {
+			notes = make(map[int]string, n)
+		}
 	}
 	for r, o := range rev {
 		at := total - 1 - r
@@ -376,10 +432,7 @@ func (p *prog) encode(rev []placed, emit bool) ([]bpf.RawInstruction, map[int]st
 			continue
 		}
 		insns[at] = ri
-		if note, ok := p.notes[o.noteOf]; ok && o.noteOf >= 0 {
-			if notes == nil {
-				notes = make(map[int]string, len(p.notes))
-			}
+		if note := p.note(o.noteOf); note != "" {
 			notes[at] = note
 		}
 	}

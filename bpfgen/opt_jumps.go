@@ -26,10 +26,8 @@ func threadJumps(p *prog) bool {
 		if in.op == opJa {
 			if t := p.insns[pos[in.jt]]; isRet(t.op) {
 				in.op, in.k, in.jt = t.op, t.k, 0
-				if _, ok := p.notes[in.id]; !ok && p.notes != nil {
-					if note, ok := p.notes[t.id]; ok {
-						p.notes[in.id] = note
-					}
+				if note := p.note(t.id); note != "" && p.note(in.id) == "" && int(in.id) < len(p.notes) {
+					p.notes[in.id] = note
 				}
 				changed = true
 			}
@@ -47,15 +45,18 @@ func threadJumps(p *prog) bool {
 
 // removeJumpsToNext deletes each JA to the instruction right after it.
 func removeJumpsToNext(p *prog) bool {
-	drop := make([]bool, len(p.insns))
-	redirect := make(map[label]label)
+	var drop []bool
+	var redirect []label
 	for i := 0; i+1 < len(p.insns); i++ {
 		if in := p.insns[i]; in.op == opJa && in.jt == p.insns[i+1].id {
+			if drop == nil {
+				drop, redirect = p.drops(), p.redirects()
+			}
 			drop[i] = true
 			redirect[in.id] = in.jt
 		}
 	}
-	if len(redirect) == 0 {
+	if drop == nil {
 		return false
 	}
 	p.remove(drop, redirect)
@@ -65,7 +66,7 @@ func removeJumpsToNext(p *prog) bool {
 // removeUnreachable deletes the instructions no path reaches.
 func removeUnreachable(p *prog) bool {
 	pos := p.positions()
-	reach := make([]bool, len(p.insns))
+	reach := p.drops()
 	reach[0] = true
 	dead := 0
 	for i, in := range p.insns {

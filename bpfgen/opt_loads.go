@@ -9,34 +9,46 @@ const (
 	valUnset   int32 = -2 // no path reaches the instruction yet
 )
 
-type valKey struct {
-	op uint16
-	a  int32
-	k  uint32
+// valNumbers numbers the values computed from a value and a constant:
+// an open-addressing table keyed by the packed triple (op, a, k).
+type valNumbers struct {
+	t    *hashIndex
+	next int32
 }
 
-type valNumbers map[valKey]int32
+func newValNumbers(n int) valNumbers { return valNumbers{t: newHashIndex(n), next: wordValues} }
+
+func (vn *valNumbers) free() { vn.t.free() }
 
 // Loads of the words of seccomp_data are the values 0..wordValues-1;
 // other values are numbered from wordValues on.
 const wordValues = 16
 
-func (vn valNumbers) number(op uint16, a int32, k uint32) int32 {
+// maxValue bounds the value numbers that fit a key of the table; a value
+// computed from a larger one is not followed.
+const maxValue = 1<<24 - 2
+
+func (vn *valNumbers) number(op uint16, a int32, k uint32) int32 {
 	if op == opLdAbs && k%4 == 0 && k/4 < wordValues {
 		return int32(k / 4)
 	}
-	key := valKey{op, a, k}
-	v, ok := vn[key]
-	if !ok {
-		v = int32(len(vn)) + wordValues
-		vn[key] = v
+	if a > maxValue || op > 0xff || vn.next > maxValue {
+		return valUnknown
 	}
+	// Never zero: a is -1 (all ones) or op is not 0 (an ALU op).
+	key := uint64(op)<<56 | uint64(uint32(a)&0xffffff)<<32 | uint64(k)
+	if v, ok := vn.t.get(key); ok {
+		return int32(v)
+	}
+	v := vn.next
+	vn.next++
+	vn.t.put(key, int(v))
 	return v
 }
 
 // loadValue is the value a load of A leaves, or valUnknown; ok is false
 // when in does not set A from scratch.
-func (vn valNumbers) loadValue(in insn) (v int32, ok bool) {
+func (vn *valNumbers) loadValue(in insn) (v int32, ok bool) {
 	switch in.op {
 	case opLdAbs, opLdImm:
 		return vn.number(in.op, -1, in.k), true
@@ -48,7 +60,7 @@ func (vn valNumbers) loadValue(in insn) (v int32, ok bool) {
 
 // aluValue is the value A holds after the ALU instruction in runs on a;
 // ok is false when in is not an ALU instruction with a constant.
-func (vn valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
+func (vn *valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
 	if opClass(in.op) != 0x04 || in.op&0x08 != 0 {
 		return 0, false
 	}
@@ -59,8 +71,9 @@ func (vn valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
 }
 
 // valuesInA computes the value A holds when each instruction starts.
-func valuesInA(p *prog, pos []int32, vn valNumbers) []int32 {
-	in := make([]int32, len(p.insns))
+func valuesInA(p *prog, pos []int32, vn *valNumbers) []int32 {
+	p.valBuf = grow(p.valBuf, len(p.insns))
+	in := p.valBuf
 	for i := range in {
 		in[i] = valUnset
 	}
@@ -107,11 +120,12 @@ func valuesInA(p *prog, pos []int32, vn valNumbers) []int32 {
 // path that reaches them.
 func removeRedundantLoads(p *prog) bool {
 	pos := p.positions()
-	vn := make(valNumbers)
-	inA := valuesInA(p, pos, vn)
+	vn := newValNumbers(len(p.insns))
+	defer vn.free()
+	inA := valuesInA(p, pos, &vn)
 	targeted := p.targeted(pos)
-	drop := make([]bool, len(p.insns))
-	redirect := make(map[label]label)
+	var drop []bool
+	var redirect []label
 	for i := 0; i < len(p.insns); i++ {
 		have := inA[i]
 		v, ok := vn.loadValue(p.insns[i])
@@ -135,13 +149,16 @@ func removeRedundantLoads(p *prog) bool {
 		if end < 0 || end+1 >= len(p.insns) {
 			continue
 		}
+		if drop == nil {
+			drop, redirect = p.drops(), p.redirects()
+		}
 		for j := i; j <= end; j++ {
 			drop[j] = true
 		}
 		redirect[p.insns[i].id] = p.insns[end+1].id
 		i = end
 	}
-	if len(redirect) == 0 {
+	if drop == nil {
 		return false
 	}
 	p.remove(drop, redirect)
@@ -161,8 +178,8 @@ func setsA(in insn) bool {
 // next instruction overwrites before anything reads it, or that comes
 // right before a return of a constant.
 func removeDeadLoads(p *prog) bool {
-	drop := make([]bool, len(p.insns))
-	redirect := make(map[label]label)
+	var drop []bool
+	var redirect []label
 	for i := 0; i+1 < len(p.insns); i++ {
 		in := p.insns[i]
 		writesOnlyA := setsA(in) || (opClass(in.op) == 0x04)
@@ -171,11 +188,14 @@ func removeDeadLoads(p *prog) bool {
 		}
 		next := p.insns[i+1]
 		if setsA(next) || next.op == opRetK {
+			if drop == nil {
+				drop, redirect = p.drops(), p.redirects()
+			}
 			drop[i] = true
 			redirect[in.id] = next.id
 		}
 	}
-	if len(redirect) == 0 {
+	if drop == nil {
 		return false
 	}
 	p.remove(drop, redirect)

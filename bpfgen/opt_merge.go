@@ -16,22 +16,19 @@ func mergeTails(p *prog) bool {
 	// scan goes from the end backwards).
 	tails := newHashIndex(len(p.insns))
 	defer tails.free()
-	redirect := make(map[label]label)
+	var redirect []label // by id, see redirects; nil: none yet
 	var h uint64
 	end := -1 // index of the terminator ending the current block, -1: none
 	follow := func(l label) label {
-		for {
-			t, ok := redirect[l]
-			if !ok {
-				return l
-			}
-			l = t
+		for redirect[l] != noLabel {
+			l = redirect[l]
 		}
+		return l
 	}
 	for i := len(p.insns) - 1; i >= 0; i-- {
 		// Jumps go forward, so the blocks this one jumps to are settled:
 		// retarget now, and the block may match one that already did.
-		if ip := &p.insns[i]; isJump(ip.op) && len(redirect) > 0 {
+		if ip := &p.insns[i]; isJump(ip.op) && redirect != nil {
 			ip.jt = follow(ip.jt)
 			if ip.op != opJa {
 				ip.jf = follow(ip.jf)
@@ -49,6 +46,9 @@ func mergeTails(p *prog) bool {
 		h = mixInsn(h, in) // the hash of the run i..end
 		if leader && i > 0 && isTerminator(p.insns[i-1].op) {
 			if q, ok := tails.get(h); ok && sameRun(p.insns[i:end+1], p.insns[q:]) {
+				if redirect == nil {
+					redirect = p.redirects()
+				}
 				redirect[in.id] = p.insns[q].id
 				end = -1
 				continue
@@ -61,7 +61,7 @@ func mergeTails(p *prog) bool {
 			end = -1
 		}
 	}
-	return len(redirect) > 0
+	return redirect != nil
 }
 
 // mixInsn adds in to the hash h of the instructions after it.
@@ -102,6 +102,7 @@ type hashIndex struct {
 	vals  []int32
 	mask  uint64
 	shift uint
+	n     int // keys stored
 }
 
 // hashIndexPool recycles the tables of hashIndex between passes.
@@ -109,7 +110,7 @@ var hashIndexPool sync.Pool
 
 func newHashIndex(n int) *hashIndex {
 	size, bits := 16, uint(4)
-	for size < n+n/2 {
+	for size < 2*n {
 		size, bits = size*2, bits+1
 	}
 	t, _ := hashIndexPool.Get().(*hashIndex)
@@ -119,7 +120,7 @@ func newHashIndex(n int) *hashIndex {
 		t.keys, t.vals = t.keys[:size], t.vals[:size]
 		clear(t.keys)
 	}
-	t.mask, t.shift = uint64(size-1), 64-bits
+	t.mask, t.shift, t.n = uint64(size-1), 64-bits, 0
 	return t
 }
 
@@ -146,5 +147,26 @@ func (t *hashIndex) get(h uint64) (int, bool) {
 
 func (t *hashIndex) put(h uint64, v int) {
 	i, h := t.slot(h)
+	if t.keys[i] == 0 {
+		if 3*(t.n+1) > 2*len(t.keys) { // keep a third of the slots empty
+			t.rehash()
+			i, h = t.slot(h)
+		}
+		t.n++
+	}
 	t.keys[i], t.vals[i] = h, int32(v)
+}
+
+// rehash doubles the table.
+func (t *hashIndex) rehash() {
+	keys, vals := t.keys, t.vals
+	size := 2 * len(keys)
+	t.keys, t.vals = make([]uint64, size), make([]int32, size)
+	t.mask, t.shift = uint64(size-1), t.shift-1
+	for i, k := range keys {
+		if k != 0 {
+			j, _ := t.slot(k)
+			t.keys[j], t.vals[j] = k, vals[i]
+		}
+	}
 }

@@ -52,9 +52,9 @@ func optimize(p *prog, counts map[string]int) {
 }
 
 // remove deletes the instructions whose index is marked in drop; jumps to
-// a deleted instruction go to redirect[its id] instead, which must
-// itself survive or be redirected.
-func (p *prog) remove(drop []bool, redirect map[label]label) {
+// a deleted instruction go to redirect[its id] instead (a table by id,
+// see redirects; nil: none), which must itself survive or be redirected.
+func (p *prog) remove(drop []bool, redirect []label) {
 	p.retarget(redirect)
 	out := p.insns[:0]
 	for i, in := range p.insns {
@@ -63,12 +63,14 @@ func (p *prog) remove(drop []bool, redirect map[label]label) {
 		}
 	}
 	p.insns = out
-	p.pos = nil
+	p.posOK = false
 }
 
 // targeted marks the instructions (by index) that some jump goes to.
 func (p *prog) targeted(pos []int32) []bool {
-	t := make([]bool, len(p.insns))
+	p.targetedBuf = grow(p.targetedBuf, len(p.insns))
+	t := p.targetedBuf
+	clear(t)
 	for _, in := range p.insns {
 		if isJump(in.op) {
 			t[pos[in.jt]] = true
