@@ -63,9 +63,12 @@ var devNull = sync.OnceValue(func() *os.File {
 	return f
 })
 
-func runQuiet(c *Config) error {
+func runQuiet(c *Config) error { return runQuietOpts(c, RunOptions{}) }
+
+func runQuietOpts(c *Config, opts RunOptions) error {
 	null := devNull()
-	res, err := Run(context.Background(), c, RunOptions{Stdin: null, Stdout: null, Stderr: null})
+	opts.Stdin, opts.Stdout, opts.Stderr = null, null, null
+	res, err := Run(context.Background(), c, opts)
 	if err != nil {
 		return err
 	}
@@ -80,6 +83,12 @@ func BenchmarkLaunch(b *testing.B) {
 	b.Run("kafel", func(b *testing.B) {
 		c := benchConfig()
 		benchLaunch(b, func() error { return runQuiet(c) })
+	})
+	b.Run("kafel-forkexec", func(b *testing.B) {
+		// The same, the init started by syscall.ForkExec (a full fork of
+		// the runner) instead of by vfork: the baseline of the vfork path.
+		c := benchConfig()
+		benchLaunch(b, func() error { return runQuietOpts(c, RunOptions{forkExec: true}) })
 	})
 	b.Run("kafel-ro-root", func(b *testing.B) {
 		// The same jail as the bwrap line: all namespaces, / read-only.

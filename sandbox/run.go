@@ -42,6 +42,10 @@ type RunOptions struct {
 	// Executable is the binary re-executed as the jail's init. Empty means
 	// /proc/self/exe, which is what every caller wants outside tests.
 	Executable string
+
+	// forkExec makes Run start the init with syscall.ForkExec even where
+	// it has its vfork path; tests run both.
+	forkExec bool
 }
 
 // ReasonKind classifies how a run ended.

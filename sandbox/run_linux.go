@@ -184,19 +184,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		childEnd.Close()
 		unix.Close(r.sock)
 	}()
-	extra := make([]*os.File, sockNum-3+1)
-	for _, fd := range cfg.PassFDs {
-		// A duplicate, so that closing it (or its finalizer) leaves the
-		// caller's fd alone; exec puts it back at number fd in the jail.
-		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
-		if err != nil {
-			return nil, &SetupError{Op: "pass fd " + strconv.Itoa(fd), Err: err}
-		}
-		f := os.NewFile(uintptr(dup), "pass-fd-"+strconv.Itoa(fd))
-		defer f.Close()
-		extra[fd-3] = f
-	}
-	extra[sockNum-3] = childEnd
 
 	r.cg, err = newJailCgroups(&cfg.Cgroups, r.warn)
 	if err != nil {
@@ -215,53 +202,61 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// in the cgroup namespace of the jail's cgroup.
 	ic.CgroupFollows = r.cg != nil && !mountsCgroupFS(cfg.Mounts)
 
+	stdin, stdout, stderr := r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	if cfg.Silent {
+		stdin, stdout, stderr = nil, nil, nil
+	}
+	if cfg.StderrToNull {
+		stderr = nil
+	}
+	stdio, err := newInitIO(stdin, stdout, stderr)
+	if err != nil {
+		return nil, err
+	}
+	// The init's fd table: stdio, the passed fds at their numbers, the
+	// socket.
+	want := make([]int, sockNum+1)
+	for i := range want {
+		want[i] = -1
+	}
+	std := stdio.fds()
+	copy(want, std[:])
+	for _, fd := range cfg.PassFDs {
+		want[fd] = fd
+	}
+	want[sockNum] = pair[1]
+	files, closeFiles, err := childFiles(want)
+	if err != nil {
+		stdio.close()
+		return nil, err
+	}
+
 	exe := r.opts.Executable
 	if exe == "" {
 		exe = "/proc/self/exe"
 	}
-	cmd := &exec.Cmd{
-		Path:       exe,
-		Args:       []string{jail.Arg0},
-		Env:        []string{jail.EnvVar + "=" + strconv.Itoa(sockNum), "GODEBUG=asyncpreemptoff=1", "GOGC=off", "GOMAXPROCS=1"},
-		ExtraFiles: extra,
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: cloneFlags(cfg),
-			Setsid:     !cfg.SkipSetsid,
-			Pdeathsig:  syscall.SIGKILL,
-		},
-	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
-	if cmd.Stdin == nil {
-		cmd.Stdin = os.Stdin
-	}
-	if cmd.Stdout == nil {
-		cmd.Stdout = os.Stdout
-	}
-	if cmd.Stderr == nil {
-		cmd.Stderr = os.Stderr
-	}
-	if cfg.Silent {
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
-	}
-	if cfg.StderrToNull {
-		cmd.Stderr = nil
-	}
-	if cfg.Namespaces.User && !newIDMap {
-		cmd.SysProcAttr.UidMappings = idMaps(cfg.UIDMap)
-		cmd.SysProcAttr.GidMappings = idMaps(cfg.GIDMap)
-		cmd.SysProcAttr.GidMappingsEnableSetgroups = root
-	}
-	if cfg.Namespaces.User {
+	attr := &spawnAttr{
+		path:       exe,
+		argv:       []string{jail.Arg0},
+		env:        []string{jail.EnvVar + "=" + strconv.Itoa(sockNum), "GODEBUG=asyncpreemptoff=1", "GOGC=off", "GOMAXPROCS=1"},
+		files:      files,
+		cloneflags: cloneFlags(cfg),
+		setsid:     !cfg.SkipSetsid,
 		// The init's uid has no mapping (or not to 0) in the new user
 		// namespace, so execve would take the capabilities the clone gave
-		// it; keep them as ambient ones. The init drops all of them before
+		// it; it keeps them as ambient ones and drops all of them before
 		// it executes the program.
-		cmd.SysProcAttr.AmbientCaps = allCaps()
+		ambientCaps: cfg.Namespaces.User,
 	}
-	// Once the init is gone, its pid namespace is empty; without one a
-	// process the jail left behind (in its own session, outside any
-	// cgroup) may hold the program's stdout: do not wait for it forever.
-	cmd.WaitDelay = 2 * time.Second
 
 	var sigCh chan os.Signal
 	if r.opts.HandleSignals {
@@ -274,17 +269,31 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// child exits: start it from a thread that stays.
 	runtime.LockOSThread()
 	start := time.Now()
-	err = cmd.Start()
+	r.pid, err = spawn(attr, r.opts.forkExec)
 	runtime.UnlockOSThread()
+	closeFiles()
 	childEnd.Close()
+	stdio.started()
 	if err != nil {
+		stdio.close()
 		return nil, &SetupError{Op: "start the jail init", Path: exe, Err: err}
 	}
-	r.pid = cmd.Process.Pid
+	// Once the init is gone, its pid namespace is empty; without one a
+	// process the jail left behind (in its own session, outside any
+	// cgroup) may hold the program's stdout: do not wait for it forever.
+	proc, _ := os.FindProcess(r.pid) // a child of ours: cannot fail
+	var ps *os.ProcessState
 	waitCh := make(chan error, 1)
-	go func() { waitCh <- cmd.Wait() }()
+	go func() {
+		st, err := proc.Wait()
+		ps = st
+		if ioErr := stdio.wait(2 * time.Second); ioErr != nil {
+			r.warn("%v", ioErr)
+		}
+		waitCh <- err
+	}()
 
-	if err := r.prepare(ic, newIDMap); err != nil {
+	if err := r.prepare(ic, newIDMap, root); err != nil {
 		r.kill("", "")
 		if ic.CgroupFollows {
 			// The init had its configuration: a failure of its own
@@ -385,7 +394,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	if setupErr != nil {
 		return nil, setupErr
 	}
-	return r.result(cmd.ProcessState, waitErr, wall), nil
+	return r.result(ps, waitErr, wall), nil
 }
 
 type filterResult struct {
@@ -418,8 +427,13 @@ func (r *runner) filter(l jail.GateLayout, sock int) ([]unix.SockFilter, error) 
 // prepare does what must happen between the init's start and its reading
 // of the configuration: id maps by newuidmap, oom_score_adj, cgroups;
 // then it sends the configuration.
-func (r *runner) prepare(ic *jail.Spec, newIDMap bool) error {
+func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool) error {
 	cfg := r.cfg
+	if cfg.Namespaces.User && !newIDMap {
+		if err := writeIDMaps(r.pid, cfg.UIDMap, cfg.GIDMap, root); err != nil {
+			return err
+		}
+	}
 	if newIDMap {
 		if err := writeNewIDMap("newuidmap", r.pid, cfg.UIDMap); err != nil {
 			return err
@@ -646,12 +660,46 @@ func cloneFlags(cfg *Config) uintptr {
 	return f
 }
 
-func idMaps(m []IDMap) []syscall.SysProcIDMap {
-	out := make([]syscall.SysProcIDMap, len(m))
-	for i, x := range m {
-		out[i] = syscall.SysProcIDMap{ContainerID: int(x.Inside), HostID: int(x.Outside), Size: int(x.Count)}
+// writeIDMaps writes the uid and gid maps of the init's new user
+// namespace. Without root, setgroups is denied first, as the kernel
+// requires of an unprivileged gid map.
+func writeIDMaps(pid int, uids, gids []IDMap, root bool) error {
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	write := func(name, text string) error {
+		if err := os.WriteFile(dir+name, []byte(text), 0); err != nil {
+			return &SetupError{Op: "write " + name + " of the jail's user namespace", Path: dir + name, Err: err}
+		}
+		return nil
 	}
-	return out
+	if len(uids) > 0 {
+		if err := write("uid_map", idMapText(uids)); err != nil {
+			return err
+		}
+	}
+	if len(gids) > 0 {
+		if !root {
+			if err := write("setgroups", "deny"); err != nil {
+				return err
+			}
+		}
+		if err := write("gid_map", idMapText(gids)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func idMapText(m []IDMap) string {
+	var b []byte
+	for _, x := range m {
+		b = strconv.AppendUint(b, uint64(x.Inside), 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, uint64(x.Outside), 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, uint64(x.Count), 10)
+		b = append(b, '\n')
+	}
+	return string(b)
 }
 
 // needNewIDMap reports whether the maps must be written by the setuid

@@ -1,0 +1,155 @@
+package sandbox
+
+import (
+	"runtime"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// spawnOp is one system call of the vfork child's list.
+type spawnOp struct {
+	nr   uintptr
+	args [6]uintptr
+}
+
+// spawnFailure is where the vfork child records the call that failed.
+type spawnFailure struct {
+	index, errno, failed uintptr
+}
+
+// rawVforkExec blocks every signal on the calling thread, clones a child
+// with flags|CLONE_VM|CLONE_VFORK on the caller's stack and returns the
+// child's pid once the child has executed or exited. The child runs ops
+// in order; the first that fails is recorded in fail and the child exits
+// with status 127. It is in spawn_linux_amd64.s.
+//
+//go:noescape
+func rawVforkExec(flags uintptr, ops *spawnOp, nops uintptr, all, saved *uint64, fail *spawnFailure) (pid, errno uintptr)
+
+// vforkArena holds everything the vfork child reads, in one heap object
+// that stays put while the child uses it.
+type vforkArena struct {
+	all, saved uint64
+	fail       spawnFailure
+	capHeader  unix.CapUserHeader
+	capData    [2]unix.CapUserData
+	dfl        [4]uintptr // a struct sigaction with SIG_DFL
+	ops        []spawnOp
+	what       []opName // what each op does, for errors
+}
+
+// opName names an op of the child's list: what it does and the number
+// (fd, capability, signal) it does it to, or -1.
+type opName struct {
+	text string
+	n    int
+}
+
+func (o opName) String() string {
+	if o.n < 0 {
+		return o.text
+	}
+	return o.text + " " + strconv.Itoa(o.n)
+}
+
+func (a *vforkArena) op(what opName, nr uintptr, args ...uintptr) {
+	op := spawnOp{nr: nr}
+	copy(op.args[:], args)
+	a.ops = append(a.ops, op)
+	a.what = append(a.what, what)
+}
+
+func ptr[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
+
+// vforkExec is spawn by vfork: the parent's memory is not copied, which
+// costs a runner with a large heap about a millisecond per launch in
+// page-table copies and copy-on-write faults that a fork makes.
+func vforkExec(s *spawnAttr) (int, error) {
+	argv0, err := syscall.BytePtrFromString(s.path)
+	if err != nil {
+		return 0, err
+	}
+	argv, err := syscall.SlicePtrFromStrings(s.argv)
+	if err != nil {
+		return 0, err
+	}
+	envv, err := syscall.SlicePtrFromStrings(s.env)
+	if err != nil {
+		return 0, err
+	}
+	a := &vforkArena{all: ^uint64(0)}
+	if s.setsid {
+		a.op(opName{"setsid", -1}, unix.SYS_SETSID)
+	}
+	a.op(opName{"set the parent-death signal", -1}, unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL))
+	for i, fd := range s.files {
+		if fd == ^uintptr(0) {
+			continue // the init marks every fd it was not given close-on-exec
+		}
+		a.op(opName{"set up fd", i}, unix.SYS_DUP3, fd, uintptr(i), 0)
+	}
+	if s.ambientCaps {
+		a.capHeader.Version = unix.LINUX_CAPABILITY_VERSION_3
+		for _, c := range allCaps() {
+			a.capData[c/32].Effective |= 1 << (c % 32)
+		}
+		for i := range a.capData {
+			a.capData[i].Permitted = a.capData[i].Effective
+			a.capData[i].Inheritable = a.capData[i].Effective
+		}
+		a.op(opName{"capset", -1}, unix.SYS_CAPSET, ptr(&a.capHeader), ptr(&a.capData[0]))
+		for _, c := range allCaps() {
+			a.op(opName{"raise ambient capability", int(c)}, unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, c, 0, 0)
+		}
+	}
+	// The child shares this process's signal handlers' code but not their
+	// table: it puts back the default for every signal the runtime
+	// catches before it unblocks signals, so that none of them runs Go
+	// code on the child's thread. Ignored signals stay ignored, as with
+	// execve.
+	for sig := uintptr(1); sig < 65; sig++ {
+		if sig == uintptr(unix.SIGKILL) || sig == uintptr(unix.SIGSTOP) {
+			continue
+		}
+		var old [4]uintptr
+		_, _, e := syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, 0, uintptr(unsafe.Pointer(&old[0])), 8, 0, 0)
+		if e == 0 && old[0] != sigDfl && old[0] != sigIgn {
+			a.op(opName{"reset the handler of signal", int(sig)}, unix.SYS_RT_SIGACTION, sig, ptr(&a.dfl[0]), 0, 8)
+		}
+	}
+	a.op(opName{"restore the signal mask", -1}, unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, ptr(&a.saved), 0, 8)
+	a.op(opName{"execute " + s.path, -1}, unix.SYS_EXECVE, ptr(argv0), ptr(&argv[0]), ptr(&envv[0]))
+
+	// Fds opened without O_CLOEXEC elsewhere must not leak into the child.
+	syscall.ForkLock.Lock()
+	pid, errno := rawVforkExec(s.cloneflags|unix.CLONE_VM|unix.CLONE_VFORK|uintptr(unix.SIGCHLD), &a.ops[0], uintptr(len(a.ops)), &a.all, &a.saved, &a.fail)
+	syscall.ForkLock.Unlock()
+	runtime.KeepAlive(argv0)
+	runtime.KeepAlive(argv)
+	runtime.KeepAlive(envv)
+	runtime.KeepAlive(a)
+	if errno != 0 {
+		return 0, &spawnError{op: "clone", err: syscall.Errno(errno)}
+	}
+	if a.fail.failed != 0 {
+		var ws unix.WaitStatus
+		for {
+			if _, err := unix.Wait4(int(pid), &ws, 0, nil); err != unix.EINTR {
+				break
+			}
+		}
+		return 0, &spawnError{op: a.what[a.fail.index].String(), err: syscall.Errno(a.fail.errno)}
+	}
+	return int(pid), nil
+}
+
+func init() { fastSpawn = vforkExec }
+
+// The handlers of struct sigaction that are not functions.
+const (
+	sigDfl = 0
+	sigIgn = 1
+)
