@@ -95,6 +95,22 @@ type scanner struct {
 	tokenLimit int
 	// included is set for the scanner of an included file.
 	included bool
+	// counts are the tokens read that can each make a node of a filter.
+	counts nodeCounts
+}
+
+// nodeCounts counts the tokens that can each make a node of a filter
+// (identifiers, numbers, binary operators, `!`): Parse sizes its node
+// arena by them.
+type nodeCounts struct {
+	idents, numbers, binaries, nots int
+}
+
+func (c *nodeCounts) add(d nodeCounts) {
+	c.idents += d.idents
+	c.numbers += d.numbers
+	c.binaries += d.binaries
+	c.nots += d.nots
 }
 
 func (s *scanner) pos() lexer.Position {
@@ -200,6 +216,7 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 				s.emit(tokKeyword, n)
 			} else {
 				s.emit(tokIdent, n)
+				s.counts.idents++
 			}
 		default:
 			if s.operator(rest) {
@@ -219,13 +236,20 @@ func (s *scanner) operator(rest []byte) bool {
 		for _, op := range twoCharOps {
 			if rest[0] == op[0] && rest[1] == op[1] {
 				s.emitValue(tokPunct, op)
+				s.counts.binaries++ // all of them are binary operators
 				return true
 			}
 		}
 	}
 	for i := 0; i < len(oneCharOps); i++ {
-		if rest[0] == oneCharOps[i] {
+		if c := oneCharOps[i]; rest[0] == c {
 			s.emitValue(tokPunct, oneCharOps[i:i+1])
+			switch c {
+			case '<', '>', '|', '&':
+				s.counts.binaries++
+			case '!':
+				s.counts.nots++
+			}
 			return true
 		}
 	}
@@ -370,6 +394,7 @@ func (s *scanner) number() {
 	}
 	text = s.text[s.off : s.off+n]
 	s.emit(tokNumber, n)
+	s.counts.numbers++
 	end := s.pos()
 	_, err := numberValue(text)
 	if err != nil {

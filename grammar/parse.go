@@ -112,6 +112,9 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	}
 	s.scan(hook)
 	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos(), slowRules: slowRules}
+	if !slowRules {
+		p.nodes.reserve(s.counts)
+	}
 	p.file(f)
 	f.Range = Range{Pos: start, End: s.pos()}
 	f.Comments = s.comments
@@ -187,6 +190,7 @@ func (in *includer) splice(s *scanner, d *directive, name *String) {
 	s.dirs = append(s.dirs, inner.dirs...)
 	s.toks = append(s.toks, inner.toks...)
 	s.comments = append(s.comments, inner.comments...)
+	s.counts.add(inner.counts)
 	d.spliced = true
 }
 
@@ -549,6 +553,9 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 	}
 	filters := &builder{maxDepth: p.opts.MaxDepth, diags: p.diags} // checks the filters of quick rules
 	rules := make([]ruleAt, 0, len(spans))
+	if !p.slowRules {
+		p.nodes.reserveRules(len(spans))
+	}
 	ok = true
 	for _, sp := range spans {
 		after := toks[sp.end] // a comma, the next rule or the closing brace

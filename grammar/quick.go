@@ -31,7 +31,7 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena) (r *Rule, ok 
 		}
 	}
 	q := quickParser{toks: toks, eof: eof, nodes: nodes}
-	sc := &Syscall{}
+	var sc Syscall
 	switch first := toks[0]; {
 	case first.typ() == tokIdent:
 		sc.Name = q.ident()
@@ -49,25 +49,31 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena) (r *Rule, ok 
 	default:
 		return nil, false
 	}
-	r = &Rule{Range: Range{Pos: toks[0].pos(), End: toks[len(toks)-1].end()}, Syscall: sc}
+	var rule Rule
 	if q.punct("(") {
-		if r.Params, ok = q.params(); !ok {
+		if rule.Params, ok = q.params(); !ok {
 			return nil, false
 		}
 	}
 	if q.keyword("ON") {
-		if r.Arch, ok = q.arch(); !ok {
+		if rule.Arch, ok = q.arch(); !ok {
 			return nil, false
 		}
 	}
 	if q.punct("{") {
-		if r.Filter, ok = q.filter(); !ok {
+		if rule.Filter, ok = q.filter(); !ok {
 			return nil, false
 		}
 	}
 	if q.i != len(toks) {
 		return nil, false
 	}
+	// The rule is whole: only now its nodes are taken from the arena.
+	rule.Syscall = nodes.newSyscall()
+	*rule.Syscall = sc
+	rule.Range = Range{Pos: toks[0].pos(), End: toks[len(toks)-1].end()}
+	r = nodes.newRule()
+	*r = rule
 	return r, true
 }
 
