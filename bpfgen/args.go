@@ -32,28 +32,56 @@ type wexpr struct {
 	x, y *wexpr
 }
 
-// arena allocates expression nodes in blocks.
-type arena struct {
-	ws []wexpr
-	bs []bexpr
+// slab allocates values of one type in blocks; reset makes it hand out
+// the same blocks again (the values handed out before must be dead).
+type slab[T any] struct {
+	blocks [][]T
+	cur    int // index of the block being filled
 }
 
-const arenaBlock = 256
+const slabBlock = 256
+
+func (s *slab[T]) alloc() *T {
+	for {
+		if s.cur == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]T, 0, slabBlock))
+		}
+		if b := s.blocks[s.cur]; len(b) < cap(b) {
+			s.blocks[s.cur] = b[:len(b)+1]
+			return &s.blocks[s.cur][len(b)]
+		}
+		s.cur++
+	}
+}
+
+func (s *slab[T]) reset() {
+	for i := range s.blocks[:min(s.cur+1, len(s.blocks))] {
+		s.blocks[i] = s.blocks[i][:0]
+	}
+	s.cur = 0
+}
+
+// arena allocates expression nodes in blocks.
+type arena struct {
+	ws slab[wexpr]
+	bs slab[bexpr]
+}
 
 func (a *arena) newW(w wexpr) *wexpr {
-	if len(a.ws) == cap(a.ws) {
-		a.ws = make([]wexpr, 0, arenaBlock)
-	}
-	a.ws = append(a.ws, w)
-	return &a.ws[len(a.ws)-1]
+	p := a.ws.alloc()
+	*p = w
+	return p
 }
 
 func (a *arena) newB(e bexpr) *bexpr {
-	if len(a.bs) == cap(a.bs) {
-		a.bs = make([]bexpr, 0, arenaBlock)
-	}
-	a.bs = append(a.bs, e)
-	return &a.bs[len(a.bs)-1]
+	p := a.bs.alloc()
+	*p = e
+	return p
+}
+
+func (a *arena) reset() {
+	a.ws.reset()
+	a.bs.reset()
 }
 
 func (a *arena) wConstOf(k uint32) *wexpr { return a.newW(wexpr{kind: wConst, k: k}) }
@@ -416,14 +444,22 @@ type lowering struct {
 	arena
 	bigEndian bool
 	words     [16]*wexpr // the words of seccomp_data, shared
+	wordNodes [16]wexpr
 }
 
 func newLowering(bigEndian bool) *lowering {
-	lw := &lowering{bigEndian: bigEndian}
-	for i := range lw.words {
-		lw.words[i] = &wexpr{kind: wWord, k: uint32(4 * i)}
-	}
+	lw := &lowering{}
+	lw.init(bigEndian)
 	return lw
+}
+
+// init readies lw for an arch, keeping the nodes of its arena for reuse.
+func (lw *lowering) init(bigEndian bool) {
+	lw.bigEndian = bigEndian
+	for i := range lw.words {
+		lw.wordNodes[i] = wexpr{kind: wWord, k: uint32(4 * i)}
+		lw.words[i] = &lw.wordNodes[i]
+	}
 }
 
 // halves returns the low and high 32-bit halves of v.

@@ -213,8 +213,19 @@ func (b *builder) jump(op uint16, k uint32, jt, jf label, note string) {
 	b.emit(insn{op: op, k: k, jt: jt, jf: jf}, note)
 }
 
-// finish resolves labels to instruction ids.
-func (b *builder) finish() (*prog, error) {
+// reset empties b, keeping its tables for reuse.
+func (b *builder) reset() {
+	b.insns = b.insns[:0]
+	b.binding = b.binding[:0]
+	b.pending = b.pending[:0]
+	b.pendingNote = ""
+	clear(b.notes)
+	b.notes = b.notes[:0]
+}
+
+// finish resolves labels to instruction ids, making p (a new prog when
+// p is nil) the program.
+func (b *builder) finish(p *prog) (*prog, error) {
 	if len(b.pending) > 0 {
 		return nil, fmt.Errorf("bpfgen: internal error: label bound past the end of the program")
 	}
@@ -224,10 +235,11 @@ func (b *builder) finish() (*prog, error) {
 		}
 		return b.binding[l], nil
 	}
-	pos := make([]int, len(b.binding))
-	for i, in := range b.insns {
-		pos[in.id] = i
+	if p == nil {
+		p = new(prog)
 	}
+	p.insns, p.nextID, p.notes, p.posOK = b.insns, label(len(b.binding)), b.notes, false
+	pos := p.positions()
 	for i := range b.insns {
 		in := &b.insns[i]
 		if !isJump(in.op) {
@@ -237,7 +249,7 @@ func (b *builder) finish() (*prog, error) {
 		if in.jt, err = resolve(in.jt); err != nil {
 			return nil, err
 		}
-		if pos[in.jt] <= i {
+		if int(pos[in.jt]) <= i {
 			return nil, fmt.Errorf("bpfgen: internal error: backward jump at %d", i)
 		}
 		if in.op == opJa {
@@ -246,14 +258,14 @@ func (b *builder) finish() (*prog, error) {
 		if in.jf, err = resolve(in.jf); err != nil {
 			return nil, err
 		}
-		if pos[in.jf] <= i {
+		if int(pos[in.jf]) <= i {
 			return nil, fmt.Errorf("bpfgen: internal error: backward jump at %d", i)
 		}
 	}
 	if n := len(b.insns); n == 0 || isJump(b.insns[n-1].op) || !isRet(b.insns[n-1].op) {
 		return nil, fmt.Errorf("bpfgen: internal error: program does not end in a return")
 	}
-	return &prog{insns: b.insns, nextID: label(len(b.binding)), notes: b.notes}, nil
+	return p, nil
 }
 
 // TooLongError reports a filter longer than the kernel accepts.

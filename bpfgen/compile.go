@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Compile turns rs into a seccomp filter that means exactly what rs.Eval
@@ -39,24 +40,34 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 	if rs == nil {
 		return nil, fmt.Errorf("bpfgen: nil rule set")
 	}
-	g := &gen{rets: make(map[Action]label)}
+	g := genPool.Get().(*gen)
+	defer g.free()
 	if err := g.program(rs); err != nil {
 		return nil, err
 	}
-	p, err := g.b.finish()
+	p, err := g.b.finish(&g.prog)
 	if err != nil {
 		return nil, err
 	}
 	stats := Stats{Unoptimized: len(p.insns), Passes: map[string]int{}}
+	buf := &g.asm
+	var rev []placed
 	if !opts.NoOptimize {
 		// The length without the passes, with far jumps resolved as in the
-		// final program, so that the two lengths compare.
-		if n, err := p.assembledLength(); err == nil {
-			stats.Unoptimized = n
+		// final program, so that the two lengths compare; when no pass
+		// changes anything, that layout is the final one.
+		rev = p.layout(buf)
+		if _, _, err := p.encode(rev, false); err == nil {
+			stats.Unoptimized = len(rev)
 		}
-		optimize(p, stats.Passes)
+		if optimize(p, stats.Passes) {
+			rev = nil
+		}
 	}
-	insns, notes, err := p.assemble()
+	if rev == nil {
+		rev = p.layout(buf)
+	}
+	insns, notes, err := p.encode(rev, true)
 	if err != nil {
 		return nil, err
 	}
@@ -67,30 +78,55 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 	return &Program{Insns: insns, Comments: notes, Stats: stats}, nil
 }
 
-// gen generates the unoptimized program.
+// gen generates the unoptimized program. Its tables are recycled from
+// one compilation to the next (genPool): nothing of them outlives Compile.
 type gen struct {
 	b        builder
 	rets     map[Action]label // shared return of each action, placed at the end
 	retOrder []Action
 
 	// Per arch.
-	outcomes []*nrOutcome
-	byAction map[Action]int32   // outcomes that are a verdict
-	byHash   map[uint64][]int32 // outcomes that are argument checks, by hash
+	outcomes []nrOutcome
+	byAction map[Action]int32 // outcomes that are a verdict
+	byHash   *hashIndex       // outcomes that are argument checks: hash -> the last one with it
 	names    map[uint32]string
 	err      error // the first error of visit
-	ce       *condEmitter
+	ce       condEmitter
 	audit    uint32
+	lw       lowering
+	rules    []lrule     // the rules of the outcomes
+	nodes    slab[dnode] // the dispatch trees
+	elems    []nrRange   // the tests of their chains
+
+	prog prog            // the program, with the working tables of the passes
+	asm  assemblyBuffers // the working tables of layout
+}
+
+var genPool = sync.Pool{New: func() any {
+	return &gen{rets: make(map[Action]label), byAction: make(map[Action]int32)}
+}}
+
+// free empties g and returns it to genPool.
+func (g *gen) free() {
+	clear(g.rets)
+	g.retOrder = g.retOrder[:0]
+	g.outcomes = g.outcomes[:0]
+	g.names, g.err = nil, nil
+	g.b.reset()
+	g.prog.insns, g.prog.notes = nil, nil
+	genPool.Put(g)
 }
 
 // nrOutcome is what a range of syscall numbers leads to within an arch:
 // an action, or argument checks.
 type nrOutcome struct {
-	action Action   // the verdict when rules is empty, else the default of the checks
-	rules  []lrule  // argument checks, first match wins
-	nrs    []uint32 // the numbers leading here (for comments; at most a few)
-	lab    label    // the checks' code
-	refs   int      // jumps to the checks not yet emitted
+	action Action    // the verdict when rules is empty, else the default of the checks
+	rules  []lrule   // argument checks, first match wins
+	nrs    [4]uint32 // the first numbers leading here (for comments)
+	nnrs   int       // how many of nrs are set
+	lab    label     // the checks' code
+	refs   int       // jumps to the checks not yet emitted
+	same   int32     // the previous outcome with the same hash, or -1
 }
 
 // checks reports whether o needs code of its own (not just a return).
@@ -122,8 +158,8 @@ func (g *gen) program(rs *RuleSet) error {
 		}
 	}
 	size = min(size, 1<<20)
-	b.insns = make([]insn, 0, size)
-	b.binding = make([]label, 0, 2*size)
+	b.insns = slices.Grow(b.insns[:0], size)
+	b.binding = slices.Grow(b.binding[:0], 2*size)
 	b.stmt(opLdAbs, offArch, "arch")
 	// The arch checks come first, then each arch's code.
 	var arches []*ArchRules
@@ -165,8 +201,13 @@ func (g *gen) program(rs *RuleSet) error {
 // arch emits the number dispatch and the argument checks of one arch.
 func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	g.outcomes = g.outcomes[:0]
-	g.byAction = make(map[Action]int32)
-	g.byHash = make(map[uint64][]int32, len(ar.Syscalls))
+	clear(g.byAction)
+	g.byHash = newHashIndex(len(ar.Syscalls))
+	defer g.byHash.free()
+	g.rules = g.rules[:0]
+	g.nodes.reset()
+	g.elems = g.elems[:0]
+	g.ce.init(&g.b)
 	g.names = ar.Names
 	g.audit = ar.AuditArch
 	rs, named, err := g.ranges(ar, foreign)
@@ -174,7 +215,7 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 		return err
 	}
 	weigh(rs, pathBase(ar), named)
-	tree := newPlanner(rs).plan(0, len(rs)-1)
+	tree := newPlanner(rs, &g.nodes, &g.elems).plan(0, len(rs)-1)
 	walkRefs(tree, func(out int32) { g.outcomes[out].refs++ })
 	g.b.stmt(opLdAbs, offNr, "nr")
 	if tree.kind == dLeaf {
@@ -193,7 +234,9 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error)
 	}
 	slices.Sort(nrs)
 	x32 := ar.AuditArch == auditArchX86_64 && !ar.AllowX32
-	lw := newLowering(ar.BigEndian)
+	lw := &g.lw
+	lw.reset()
+	lw.init(ar.BigEndian)
 	dflt := g.actionOutcome(ar.Default, 0)
 	rs := make([]nrRange, 0, 2*len(nrs)+4) // a number and the gap before it, each
 	add := func(lo, hi uint32, out int32) {
@@ -245,23 +288,27 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error)
 func (g *gen) actionOutcome(a Action, nr uint32) int32 {
 	i, ok := g.byAction[a]
 	if !ok {
-		i = g.add(&nrOutcome{action: a})
+		i = g.add(nrOutcome{action: a, same: -1})
 		g.byAction[a] = i
 	}
 	g.outcomes[i].addNr(nr)
 	return i
 }
 
-func (g *gen) add(o *nrOutcome) int32 {
+func (g *gen) add(o nrOutcome) int32 {
 	g.outcomes = append(g.outcomes, o)
 	return int32(len(g.outcomes) - 1)
 }
 
 func (o *nrOutcome) addNr(nr uint32) {
-	if len(o.nrs) < 4 {
-		o.nrs = append(o.nrs, nr)
+	if o.nnrs < len(o.nrs) {
+		o.nrs[o.nnrs] = nr
+		o.nnrs++
 	}
 }
+
+// names returns the numbers leading to o, for comments.
+func (o *nrOutcome) numbers() []uint32 { return o.nrs[:o.nnrs] }
 
 // sameChecks reports whether o has the argument checks lr with default d.
 func (o *nrOutcome) sameChecks(lr []lrule, d Action) bool {
@@ -281,7 +328,8 @@ func (o *nrOutcome) sameChecks(lr []lrule, d Action) bool {
 // becomes the default; trailing rules that give the default go too. What
 // remains, if anything, are the argument checks.
 func (g *gen) rulesOutcome(lw *lowering, rules []Rule, dflt Action, nr uint32) (int32, error) {
-	var lr []lrule
+	start := len(g.rules)
+	lr := g.rules[start:] // built at the end of g.rules; dropped again unless new
 	for _, r := range rules {
 		if r.Cond == nil {
 			dflt = r.Action
@@ -324,15 +372,21 @@ func (g *gen) rulesOutcome(lw *lowering, rules []Rule, dflt Action, nr uint32) (
 	for _, r := range lr {
 		h = mix(mix(h, uint64(r.action)), r.cond.hash())
 	}
-	for _, i := range g.byHash[h] {
-		if o := g.outcomes[i]; o.sameChecks(lr, dflt) {
+	last, ok := g.byHash.get(h)
+	if !ok {
+		last = -1
+	}
+	for i := int32(last); i >= 0; i = g.outcomes[i].same {
+		if o := &g.outcomes[i]; o.sameChecks(lr, dflt) {
 			o.addNr(nr)
 			return i, nil
 		}
 	}
-	i := g.add(&nrOutcome{action: dflt, rules: lr, lab: -1})
+	g.rules = append(g.rules[:start], lr...) // keep lr (most often in place already)
+	end := len(g.rules)
+	i := g.add(nrOutcome{action: dflt, rules: g.rules[start:end:end], lab: -1, same: int32(last)})
 	g.outcomes[i].addNr(nr)
-	g.byHash[h] = append(g.byHash[h], i)
+	g.byHash.put(h, int(i))
 	return i, nil
 }
 
@@ -346,7 +400,7 @@ func (g *gen) target(n *dnode) label {
 }
 
 func (g *gen) outLabel(out int32) label {
-	o := g.outcomes[out]
+	o := &g.outcomes[out]
 	if !o.checks() {
 		return g.ret(o.action)
 	}
@@ -397,7 +451,7 @@ func (g *gen) visit(n *dnode) {
 // reached counts one emitted jump to out; after the last one it emits
 // out's argument checks.
 func (g *gen) reached(out int32) {
-	o := g.outcomes[out]
+	o := &g.outcomes[out]
 	if !o.checks() {
 		return
 	}
@@ -405,19 +459,19 @@ func (g *gen) reached(out int32) {
 		return
 	}
 	g.b.bind(g.outLabel(out))
-	if len(o.nrs) == 1 {
-		g.b.pendingNote = g.nrName(o.nrs[0])
+	if nrs := o.numbers(); len(nrs) == 1 {
+		g.b.pendingNote = g.nrName(nrs[0])
 	} else {
-		note := make([]string, len(o.nrs))
-		for i, nr := range o.nrs {
-			note[i] = g.nrName(nr)
+		var note strings.Builder
+		for i, nr := range nrs {
+			if i > 0 {
+				note.WriteString(", ")
+			}
+			note.WriteString(g.nrName(nr))
 		}
-		g.b.pendingNote = strings.Join(note, ", ")
+		g.b.pendingNote = note.String()
 	}
-	if g.ce == nil {
-		g.ce = newCondEmitter(&g.b)
-	}
-	ce := g.ce
+	ce := &g.ce
 	ce.reset()
 	for i, r := range o.rules {
 		var next label
@@ -427,7 +481,7 @@ func (g *gen) reached(out int32) {
 			next = g.b.newLabel()
 		}
 		if err := ce.cond(r.cond, g.ret(r.action), next); err != nil && g.err == nil {
-			g.err = fmt.Errorf("bpfgen: arch %#x, syscall %s: %w", g.audit, g.nrName(o.nrs[0]), err)
+			g.err = fmt.Errorf("bpfgen: arch %#x, syscall %s: %w", g.audit, g.nrName(o.numbers()[0]), err)
 			return
 		}
 		if i+1 < len(o.rules) {

@@ -1,19 +1,38 @@
 package bpfgen
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // condEmitter emits lowered conditions as jumps. It follows what A
 // holds, so that a value already in A is not loaded again: at a label,
 // A holds what it held at every jump there (all of them come before).
 type condEmitter struct {
 	b     *builder
-	a     *wexpr           // what A holds now, nil: not known
-	exits map[label]*wexpr // what A holds at the jumps to a label so far
-	mixed map[label]bool   // labels jumped to with different values in A
+	a     *wexpr   // what A holds now, nil: not known
+	exits []*wexpr // by label: what A holds at the jumps to it so far
+	state []uint8  // by label: exitNone, exitSeen or exitMixed
 }
 
+// The states of a label in condEmitter.
+const (
+	exitNone  = iota // no jump to the label yet
+	exitSeen         // jumps with the value exits[label] in A
+	exitMixed        // jumps with different values in A
+)
+
 func newCondEmitter(b *builder) *condEmitter {
-	return &condEmitter{b: b, exits: make(map[label]*wexpr), mixed: make(map[label]bool)}
+	c := &condEmitter{}
+	c.init(b)
+	return c
+}
+
+// init readies c to emit into b, keeping its tables for reuse.
+func (c *condEmitter) init(b *builder) {
+	c.b, c.a = b, nil
+	clear(c.exits)
+	clear(c.state)
 }
 
 func (c *condEmitter) jump(op uint16, k uint32, t, f label) {
@@ -25,22 +44,33 @@ func (c *condEmitter) jump(op uint16, k uint32, t, f label) {
 }
 
 func (c *condEmitter) exit(l label) {
-	if w, ok := c.exits[l]; !ok {
-		c.exits[l] = c.a
-	} else if w == nil || c.a == nil || !wequal(w, c.a) {
-		c.mixed[l] = true
+	if int(l) >= len(c.state) {
+		n, m := max(len(c.b.binding), int(l)+1, 2*len(c.state)), len(c.state)
+		c.state = slices.Grow(c.state, n-m)[:n]
+		c.exits = slices.Grow(c.exits, n-m)[:n]
+		clear(c.state[m:])
+		clear(c.exits[m:])
+	}
+	switch c.state[l] {
+	case exitNone:
+		c.exits[l], c.state[l] = c.a, exitSeen
+	case exitSeen:
+		if w := c.exits[l]; w == nil || c.a == nil || !wequal(w, c.a) {
+			c.state[l] = exitMixed
+		}
 	}
 }
 
 // bind binds l, which only jumps emitted before reach.
 func (c *condEmitter) bind(l label) {
 	c.b.bind(l)
-	c.a = c.exits[l]
-	if c.mixed[l] {
-		c.a = nil
+	c.a = nil
+	if int(l) < len(c.state) {
+		if c.state[l] == exitSeen {
+			c.a = c.exits[l]
+		}
+		c.exits[l], c.state[l] = nil, exitNone
 	}
-	delete(c.exits, l)
-	delete(c.mixed, l)
 }
 
 // reset forgets what A holds (at code reached from elsewhere).

@@ -1,6 +1,8 @@
 package bpfgen
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -106,8 +108,10 @@ type dnode struct {
 
 // planner builds the dispatch tree of one range list.
 type planner struct {
-	rs  []nrRange
-	sum []int64 // sum[i] = weight of rs[:i]
+	rs    []nrRange
+	sum   []int64 // sum[i] = weight of rs[:i]
+	nodes *slab[dnode]
+	elems *[]nrRange // the tests of chain nodes are slices of it
 }
 
 // dpCell is the best tree found for an interval of ranges.
@@ -123,8 +127,16 @@ var chainPool = sync.Pool{New: func() any { return new([]chainPlan) }}
 // cellPool recycles the planners' tables between compilations.
 var cellPool = sync.Pool{New: func() any { return new([]dpCell) }}
 
-func newPlanner(rs []nrRange) *planner {
-	p := &planner{rs: rs, sum: make([]int64, len(rs)+1)}
+// newPlanner plans over rs, allocating the nodes of its trees in nodes
+// and the tests of chains in elems (each new when nil).
+func newPlanner(rs []nrRange, nodes *slab[dnode], elems *[]nrRange) *planner {
+	if nodes == nil {
+		nodes = new(slab[dnode])
+	}
+	if elems == nil {
+		elems = new([]nrRange)
+	}
+	p := &planner{rs: rs, sum: make([]int64, len(rs)+1), nodes: nodes, elems: elems}
 	for i, r := range rs {
 		p.sum[i+1] = p.sum[i] + r.w
 	}
@@ -133,11 +145,19 @@ func newPlanner(rs []nrRange) *planner {
 
 func (p *planner) weight(a, b int) int64 { return p.sum[b+1] - p.sum[a] }
 
+func (p *planner) node(n dnode) *dnode {
+	d := p.nodes.alloc()
+	*d = n
+	return d
+}
+
+func (p *planner) leaf(i int) *dnode { return p.node(dnode{kind: dLeaf, out: p.rs[i].out}) }
+
 // plan returns the tree deciding between rs[a..b].
 func (p *planner) plan(a, b int) *dnode {
 	switch {
 	case a == b:
-		return &dnode{kind: dLeaf, out: p.rs[a].out}
+		return p.leaf(a)
 	case b-a+1 <= dpMax:
 		return p.optimal(a, b)
 	}
@@ -147,7 +167,7 @@ func (p *planner) plan(a, b int) *dnode {
 func (p *planner) planPart(a, b int) *dnode {
 	switch {
 	case a == b:
-		return &dnode{kind: dLeaf, out: p.rs[a].out}
+		return p.leaf(a)
 	case b-a+1 <= dpPart:
 		return p.optimal(a, b)
 	}
@@ -166,7 +186,7 @@ func (p *planner) planCut(a, b int) *dnode {
 }
 
 func (p *planner) split(k int, l, r *dnode) *dnode {
-	return &dnode{kind: dSplit, k: p.rs[k+1].lo, left: l, right: r}
+	return p.node(dnode{kind: dSplit, k: p.rs[k+1].lo, left: l, right: r})
 }
 
 // chainSpan is the longest interval of ranges a chain can decide: the
@@ -304,7 +324,7 @@ func (p *planner) optimal(a, b int) *dnode {
 	var build func(i, j int) *dnode
 	build = func(i, j int) *dnode {
 		if i == j {
-			return &dnode{kind: dLeaf, out: p.rs[a+i].out}
+			return p.leaf(a + i)
 		}
 		c := at(i, j)
 		if c.bg >= 0 {
@@ -319,14 +339,16 @@ func (p *planner) optimal(a, b int) *dnode {
 // chainNode tests the numbers of rs[a..b] whose outcome is not bg, the
 // heaviest first.
 func (p *planner) chainNode(a, b int, bg int32) *dnode {
-	var elems []nrRange
+	start := len(*p.elems)
 	for i := a; i <= b; i++ {
 		if p.rs[i].out != bg {
-			elems = append(elems, p.rs[i])
+			*p.elems = append(*p.elems, p.rs[i])
 		}
 	}
-	sort.SliceStable(elems, func(i, j int) bool { return elems[i].w > elems[j].w })
-	return &dnode{kind: dChain, out: bg, elems: elems}
+	end := len(*p.elems)
+	elems := (*p.elems)[start:end:end]
+	slices.SortStableFunc(elems, func(x, y nrRange) int { return cmp.Compare(y.w, x.w) })
+	return p.node(dnode{kind: dChain, out: bg, elems: elems})
 }
 
 // walkRefs calls visit for each outcome the tree leads to, in the order

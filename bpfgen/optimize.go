@@ -27,28 +27,31 @@ const maxRounds = 100
 
 // optimize runs the passes in order, round after round, until a whole
 // round's worth of passes in a row changed nothing, counting in counts
-// how often each one changed p. A program still far over the kernel's
-// limit stops early, when a round shrinks it by less than a hundredth:
-// its length is then only reported.
-func optimize(p *prog, counts map[string]int) {
+// how often each one changed p, and reports whether any did. A program
+// still far over the kernel's limit stops early, when a round shrinks it
+// by less than a hundredth: its length is then only reported.
+func optimize(p *prog, counts map[string]int) bool {
 	quiet := 0 // passes run since the last change
+	changed := false
 	roundStart := len(p.insns)
 	for i := 0; i < maxRounds*len(passes) && quiet < len(passes); i++ {
 		ps := passes[i%len(passes)]
 		if ps.run(p) {
 			counts[ps.name]++
 			quiet = 0
+			changed = true
 		} else {
 			quiet++
 		}
 		if i%len(passes) == len(passes)-1 {
 			n := len(p.insns)
 			if n > MaxInstructions && roundStart-n < n/100 {
-				return
+				break
 			}
 			roundStart = n
 		}
 	}
+	return changed
 }
 
 // remove deletes the instructions whose index is marked in drop; jumps to
