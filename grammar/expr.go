@@ -20,7 +20,7 @@ func parseExpr(lex *lexer.PeekingLexer) (Expr, error) {
 }
 
 func (p *exprParser) parse() (Expr, error) {
-	if !p.startsOperand() && !p.is("!") {
+	if !p.startsOperand() && !p.is('!') {
 		return nil, participle.NextMatch
 	}
 	it, err := p.expr()
@@ -100,9 +100,14 @@ func (p *exprParser) kind() (lexer.TokenType, string) {
 	return tokEOF, ""
 }
 
-func (p *exprParser) is(v string) bool {
-	typ, value := p.kind()
-	return typ == tokPunct && value == v
+// is reports whether the next token is the punctuation of code c (see
+// punctCode).
+func (p *exprParser) is(c byte) bool {
+	if p.lex != nil {
+		t := p.lex.Peek()
+		return t.Type == tokPunct && punctCode(t.Value) == c
+	}
+	return p.i < len(p.toks) && p.toks[p.i].punct == c
 }
 
 // startsOperand reports whether the next token can start an operand.
@@ -169,11 +174,11 @@ func rangeOf(e Expr) *Range {
 // expr = or { "," or } .
 func (p *exprParser) expr() (item, error) {
 	it, err := p.or()
-	if err != nil || !p.is(",") {
+	if err != nil || !p.is(',') {
 		return it, err
 	}
 	x := p.cond(it)
-	for p.is(",") {
+	for p.is(',') {
 		p.skip()
 		y, err := p.or()
 		if err != nil {
@@ -187,11 +192,11 @@ func (p *exprParser) expr() (item, error) {
 // or = and { "||" and } .
 func (p *exprParser) or() (item, error) {
 	it, err := p.and()
-	if err != nil || !p.is("||") {
+	if err != nil || !p.is(pOr) {
 		return it, err
 	}
 	x := p.cond(it)
-	for p.is("||") {
+	for p.is(pOr) {
 		p.skip()
 		y, err := p.and()
 		if err != nil {
@@ -205,11 +210,11 @@ func (p *exprParser) or() (item, error) {
 // and = unary { "&&" unary } .
 func (p *exprParser) and() (item, error) {
 	it, err := p.unary()
-	if err != nil || !p.is("&&") {
+	if err != nil || !p.is(pAnd) {
 		return it, err
 	}
 	x := p.cond(it)
-	for p.is("&&") {
+	for p.is(pAnd) {
 		p.skip()
 		y, err := p.unary()
 		if err != nil {
@@ -222,11 +227,11 @@ func (p *exprParser) and() (item, error) {
 
 // unary = "!" unary | condition .
 func (p *exprParser) unary() (item, error) {
-	if !p.is("!") {
+	if !p.is('!') {
 		return p.condition()
 	}
 	bang := p.next()
-	if !p.is("!") && !p.startsOperand() {
+	if !p.is('!') && !p.startsOperand() {
 		return item{}, p.unexpected(wantCondition)
 	}
 	it, err := p.unary()
@@ -257,6 +262,35 @@ func comparisonOp(v string) (Op, bool) {
 	return 0, false
 }
 
+// comparison returns the comparison operator that is the next token, if
+// it is one.
+func (p *exprParser) comparison() (Op, bool) {
+	if p.lex != nil {
+		if t := p.lex.Peek(); t.Type == tokPunct {
+			return comparisonOp(t.Value)
+		}
+		return 0, false
+	}
+	if p.i >= len(p.toks) {
+		return 0, false
+	}
+	switch p.toks[p.i].punct {
+	case pEq:
+		return OpEq, true
+	case pNe:
+		return OpNe, true
+	case '<':
+		return OpLt, true
+	case pLe:
+		return OpLe, true
+	case '>':
+		return OpGt, true
+	case pGe:
+		return OpGe, true
+	}
+	return 0, false
+}
+
 // condition = value [ ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) value ] .
 func (p *exprParser) condition() (item, error) {
 	if !p.startsOperand() {
@@ -266,9 +300,8 @@ func (p *exprParser) condition() (item, error) {
 	if err != nil {
 		return item{}, err
 	}
-	typ, value := p.kind()
-	op, ok := comparisonOp(value)
-	if !ok || typ != tokPunct {
+	op, ok := p.comparison()
+	if !ok {
 		return x, nil // a value, or a parenthesized condition
 	}
 	if !x.value {
@@ -299,14 +332,14 @@ func (p *exprParser) conditionAsValue(it item) error {
 // value = bitAnd { "|" bitAnd } .
 func (p *exprParser) value() (item, error) {
 	it, err := p.bitAnd()
-	if err != nil || !p.is("|") {
+	if err != nil || !p.is('|') {
 		return it, err
 	}
 	if !it.value {
 		return item{}, p.conditionAsValue(it)
 	}
 	x := it.x
-	for p.is("|") {
+	for p.is('|') {
 		p.skip()
 		if !p.startsOperand() {
 			return item{}, p.unexpected(wantValue)
@@ -326,14 +359,14 @@ func (p *exprParser) value() (item, error) {
 // bitAnd = operand { "&" operand } .
 func (p *exprParser) bitAnd() (item, error) {
 	it, err := p.operand()
-	if err != nil || !p.is("&") {
+	if err != nil || !p.is('&') {
 		return it, err
 	}
 	if !it.value {
 		return item{}, p.conditionAsValue(it)
 	}
 	x := it.x
-	for p.is("&") {
+	for p.is('&') {
 		p.skip()
 		if !p.startsOperand() {
 			return item{}, p.unexpected(wantValue)
@@ -379,14 +412,14 @@ func (p *exprParser) operand() (item, error) {
 		return item{x: p.nodes.ident(Ident{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Name: t.Value}), value: true}, nil
 	}
 	// "(": callers checked startsOperand.
-	if !p.is("!") && !p.startsOperand() {
+	if !p.is('!') && !p.startsOperand() {
 		return item{}, p.unexpected(wantCondition + " or " + wantValue)
 	}
 	it, err := p.expr()
 	if err != nil {
 		return item{}, err
 	}
-	if !p.is(")") {
+	if !p.is(')') {
 		return item{}, p.unexpected("`)`")
 	}
 	p.skip()

@@ -3,6 +3,7 @@ package grammar
 import (
 	"fmt"
 	"math/bits"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -40,6 +41,9 @@ type token struct {
 	line  int32
 	col   int32
 	kind  int8 // a lexer.TokenType
+	// punct is the code of a tokPunct (see punctCode), 0 for the other
+	// types: the passes over the tokens compare one byte, not a string.
+	punct byte
 }
 
 // typ returns the type of t.
@@ -145,17 +149,18 @@ func (s *scanner) report(sev Severity, kind Kind, start, end lexer.Position, hin
 
 // emit makes the next n bytes, which hold no newline, a token.
 func (s *scanner) emit(typ lexer.TokenType, n int) {
-	s.emitValue(typ, s.text[s.off:s.off+n])
+	s.emitValue(typ, s.text[s.off:s.off+n], 0)
 }
 
 // emitValue makes the next len(v) bytes, which hold no newline and read v,
-// a token of value v (a shared string for an operator).
-func (s *scanner) emitValue(typ lexer.TokenType, v string) {
+// a token of value v (a shared string for an operator) and punctuation
+// code punct.
+func (s *scanner) emitValue(typ lexer.TokenType, v string, punct byte) {
 	if s.file == nil {
 		name := s.name
 		s.file = &name // shared by the tokens of this file
 	}
-	s.toks = append(s.toks, token{value: v, file: s.file, off: int32(s.off), line: int32(s.line), col: int32(s.col), kind: int8(typ)})
+	s.toks = append(s.toks, token{value: v, file: s.file, off: int32(s.off), line: int32(s.line), col: int32(s.col), kind: int8(typ), punct: punct})
 	s.off += len(v)
 	s.col += len(v)
 	*s.budget--
@@ -178,6 +183,38 @@ func (s *scanner) run(i int, ok func(byte) bool) int {
 var twoCharOps = []string{"==", "!=", "<=", ">=", "||", "&&"}
 
 const oneCharOps = "<>|&[](){},!#"
+
+// The punctuation codes of the operators of two characters; one of one
+// character is its own code.
+const (
+	pEq  = '=' // ==
+	pNe  = 'N' // !=
+	pLe  = 'L' // <=
+	pGe  = 'G' // >=
+	pOr  = 'O' // ||
+	pAnd = 'A' // &&
+)
+
+// twoCharCodes are the codes of twoCharOps, in order.
+const twoCharCodes = "=NLGOA"
+
+// punctCode returns the code of the operator or punctuation v, 0 if v is
+// none.
+func punctCode(v string) byte {
+	switch len(v) {
+	case 1:
+		if strings.IndexByte(oneCharOps, v[0]) >= 0 {
+			return v[0]
+		}
+	case 2:
+		for i, op := range twoCharOps {
+			if op == v {
+				return twoCharCodes[i]
+			}
+		}
+	}
+	return 0
+}
 
 // scan reads the whole file. includeHook, when not nil, is called for each
 // file name of an #include directive, with the index in s.toks where the
@@ -233,9 +270,9 @@ func hasPrefix(b []byte, p string) bool {
 
 func (s *scanner) operator(rest []byte) bool {
 	if len(rest) >= 2 {
-		for _, op := range twoCharOps {
+		for i, op := range twoCharOps {
 			if rest[0] == op[0] && rest[1] == op[1] {
-				s.emitValue(tokPunct, op)
+				s.emitValue(tokPunct, op, twoCharCodes[i])
 				s.counts.binaries++ // all of them are binary operators
 				return true
 			}
@@ -243,7 +280,7 @@ func (s *scanner) operator(rest []byte) bool {
 	}
 	for i := 0; i < len(oneCharOps); i++ {
 		if c := oneCharOps[i]; rest[0] == c {
-			s.emitValue(tokPunct, oneCharOps[i:i+1])
+			s.emitValue(tokPunct, oneCharOps[i:i+1], c)
 			switch c {
 			case '<', '>', '|', '&':
 				s.counts.binaries++

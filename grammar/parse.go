@@ -316,22 +316,21 @@ func (p *parser) file(f *File) {
 	cur := -1             // start of the statement being collected
 	di := 0
 	for i := 0; i < len(p.toks); i++ {
-		t := p.toks[i]
+		t := &p.toks[i]
 		depth := len(open)
 		for di < len(p.dirs) && p.dirs[di].at <= i {
 			p.directive(p.dirs[di], &cur, i, depth)
 			di++
 		}
-		isPunct := t.typ() == tokPunct
 		switch {
-		case depth == 0 && isPunct && t.value == ",":
+		case depth == 0 && t.punct == ',':
 			p.flush(&cur, i)
 			p.separator(i)
 			continue
 		case depth == 0 && p.startsStatement(i):
 			p.flush(&cur, i)
 			cur = i
-		case depth > 0 && (t.typ() == tokKeyword && t.value == "POLICY" || isPunct && t.value == "#"):
+		case depth > 0 && (t.typ() == tokKeyword && t.value == "POLICY" || t.punct == '#'):
 			// An unclosed brace: resynchronize at a keyword that only
 			// starts a file-scope statement.
 			p.flush(&cur, i)
@@ -340,13 +339,11 @@ func (p *parser) file(f *File) {
 		case cur < 0:
 			cur = i
 		}
-		if isPunct {
-			switch t.value {
-			case "(", "{", "[":
-				open.push(frame{frameOther, i})
-			case ")", "}", "]":
-				open.close(p.toks, t.value)
-			}
+		switch t.punct {
+		case '(', '{', '[':
+			open.push(frame{frameOther, i})
+		case ')', '}', ']':
+			open.close(p.toks, t.punct)
 		}
 	}
 	for ; di < len(p.dirs); di++ {
@@ -359,8 +356,8 @@ func (p *parser) file(f *File) {
 }
 
 func (p *parser) startsStatement(i int) bool {
-	t := p.toks[i]
-	if t.typ() == tokPunct && t.value == "#" {
+	t := &p.toks[i]
+	if t.punct == '#' {
 		return true
 	}
 	if t.typ() != tokKeyword || !statementStarts[t.value] {
@@ -687,23 +684,24 @@ func mustUpgrade(l lexer.Lexer) *lexer.PeekingLexer {
 // maxNesting, before participle recurses into them.
 func (p *parser) checkNesting(toks []token) bool {
 	var stack []byte
-	for _, t := range toks {
-		if t.typ() != tokPunct {
+	for i := range toks {
+		t := &toks[i]
+		if t.punct == 0 {
 			// An operand ends the ! prefixes on top of the stack.
 			for len(stack) > 0 && stack[len(stack)-1] == '!' {
 				stack = stack[:len(stack)-1]
 			}
 			continue
 		}
-		switch t.value {
-		case "!", "(":
-			stack = append(stack, t.value[0])
+		switch t.punct {
+		case '!', '(':
+			stack = append(stack, t.punct)
 			if len(stack) > maxNesting {
 				*p.diags = append(*p.diags, Diagnostic{Pos: t.pos(), End: t.end(), Severity: Error, Kind: KindLimit,
 					Msg: fmt.Sprintf("expression nested deeper than %d levels", maxNesting)})
 				return false
 			}
-		case ")":
+		case ')':
 			for len(stack) > 0 {
 				top := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
@@ -711,7 +709,7 @@ func (p *parser) checkNesting(toks []token) bool {
 					break
 				}
 			}
-		case "{", "}":
+		case '{', '}':
 			stack = stack[:0]
 		}
 	}

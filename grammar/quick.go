@@ -38,7 +38,7 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena) (r *Rule, ok 
 		sc.Range = sc.Name.Range
 	case q.keyword("SYSCALL"):
 		q.i++
-		if !q.punct("[") || !q.at(1, tokNumber) || !q.punctAt(2, "]") {
+		if !q.punct('[') || !q.at(1, tokNumber) || !q.punctAt(2, ']') {
 			return nil, false
 		}
 		n := toks[q.i+1]
@@ -50,7 +50,7 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena) (r *Rule, ok 
 		return nil, false
 	}
 	var rule Rule
-	if q.punct("(") {
+	if q.punct('(') {
 		if rule.Params, ok = q.params(); !ok {
 			return nil, false
 		}
@@ -60,7 +60,7 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena) (r *Rule, ok 
 			return nil, false
 		}
 	}
-	if q.punct("{") {
+	if q.punct('{') {
 		if rule.Filter, ok = q.filter(); !ok {
 			return nil, false
 		}
@@ -90,12 +90,13 @@ func (q *quickParser) at(k int, typ lexer.TokenType) bool {
 	return q.i+k < len(q.toks) && q.toks[q.i+k].typ() == typ
 }
 
-// punctAt reports whether the token k places ahead is the punctuation v.
-func (q *quickParser) punctAt(k int, v string) bool {
-	return q.at(k, tokPunct) && q.toks[q.i+k].value == v
+// punctAt reports whether the token k places ahead is the punctuation of
+// code c (see punctCode).
+func (q *quickParser) punctAt(k int, c byte) bool {
+	return q.i+k < len(q.toks) && q.toks[q.i+k].punct == c
 }
 
-func (q *quickParser) punct(v string) bool { return q.punctAt(0, v) }
+func (q *quickParser) punct(c byte) bool { return q.punctAt(0, c) }
 
 func (q *quickParser) keyword(v string) bool {
 	return q.at(0, tokKeyword) && q.toks[q.i].value == v
@@ -120,7 +121,7 @@ func (q *quickParser) identList(names []*Ident) ([]*Ident, bool) {
 		return nil, false
 	}
 	names = append(names, q.ident())
-	for q.punct(",") {
+	for q.punct(',') {
 		q.i++
 		if !q.at(0, tokIdent) {
 			return nil, false
@@ -141,7 +142,7 @@ func (q *quickParser) params() (*Params, bool) {
 			return nil, false
 		}
 	}
-	if !q.punct(")") {
+	if !q.punct(')') {
 		return nil, false
 	}
 	q.i++
@@ -157,10 +158,10 @@ func (q *quickParser) arch() (*ArchGuard, bool) {
 	switch {
 	case q.at(0, tokIdent):
 		a.Names = []*Ident{q.ident()}
-	case q.punct("{"):
+	case q.punct('{'):
 		q.i++
 		var ok bool
-		if a.Names, ok = q.identList(nil); !ok || !q.punct("}") {
+		if a.Names, ok = q.identList(nil); !ok || !q.punct('}') {
 			return nil, false
 		}
 		q.i++
@@ -184,7 +185,7 @@ func (q *quickParser) filter() (Expr, bool) {
 		return nil, false
 	}
 	q.i = ep.i
-	if !q.punct("}") {
+	if !q.punct('}') {
 		return nil, false
 	}
 	q.i++

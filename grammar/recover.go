@@ -28,23 +28,24 @@ type bracketStack []frame
 
 func (st *bracketStack) push(f frame) { *st = append(*st, f) }
 
-func (st *bracketStack) close(toks []token, c string) {
+// close closes the bracket c (one of `}`, `)`, `]`).
+func (st *bracketStack) close(toks []token, c byte) {
 	s := *st
-	var open string
+	var open byte
 	switch c {
-	case "}":
-		open = "{"
-	case ")":
-		open = "("
+	case '}':
+		open = '{'
+	case ')':
+		open = '('
 	default:
-		open = "["
+		open = '['
 	}
 	for i := len(s) - 1; i >= 0; i-- {
-		if toks[s[i].open].value == open {
+		if toks[s[i].open].punct == open {
 			*st = s[:i]
 			return
 		}
-		if open != "{" {
+		if open != '{' {
 			return // a stray ) or ]: ignore it
 		}
 	}
@@ -70,7 +71,7 @@ func openFrames(toks []token, end int) []frame {
 		case "(", "[":
 			st.push(frame{frameOther, i})
 		case "}", ")", "]":
-			st.close(toks, t.value)
+			st.close(toks, t.punct)
 		}
 	}
 	return st
@@ -88,7 +89,7 @@ func closing(toks []token, open int) int {
 		case "{", "(", "[":
 			st.push(frame{frameOther, i})
 		case "}", ")", "]":
-			st.close(toks, t.value)
+			st.close(toks, t.punct)
 			if len(st) == 0 {
 				return i
 			}
@@ -118,7 +119,7 @@ func items(toks []token, from, to int, kind frameKind) []span {
 		case "{", "(", "[":
 			st.push(frame{frameOther, i})
 		case "}", ")", "]":
-			st.close(toks, t.value)
+			st.close(toks, t.punct)
 		case ",":
 			if len(st) == 0 {
 				out = append(out, span{start, i})
@@ -144,7 +145,7 @@ func startsItem(toks []token, i int, kind frameKind) bool {
 	if t.typ() != tokIdent && t.value != "SYSCALL" {
 		return false
 	}
-	return prev.typ() == tokIdent || prev.typ() == tokPunct && (prev.value == "}" || prev.value == ")" || prev.value == "]")
+	return prev.typ() == tokIdent || prev.punct == '}' || prev.punct == ')' || prev.punct == ']'
 }
 
 // moreErrors reports the errors of the items that follow the one holding
@@ -210,29 +211,27 @@ func itemsUntilClose(toks []token, open int, kind frameKind) (spans []span, end 
 	var st bracketStack // the brackets open inside toks[open]
 	start := open + 1
 	for i := open + 1; i < len(toks); i++ {
-		t := toks[i]
+		t := &toks[i]
 		if len(st) == 0 && i > start && startsItem(toks, i, kind) {
 			spans = append(spans, span{start, i})
 			start = i
 		}
-		if t.typ() != tokPunct {
-			continue
-		}
-		switch t.value {
-		case "{", "(", "[":
+		switch t.punct {
+		case 0:
+		case '{', '(', '[':
 			st.push(frame{frameOther, i})
-		case "}":
-			if !st.holds(toks, "{") {
+		case '}':
+			if !st.holds(toks, '{') {
 				// It closes toks[open], with whatever is still open.
 				if start < i {
 					spans = append(spans, span{start, i})
 				}
 				return spans, i
 			}
-			st.close(toks, t.value)
-		case ")", "]":
-			st.close(toks, t.value)
-		case ",":
+			st.close(toks, t.punct)
+		case ')', ']':
+			st.close(toks, t.punct)
+		case ',':
 			if len(st) == 0 {
 				spans = append(spans, span{start, i})
 				start = i + 1
@@ -243,9 +242,9 @@ func itemsUntilClose(toks []token, open int, kind frameKind) (spans []span, end 
 }
 
 // holds reports whether a bracket open is on the stack.
-func (st bracketStack) holds(toks []token, open string) bool {
+func (st bracketStack) holds(toks []token, open byte) bool {
 	for _, f := range st {
-		if toks[f.open].value == open {
+		if toks[f.open].punct == open {
 			return true
 		}
 	}
