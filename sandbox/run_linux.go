@@ -281,12 +281,18 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// Once the init is gone, its pid namespace is empty; without one a
 	// process the jail left behind (in its own session, outside any
 	// cgroup) may hold the program's stdout: do not wait for it forever.
-	proc, _ := os.FindProcess(r.pid) // a child of ours: cannot fail
-	var ps *os.ProcessState
+	var (
+		ws unix.WaitStatus
+		ru unix.Rusage
+	)
 	waitCh := make(chan error, 1)
 	go func() {
-		st, err := proc.Wait()
-		ps = st
+		var err error
+		for {
+			if _, err = unix.Wait4(r.pid, &ws, 0, &ru); err != unix.EINTR {
+				break
+			}
+		}
 		if ioErr := stdio.wait(2 * time.Second); ioErr != nil {
 			r.warn("%v", ioErr)
 		}
@@ -394,7 +400,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	if setupErr != nil {
 		return nil, setupErr
 	}
-	return r.result(ps, waitErr, wall), nil
+	return r.result(ws, &ru, waitErr, wall), nil
 }
 
 type filterResult struct {
@@ -747,16 +753,13 @@ func bytesTrim(b []byte) string {
 }
 
 // result describes how the run ended.
-func (r *runner) result(ps *os.ProcessState, waitErr error, wall time.Duration) *Result {
+func (r *runner) result(ws unix.WaitStatus, ru *unix.Rusage, waitErr error, wall time.Duration) *Result {
 	res := &Result{WallTime: wall}
-	if ps == nil {
+	if waitErr != nil {
 		res.ReasonKind, res.Reason, res.ExitCode = ReasonSignaled, fmt.Sprintf("jail init lost: %v", waitErr), 128+int(unix.SIGKILL)
 		return res
 	}
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && ru != nil {
-		res.CPUTime = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	ws, _ := ps.Sys().(syscall.WaitStatus)
+	res.CPUTime = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	switch {
 	case ws.Exited():
 		res.ExitCode = ws.ExitStatus()

@@ -123,10 +123,11 @@ func vforkExec(s *spawnAttr) (int, error) {
 	a.op(opName{"restore the signal mask", -1}, unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, ptr(&a.saved), 0, 8)
 	a.op(opName{"execute " + s.path, -1}, unix.SYS_EXECVE, ptr(argv0), ptr(&argv[0]), ptr(&envv[0]))
 
-	// Fds opened without O_CLOEXEC elsewhere must not leak into the child.
-	syscall.ForkLock.Lock()
+	// No syscall.ForkLock: an fd that another goroutine opens without
+	// O_CLOEXEC may reach the init, but the init marks every fd it was
+	// not given close-on-exec before it executes the program, and
+	// concurrent launches do not wait for each other's clones.
 	pid, errno := rawVforkExec(s.cloneflags|unix.CLONE_VM|unix.CLONE_VFORK|uintptr(unix.SIGCHLD), &a.ops[0], uintptr(len(a.ops)), &a.all, &a.saved, &a.fail)
-	syscall.ForkLock.Unlock()
 	runtime.KeepAlive(argv0)
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envv)
