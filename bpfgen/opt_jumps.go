@@ -191,24 +191,25 @@ func (f fact) decide(op uint16, k uint32) (taken, ok bool) {
 // the second jump would take.
 func foldKnownJumps(p *prog) bool {
 	pos := p.positions()
+	insns := p.insns
 	changed := false
-	for i := range p.insns {
-		in := &p.insns[i]
+	for i := range insns {
+		in := &insns[i]
 		if !isCondJump(in.op) {
 			continue
 		}
-		for _, taken := range []bool{true, false} {
+		for _, taken := range [2]bool{true, false} {
 			edge := &in.jf
 			if taken {
 				edge = &in.jt
 			}
 			for {
-				f, ok := edgeFact(in.op, in.k, taken)
-				if !ok {
+				t := &insns[pos[*edge]]
+				if !isCondJump(t.op) {
 					break
 				}
-				t := p.insns[pos[*edge]]
-				if !isCondJump(t.op) {
+				f, ok := edgeFact(in.op, in.k, taken)
+				if !ok {
 					break
 				}
 				res, ok := f.decide(t.op, t.k)

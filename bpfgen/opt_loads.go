@@ -166,12 +166,13 @@ func removeRedundantLoads(p *prog) bool {
 }
 
 // setsA reports whether in overwrites A without reading it.
-func setsA(in insn) bool {
-	switch in.op {
-	case opLdAbs, opLdImm, opLdMem, 0x80 /* BPF_LD|BPF_LEN */ :
-		return true
-	}
-	return false
+func setsA(in insn) bool { return setsAOp(in.op) }
+
+// setsAOp reports whether op overwrites A without reading it: the loads
+// into A (class BPF_LD) of a word (BPF_W) from seccomp_data (BPF_ABS), a
+// constant (BPF_IMM), scratch memory (BPF_MEM) or the length (BPF_LEN).
+func setsAOp(op uint16) bool {
+	return op == opLdAbs || op == opLdImm || op == opLdMem || op == 0x80
 }
 
 // removeDeadLoads deletes a load or ALU instruction whose result the
@@ -180,19 +181,18 @@ func setsA(in insn) bool {
 func removeDeadLoads(p *prog) bool {
 	var drop []bool
 	var redirect []label
-	for i := 0; i+1 < len(p.insns); i++ {
-		in := p.insns[i]
-		writesOnlyA := setsA(in) || (opClass(in.op) == 0x04)
-		if !writesOnlyA {
+	insns := p.insns
+	for i := 0; i+1 < len(insns); i++ {
+		op := insns[i].op
+		if writesOnlyA := setsAOp(op) || opClass(op) == 0x04; !writesOnlyA {
 			continue
 		}
-		next := p.insns[i+1]
-		if setsA(next) || next.op == opRetK {
+		if next := insns[i+1].op; setsAOp(next) || next == opRetK {
 			if drop == nil {
 				drop, redirect = p.drops(), p.redirects()
 			}
 			drop[i] = true
-			redirect[in.id] = next.id
+			redirect[insns[i].id] = insns[i+1].id
 		}
 	}
 	if drop == nil {

@@ -25,16 +25,17 @@ func mergeTails(p *prog) bool {
 		}
 		return l
 	}
-	for i := len(p.insns) - 1; i >= 0; i-- {
+	insns := p.insns
+	for i := len(insns) - 1; i >= 0; i-- {
+		in := &insns[i]
 		// Jumps go forward, so the blocks this one jumps to are settled:
 		// retarget now, and the block may match one that already did.
-		if ip := &p.insns[i]; isJump(ip.op) && redirect != nil {
-			ip.jt = follow(ip.jt)
-			if ip.op != opJa {
-				ip.jf = follow(ip.jf)
+		if isJump(in.op) && redirect != nil {
+			in.jt = follow(in.jt)
+			if in.op != opJa {
+				in.jf = follow(in.jf)
 			}
 		}
-		in := p.insns[i]
 		if isTerminator(in.op) {
 			end = i
 			h = 0
@@ -42,19 +43,20 @@ func mergeTails(p *prog) bool {
 		if end < 0 {
 			continue
 		}
-		leader := i == 0 || targeted[i] || isTerminator(p.insns[i-1].op)
+		afterTerminator := i > 0 && isTerminator(insns[i-1].op)
+		leader := i == 0 || targeted[i] || afterTerminator
 		h = mixInsn(h, in) // the hash of the run i..end
-		if leader && i > 0 && isTerminator(p.insns[i-1].op) {
-			if q, ok := tails.get(h); ok && sameRun(p.insns[i:end+1], p.insns[q:]) {
+		if afterTerminator {
+			if q, ok := tails.get(h); ok && sameRun(insns[i:end+1], insns[q:]) {
 				if redirect == nil {
 					redirect = p.redirects()
 				}
-				redirect[in.id] = p.insns[q].id
+				redirect[in.id] = insns[q].id
 				end = -1
 				continue
 			}
 		}
-		if !usesScratch(in) {
+		if !usesScratch(*in) {
 			tails.put(h, i)
 		}
 		if leader {
@@ -65,13 +67,9 @@ func mergeTails(p *prog) bool {
 }
 
 // mixInsn adds in to the hash h of the instructions after it.
-func mixInsn(h uint64, in insn) uint64 {
-	const prime = 0x100000001b3
-	for _, v := range [...]uint64{uint64(in.op), uint64(in.k), uint64(uint32(in.jt)), uint64(uint32(in.jf))} {
-		h = (h ^ v) * prime
-		h ^= h >> 29
-	}
-	return h
+func mixInsn(h uint64, in *insn) uint64 {
+	h = mix(h, uint64(in.op)<<32|uint64(in.k))
+	return mix(h, uint64(uint32(in.jt))<<32|uint64(uint32(in.jf)))
 }
 
 // sameRun reports whether b starts with the instructions of a.
