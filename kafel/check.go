@@ -134,78 +134,52 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 	}
 	rule := bpfgen.Rule{Action: action}
 	if r.filter != nil {
-		args := l.args[:0] // only for resolveExpr: reused
-		switch {
-		case r.declared:
-			for _, p := range r.params {
-				args = append(args, argName{p, 8})
-			}
-		case sc != nil:
-			for _, a := range sc.Args {
-				args = append(args, argName{a.Name, a.Size})
-			}
-		}
-		l.args = args
-		c, ok := l.resolveExpr(arch, r, sc, args, r.filter)
+		args := l.ruleArgs(r, sc)
+		f, ok := l.fold(arch, r, sc, args, r.filter)
 		if !ok {
 			return resolved{}, false
 		}
-		switch c = simplify(c); c.kind {
+		switch f.kind {
 		case kFalse:
 			return resolved{}, false
 		case kTrue:
 		default:
-			rule.Cond = l.lowering.lower(c)
+			rule.Cond = f.expr
 		}
 	}
 	return resolved{nr: nr, rule: rule}, true
 }
 
-// resolveExpr builds the cond of a checked filter (see checkFilter) on
-// one arch: constants defined before the rule become numbers, argument
-// names become argument numbers with their widths.
-func (l *loader) resolveExpr(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, e grammar.Expr) (*cond, bool) {
-	switch e := e.(type) {
-	case *grammar.Number:
-		return l.newCond(cond{kind: kNum, num: e.Value}), true
-	case *grammar.Ident:
-		if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
-			return l.newCond(cond{kind: kNum, num: c.value}), true
+// ruleArgs returns the argument names of rule r of syscall sc (nil for a
+// custom number) in l.args, which it reuses.
+func (l *loader) ruleArgs(r *ruleDef, sc *syscalls.Syscall) []argName {
+	args := l.args[:0]
+	switch {
+	case r.declared:
+		for _, p := range r.params {
+			args = append(args, argName{p, 8})
 		}
-		return l.resolveArg(arch, r, sc, args, e)
-	case *grammar.NotExpr:
-		x, ok := l.resolveExpr(arch, r, sc, args, e.X)
-		if !ok {
-			return nil, false
+	case sc != nil:
+		for _, a := range sc.Args {
+			args = append(args, argName{a.Name, a.Size})
 		}
-		return l.newCond(cond{kind: kNot, x: x}), true
-	case *grammar.BinaryExpr:
-		kind, _ := condKindOf(e.Op)
-		x, okx := l.resolveExpr(arch, r, sc, args, e.X)
-		y, oky := l.resolveExpr(arch, r, sc, args, e.Y)
-		if !okx || !oky {
-			return nil, false
-		}
-		c := l.newCond(cond{kind: kind, x: x, y: y})
-		if kind == kCmp {
-			c.op = cmpOp(e.Op)
-		}
-		return c, true
 	}
-	return nil, false
+	l.args = args
+	return args
 }
 
-// resolveArg resolves the argument name id of rule r on arch.
-func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, id *grammar.Ident) (*cond, bool) {
+// resolveArg resolves the argument name id of rule r on arch to its
+// index and width, and reports an unknown name.
+func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, id *grammar.Ident) (i, size int, ok bool) {
 	for i, a := range args {
 		if a.name == id.Name {
-			return l.argCond(i, a.size), true
+			return i, a.size, true
 		}
 	}
 	if !r.declared && sc != nil {
 		// Earlier kernel names that the reference's tables still use.
 		if i := sc.ArgIndex(id.Name); i >= 0 {
-			return l.argCond(i, sc.Args[i].Size), true
+			return i, sc.Args[i].Size, true
 		}
 	}
 	if i, ok := genericArg(id.Name); ok {
@@ -234,26 +208,10 @@ func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscal
 				}
 			}
 		}
-		return l.argCond(i, size), true
+		return i, size, true
 	}
 	l.errorf(id.Pos, KindUndefined, argHint(r, args, id.Name), "unknown argument `%s` of %s on %s", id.Name, l.ruleLabel(r), arch.Name)
-	return nil, false
-}
-
-// argCond returns the cond of argument i (below maxArgs) of the given
-// width (at most 8 bytes). Conds are
-// never modified once built, so one node stands for every use of the same
-// argument: most leaves of a policy's filters are argument names.
-func (l *loader) argCond(i, size int) *cond {
-	if i < 0 || i >= len(l.argConds) || size < 0 || size >= len(l.argConds[i]) {
-		return l.newCond(cond{kind: kArg, arg: int8(i), size: int8(size)})
-	}
-	c := l.argConds[i][size]
-	if c == nil {
-		c = l.newCond(cond{kind: kArg, arg: int8(i), size: int8(size)})
-		l.argConds[i][size] = c
-	}
-	return c
+	return 0, 0, false
 }
 
 // genericArg reports whether name is arg0..arg5 and which.

@@ -6,6 +6,8 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/gokafel/gokafel/bpfgen"
+	"github.com/gokafel/gokafel/grammar"
+	"github.com/gokafel/gokafel/syscalls"
 )
 
 // Pos is a position in a source file.
@@ -17,20 +19,7 @@ type Pos = lexer.Position
 // parentheses add nothing.
 const maxExprDepth = 200
 
-// cond is a resolved argument filter: argument names have become argument
-// numbers with their widths and constants have become numbers. It is the
-// form the checker simplifies and lowers to a bpfgen.Expr.
-//
-// It is kept small (40 bytes): a large policy resolves millions of them.
-type cond struct {
-	x, y *cond  // operands; x only for kNot
-	num  uint64 // kNum
-	op   bpfgen.CmpOp
-	arg  int8 // kArg
-	size int8 // kArg: width in bytes
-	kind condKind
-}
-
+// condKind is what a node of a resolved filter is.
 type condKind uint8
 
 const (
@@ -46,106 +35,183 @@ const (
 	kBitOr
 )
 
-var (
-	condTrue  = &cond{kind: kTrue}
-	condFalse = &cond{kind: kFalse}
-)
-
-func isConst(c *cond) bool { return c.kind == kNum }
-
-// simplify folds constants the way the reference compiler does before it
-// decides whether a comparison is 32- or 64-bit: number-only operations are
-// computed, x&0 is 0, x&^0 is x, x|0 is x, x|^0 is ^0, a comparison of two
-// numbers (or of an argument with itself) becomes true or false, and true
-// and false propagate through !, && and ||. None of this changes what a
-// filter means on full 64-bit values; it only decides which comparisons
-// still mention a wide number.
-func simplify(c *cond) *cond {
-	switch c.kind {
-	case kNum, kArg, kTrue, kFalse:
-		return c
-	case kNot:
-		x := simplify(c.x)
-		switch x.kind {
-		case kTrue:
-			return condFalse
-		case kFalse:
-			return condTrue
-		}
-		if x == c.x {
-			return c
-		}
-		return &cond{kind: kNot, x: x}
-	case kAnd, kOr:
-		x, y := simplify(c.x), simplify(c.y)
-		dominant, recessive := kTrue, kFalse // for ||
-		if c.kind == kAnd {
-			dominant, recessive = kFalse, kTrue
-		}
-		switch {
-		case x.kind == dominant || y.kind == dominant:
-			if dominant == kTrue {
-				return condTrue
-			}
-			return condFalse
-		case x.kind == recessive:
-			return y
-		case y.kind == recessive:
-			return x
-		}
-		return unchanged(c, x, y)
-	case kBitAnd, kBitOr:
-		x, y := simplify(c.x), simplify(c.y)
-		if isConst(x) && isConst(y) {
-			if c.kind == kBitAnd {
-				return &cond{kind: kNum, num: x.num & y.num}
-			}
-			return &cond{kind: kNum, num: x.num | y.num}
-		}
-		if isConst(x) {
-			x, y = y, x
-		}
-		if isConst(y) {
-			clobber, identity := uint64(0), uint64(math.MaxUint64) // for &
-			if c.kind == kBitOr {
-				clobber, identity = identity, clobber
-			}
-			switch y.num {
-			case clobber:
-				return &cond{kind: kNum, num: clobber}
-			case identity:
-				return x
-			}
-		}
-		return unchanged(c, x, y)
-	case kCmp:
-		x, y := simplify(c.x), simplify(c.y)
-		if isConst(x) && isConst(y) {
-			if compare(c.op, x.num, y.num) {
-				return condTrue
-			}
-			return condFalse
-		}
-		if x.kind == kArg && y.kind == kArg && x.arg == y.arg {
-			if compare(c.op, 0, 0) {
-				return condTrue
-			}
-			return condFalse
-		}
-		return unchanged(c, x, y)
-	}
-	panic("kafel: unknown cond kind")
+// folded is a resolved filter, or a value in one, folded as it is built:
+// a number (kNum), an argument (kArg), a combination of values (kBitAnd,
+// kBitOr, in val), a condition that always or never holds (kTrue, kFalse),
+// or any other condition (in expr).
+type folded struct {
+	kind condKind
+	num  uint64 // kNum
+	arg  int8   // kArg
+	// wide says whether a value mentions an argument wider than 4 bytes or
+	// a number that does not fit in 32 bits.
+	wide bool
+	val  bpfgen.Value // kArg, kBitAnd, kBitOr
+	expr bpfgen.Expr  // a condition neither true nor false
 }
 
-// unchanged returns c when its simplified operands are its own, in order
-// (conds are never modified once built, so c can stand for the result),
-// and otherwise a copy of c with operands x and y. Most filters have
-// nothing to fold, and this keeps simplify from copying them whole.
-func unchanged(c, x, y *cond) *cond {
-	if x == c.x && y == c.y {
-		return c
+var (
+	foldedTrue  = folded{kind: kTrue}
+	foldedFalse = folded{kind: kFalse}
+)
+
+func number(v uint64) folded { return folded{kind: kNum, num: v, wide: v > math.MaxUint32} }
+
+// value returns f, a value, as the generator's Value.
+func (f folded) value() bpfgen.Value {
+	if f.kind == kNum {
+		return bpfgen.Const(f.num)
 	}
-	return &cond{kind: c.kind, op: c.op, x: x, y: y}
+	return f.val
+}
+
+// fold resolves a checked filter (see checkFilter) on one arch and lowers
+// it to the generator's form: constants defined before the rule become
+// numbers, argument names argument numbers with their widths. It folds
+// constants the way the reference compiler does before it decides whether
+// a comparison is 32- or 64-bit: number-only operations are computed, x&0
+// is 0, x&^0 is x, x|0 is x, x|^0 is ^0 (a number is moved to the right
+// of & and |), a comparison of two numbers (or of an argument with itself)
+// becomes true or false, and true and false propagate through !, && and
+// ||. None of this changes what a filter means on full 64-bit values; it
+// only decides which comparisons still mention a wide number. Each
+// remaining comparison is 32-bit unless one of its sides is wide.
+//
+// An unknown name is reported, and both operands of an operator are
+// resolved before it fails, so that each unknown name is reported.
+func (l *loader) fold(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, e grammar.Expr) (folded, bool) {
+	switch e := e.(type) {
+	case *grammar.Number:
+		return number(e.Value), true
+	case *grammar.Ident:
+		if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
+			return number(c.value), true
+		}
+		i, size, ok := l.resolveArg(arch, r, sc, args, e)
+		if !ok {
+			return folded{}, false
+		}
+		return argValue(i, size), true
+	case *grammar.NotExpr:
+		x, ok := l.fold(arch, r, sc, args, e.X)
+		if !ok {
+			return folded{}, false
+		}
+		switch x.kind {
+		case kTrue:
+			return foldedFalse, true
+		case kFalse:
+			return foldedTrue, true
+		}
+		n := l.lowering.nots.next()
+		n.X = x.expr
+		return folded{kind: kNot, expr: n}, true
+	case *grammar.BinaryExpr:
+		kind, _ := condKindOf(e.Op)
+		x, okx := l.fold(arch, r, sc, args, e.X)
+		y, oky := l.fold(arch, r, sc, args, e.Y)
+		if !okx || !oky {
+			return folded{}, false
+		}
+		switch kind {
+		case kAnd, kOr:
+			return l.lowering.logical(kind, x, y), true
+		case kBitAnd, kBitOr:
+			return l.lowering.bitwise(kind, x, y), true
+		}
+		return l.lowering.compare(cmpOp(e.Op), x, y), true
+	}
+	return folded{}, false
+}
+
+// argValue returns argument i of the given width as a value.
+func argValue(i, size int) folded {
+	f := folded{kind: kArg, arg: int8(i), wide: size > 4}
+	if i >= 0 && i < len(argValues) {
+		f.val = argValues[i]
+	} else {
+		f.val = bpfgen.Arg(i)
+	}
+	return f
+}
+
+// logical folds x && y (kind kAnd) or x || y (kOr).
+func (lw *lowering) logical(kind condKind, x, y folded) folded {
+	dominant, recessive := foldedTrue, kFalse // for ||
+	if kind == kAnd {
+		dominant, recessive = foldedFalse, kTrue
+	}
+	switch {
+	case x.kind == dominant.kind || y.kind == dominant.kind:
+		return dominant
+	case x.kind == recessive:
+		return y
+	case y.kind == recessive:
+		return x
+	}
+	if kind == kAnd {
+		n := lw.ands.next()
+		n.X, n.Y = x.expr, y.expr
+		return folded{kind: kAnd, expr: n}
+	}
+	n := lw.ors.next()
+	n.X, n.Y = x.expr, y.expr
+	return folded{kind: kOr, expr: n}
+}
+
+// bitwise folds x & y (kind kBitAnd) or x | y (kBitOr).
+func (lw *lowering) bitwise(kind condKind, x, y folded) folded {
+	if x.kind == kNum && y.kind == kNum {
+		if kind == kBitAnd {
+			return number(x.num & y.num)
+		}
+		return number(x.num | y.num)
+	}
+	if x.kind == kNum {
+		x, y = y, x
+	}
+	if y.kind == kNum {
+		clobber, identity := uint64(0), uint64(math.MaxUint64) // for &
+		if kind == kBitOr {
+			clobber, identity = identity, clobber
+		}
+		switch y.num {
+		case clobber:
+			return number(clobber)
+		case identity:
+			return x
+		}
+	}
+	f := folded{kind: kind, wide: x.wide || y.wide}
+	if kind == kBitAnd {
+		n := lw.bitAnds.next()
+		n.X, n.Y = x.value(), y.value()
+		f.val = n
+	} else {
+		n := lw.bitOrs.next()
+		n.X, n.Y = x.value(), y.value()
+		f.val = n
+	}
+	return f
+}
+
+// compare folds the comparison x op y.
+func (lw *lowering) compare(op bpfgen.CmpOp, x, y folded) folded {
+	holds := false
+	switch {
+	case x.kind == kNum && y.kind == kNum:
+		holds = compare(op, x.num, y.num)
+	case x.kind == kArg && y.kind == kArg && x.arg == y.arg:
+		holds = compare(op, 0, 0)
+	default:
+		n := lw.compares.next()
+		*n = bpfgen.Compare{Op: op, X: x.value(), Y: y.value(), Is32: !x.wide && !y.wide}
+		return folded{kind: kCmp, expr: n}
+	}
+	if holds {
+		return foldedTrue
+	}
+	return foldedFalse
 }
 
 func compare(op bpfgen.CmpOp, x, y uint64) bool {
@@ -166,28 +232,6 @@ func compare(op bpfgen.CmpOp, x, y uint64) bool {
 	panic("kafel: unknown comparison")
 }
 
-// wide reports whether a value mentions an argument wider than 4 bytes or a
-// number that does not fit in 32 bits.
-func wide(c *cond) bool {
-	switch c.kind {
-	case kNum:
-		return c.num > math.MaxUint32
-	case kArg:
-		return c.size > 4
-	case kBitAnd, kBitOr:
-		return wide(c.x) || wide(c.y)
-	}
-	return false
-}
-
-// lower turns a simplified condition that is neither true nor false into
-// the code generator's form. Each comparison is 32-bit unless one of its
-// sides is wide.
-func lower(c *cond) bpfgen.Expr {
-	var lw lowering
-	return lw.lower(c)
-}
-
 // lowering allocates the generator's expression nodes of a load from
 // chunks (see chunks): a filtered rule costs a handful of nodes, and one
 // allocation each made up a fifth of the allocations of a large load.
@@ -202,46 +246,3 @@ type lowering struct {
 
 // argValues are the arguments as Values, boxed once.
 var argValues = [...]bpfgen.Value{bpfgen.Arg(0), bpfgen.Arg(1), bpfgen.Arg(2), bpfgen.Arg(3), bpfgen.Arg(4), bpfgen.Arg(5)}
-
-func (lw *lowering) lower(c *cond) bpfgen.Expr {
-	switch c.kind {
-	case kNot:
-		n := lw.nots.next()
-		n.X = lw.lower(c.x)
-		return n
-	case kAnd:
-		n := lw.ands.next()
-		n.X, n.Y = lw.lower(c.x), lw.lower(c.y)
-		return n
-	case kOr:
-		n := lw.ors.next()
-		n.X, n.Y = lw.lower(c.x), lw.lower(c.y)
-		return n
-	case kCmp:
-		n := lw.compares.next()
-		*n = bpfgen.Compare{Op: c.op, X: lw.value(c.x), Y: lw.value(c.y), Is32: !wide(c.x) && !wide(c.y)}
-		return n
-	}
-	panic("kafel: lower of a non-boolean cond")
-}
-
-func (lw *lowering) value(c *cond) bpfgen.Value {
-	switch c.kind {
-	case kNum:
-		return bpfgen.Const(c.num)
-	case kArg:
-		if c.arg >= 0 && int(c.arg) < len(argValues) {
-			return argValues[c.arg]
-		}
-		return bpfgen.Arg(int(c.arg))
-	case kBitAnd:
-		n := lw.bitAnds.next()
-		n.X, n.Y = lw.value(c.x), lw.value(c.y)
-		return n
-	case kBitOr:
-		n := lw.bitOrs.next()
-		n.X, n.Y = lw.value(c.x), lw.value(c.y)
-		return n
-	}
-	panic("kafel: lowering a boolean cond as a value")
-}

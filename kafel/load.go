@@ -99,23 +99,10 @@ type loader struct {
 	names      map[*syscalls.Arch][]string // syscall names per arch, for hints
 	hintBudget int
 
-	// conds hands out the nodes of resolveExpr; lowering
-	// those of the generator's expressions.
-	conds    chunks[cond]
+	// lowering hands out the generator's expression nodes of fold.
 	lowering lowering
 	// args is resolveRule's scratch list of argument names.
 	args []argName
-	// argConds are the shared leaves of argCond, by argument and width.
-	argConds [maxArgs][9]*cond
-}
-
-// newCond returns a copy of c allocated from l.conds: a policy of 100,000
-// filters converts half a million nodes, and one allocation per chunk
-// instead of one per node saves a tenth of the load.
-func (l *loader) newCond(c cond) *cond {
-	n := l.conds.next()
-	*n = c
-	return n
 }
 
 // chunks hands out zeroed Ts from slices allocated a chunk at a time, each
