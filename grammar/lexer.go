@@ -233,8 +233,13 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 		c := s.src[s.off]
 		rest := s.src[s.off:]
 		switch {
-		case c == ' ' || c == '\t' || c == '\n':
-			s.advance(1)
+		case c == ' ' || c == '\t':
+			s.off++
+			s.col++
+		case c == '\n':
+			s.off++
+			s.line++
+			s.col = 1
 		case c == '/' && len(rest) > 1 && rest[1] == '/':
 			start := s.pos()
 			n := s.run(s.off, func(b byte) bool { return b != '\n' })
@@ -249,7 +254,7 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 			s.number()
 		case isLetter(c):
 			n := 1 + s.run(s.off+1, func(b byte) bool { return isLetter(b) || isDigit(b) || b == '_' })
-			if keywords[string(rest[:n])] {
+			if isKeyword(rest[:n]) {
 				s.emit(tokKeyword, n)
 			} else {
 				s.emit(tokIdent, n)
@@ -264,33 +269,54 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 	}
 }
 
+// isKeyword reports whether w is in keywords, without hashing w (it is
+// on the path of every word).
+func isKeyword(w []byte) bool {
+	switch string(w) {
+	case "POLICY", "USE", "DEFAULT", "SYSCALL", "ON",
+		"ALLOW", "LOG", "KILL", "KILL_THREAD", "KILL_PROCESS",
+		"DENY", "ERRNO", "TRAP", "TRACE", "USER_NOTIF",
+		"define":
+		return true
+	}
+	return false
+}
+
 func hasPrefix(b []byte, p string) bool {
 	return len(b) >= len(p) && string(b[:len(p)]) == p
 }
 
 func (s *scanner) operator(rest []byte) bool {
+	c := rest[0]
 	if len(rest) >= 2 {
-		for i, op := range twoCharOps {
-			if rest[0] == op[0] && rest[1] == op[1] {
-				s.emitValue(tokPunct, op, twoCharCodes[i])
-				s.counts.binaries++ // all of them are binary operators
-				return true
+		// The operators of two characters: ==, !=, <=, >=, ||, &&.
+		second := byte('=')
+		switch c {
+		case '|', '&':
+			second = c
+		}
+		if rest[1] == second {
+			for i, op := range twoCharOps {
+				if c == op[0] && second == op[1] {
+					s.emitValue(tokPunct, op, twoCharCodes[i])
+					s.counts.binaries++ // all of them are binary operators
+					return true
+				}
 			}
 		}
 	}
-	for i := 0; i < len(oneCharOps); i++ {
-		if c := oneCharOps[i]; rest[0] == c {
-			s.emitValue(tokPunct, oneCharOps[i:i+1], c)
-			switch c {
-			case '<', '>', '|', '&':
-				s.counts.binaries++
-			case '!':
-				s.counts.nots++
-			}
-			return true
-		}
+	i := strings.IndexByte(oneCharOps, c)
+	if i < 0 {
+		return false
 	}
-	return false
+	s.emitValue(tokPunct, oneCharOps[i:i+1], c)
+	switch c {
+	case '<', '>', '|', '&':
+		s.counts.binaries++
+	case '!':
+		s.counts.nots++
+	}
+	return true
 }
 
 // badChar reports a character no token starts with and skips it.
@@ -405,7 +431,6 @@ func indexOf(b []byte, sub string) int {
 // literal end its value, as strtoull does, with a Note.
 func (s *scanner) number() {
 	rest := s.src[s.off:]
-	start := s.pos()
 	var n int
 	var text string
 	var base int
@@ -432,8 +457,15 @@ func (s *scanner) number() {
 	text = s.text[s.off : s.off+n]
 	s.emit(tokNumber, n)
 	s.counts.numbers++
-	end := s.pos()
 	_, err := numberValue(text)
+	if err == nil && base != 8 {
+		return
+	}
+	// A number never spans lines: it started n bytes back on this line.
+	end := s.pos()
+	start := end
+	start.Offset -= n
+	start.Column -= n
 	if err != nil {
 		s.report(Error, KindNumber, start, end, "numbers are unsigned 64-bit (a negative decimal is two's complement)", "number `%s` out of range", text)
 		return
