@@ -30,6 +30,7 @@ type wexpr struct {
 	kind wkind
 	k    uint32 // offset of a wWord, value of a wConst
 	x, y *wexpr
+	h    uint64 // the hash, set by newW (see computeHash)
 }
 
 // slab allocates values of one type in blocks; reset makes it hand out
@@ -61,30 +62,42 @@ func (s *slab[T]) reset() {
 	s.cur = 0
 }
 
-// arena allocates expression nodes in blocks.
+// arena allocates expression nodes in blocks, each with its hash.
 type arena struct {
-	ws slab[wexpr]
-	bs slab[bexpr]
+	ws   slab[wexpr]
+	bs   slab[bexpr]
+	zero *wexpr // the constant 0, made once
 }
 
 func (a *arena) newW(w wexpr) *wexpr {
 	p := a.ws.alloc()
 	*p = w
+	p.h = p.computeHash()
 	return p
 }
 
 func (a *arena) newB(e bexpr) *bexpr {
 	p := a.bs.alloc()
 	*p = e
+	p.h = p.computeHash()
 	return p
 }
 
 func (a *arena) reset() {
 	a.ws.reset()
 	a.bs.reset()
+	a.zero = nil
 }
 
-func (a *arena) wConstOf(k uint32) *wexpr { return a.newW(wexpr{kind: wConst, k: k}) }
+func (a *arena) wConstOf(k uint32) *wexpr {
+	if k != 0 {
+		return a.newW(wexpr{kind: wConst, k: k})
+	}
+	if a.zero == nil {
+		a.zero = a.newW(wexpr{kind: wConst})
+	}
+	return a.zero
+}
 
 func (w *wexpr) isConst() bool { return w.kind == wConst }
 
@@ -101,7 +114,7 @@ func wequal(a, b *wexpr) bool {
 	if a == b {
 		return true
 	}
-	if a.kind != b.kind || a.k != b.k {
+	if a.h != b.h || a.kind != b.kind || a.k != b.k {
 		return false
 	}
 	if a.kind == wWord || a.kind == wConst {
@@ -175,7 +188,11 @@ func mix(h, v uint64) uint64 {
 	return h ^ h>>29
 }
 
-func (w *wexpr) hash() uint64 {
+// hash returns the hash of w: equal expressions have equal hashes.
+func (w *wexpr) hash() uint64 { return w.h }
+
+// computeHash computes the hash of w from those of its operands.
+func (w *wexpr) computeHash() uint64 {
 	h := mix(uint64(w.kind)+1, uint64(w.k))
 	if w.kind == wAnd || w.kind == wOr {
 		h = mix(mix(h, w.x.hash()), w.y.hash())
@@ -183,7 +200,11 @@ func (w *wexpr) hash() uint64 {
 	return h
 }
 
-func (e *bexpr) hash() uint64 {
+// hash returns the hash of e: equal conditions have equal hashes.
+func (e *bexpr) hash() uint64 { return e.h }
+
+// computeHash computes the hash of e from those of its operands.
+func (e *bexpr) computeHash() uint64 {
 	h := mix(uint64(e.kind)+7, uint64(e.op))
 	switch e.kind {
 	case bCmp:
@@ -203,7 +224,7 @@ func bequal(a, b *bexpr) bool {
 	if a == b {
 		return true
 	}
-	if a.kind != b.kind || a.op != b.op {
+	if a.h != b.h || a.kind != b.kind || a.op != b.op {
 		return false
 	}
 	switch a.kind {
@@ -258,15 +279,21 @@ type bexpr struct {
 	x, y *wexpr
 	l, r *bexpr
 	set  *[]valRange
+	h    uint64 // the hash, set by newB (see computeHash)
 }
 
 // valRange is the range of 32-bit values lo..hi.
 type valRange struct{ lo, hi uint32 }
 
 var (
-	bexprTrue  = &bexpr{kind: bTrue}
-	bexprFalse = &bexpr{kind: bFalse}
+	bexprTrue  = hashed(&bexpr{kind: bTrue})
+	bexprFalse = hashed(&bexpr{kind: bFalse})
 )
+
+func hashed(e *bexpr) *bexpr {
+	e.h = e.computeHash()
+	return e
+}
 
 func bconst(v bool) *bexpr {
 	if v {
@@ -458,6 +485,7 @@ func (lw *lowering) init(bigEndian bool) {
 	lw.bigEndian = bigEndian
 	for i := range lw.words {
 		lw.wordNodes[i] = wexpr{kind: wWord, k: uint32(4 * i)}
+		lw.wordNodes[i].h = lw.wordNodes[i].computeHash()
 		lw.words[i] = &lw.wordNodes[i]
 	}
 }

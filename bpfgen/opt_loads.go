@@ -16,7 +16,9 @@ type valNumbers struct {
 	next int32
 }
 
-func newValNumbers(n int) valNumbers { return valNumbers{t: newHashIndex(n), next: wordValues} }
+// newValNumbers returns an empty numbering; its table grows as needed
+// (most values are the words of seccomp_data, which need none).
+func newValNumbers() valNumbers { return valNumbers{t: newHashIndex(32), next: wordValues} }
 
 func (vn *valNumbers) free() { vn.t.free() }
 
@@ -72,44 +74,48 @@ func (vn *valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
 
 // valuesInA computes the value A holds when each instruction starts.
 func valuesInA(p *prog, pos []int32, vn *valNumbers) []int32 {
-	p.valBuf = grow(p.valBuf, len(p.insns))
+	insns := p.insns
+	p.valBuf = grow(p.valBuf, len(insns))
 	in := p.valBuf
 	for i := range in {
 		in[i] = valUnset
 	}
-	merge := func(i int, v int32) {
-		switch in[i] {
-		case valUnset:
+	// merge joins v into what A holds at instruction i.
+	merge := func(i int32, v int32) {
+		if w := in[i]; w == valUnset {
 			in[i] = v
-		case v:
-		default:
+		} else if w != v {
 			in[i] = valUnknown
 		}
 	}
 	if len(in) > 0 {
 		in[0] = valUnknown
 	}
-	for i, ins := range p.insns {
+	for i := range insns {
+		ins := &insns[i]
 		a := in[i]
 		if a == valUnset {
 			a = valUnknown // unreachable
 		}
 		out := a
-		if v, ok := vn.loadValue(ins); ok {
-			out = v
-		} else if v, ok := vn.aluValue(ins, a); ok {
-			out = v
-		} else if opClass(ins.op) == 0x04 || ins.op == 0x87 { // ALU with X, TXA
+		switch op := ins.op; {
+		case op == opLdAbs || op == opLdImm:
+			out = vn.number(op, -1, ins.k)
+		case setsAOp(op) || op == 0x87: // other loads, TXA
 			out = valUnknown
-		}
-		if !isTerminator(ins.op) && i+1 < len(p.insns) {
-			merge(i+1, out)
+		case opClass(op) == 0x04: // ALU
+			out = valUnknown
+			if op&0x08 == 0 && a >= 0 { // with a constant
+				out = vn.number(op, a, ins.k)
+			}
 		}
 		if isJump(ins.op) {
-			merge(int(pos[ins.jt]), out)
+			merge(pos[ins.jt], out)
 			if ins.op != opJa {
-				merge(int(pos[ins.jf]), out)
+				merge(pos[ins.jf], out)
 			}
+		} else if !isRet(ins.op) && i+1 < len(insns) {
+			merge(int32(i+1), out)
 		}
 	}
 	return in
@@ -120,16 +126,20 @@ func valuesInA(p *prog, pos []int32, vn *valNumbers) []int32 {
 // path that reaches them.
 func removeRedundantLoads(p *prog) bool {
 	pos := p.positions()
-	vn := newValNumbers(len(p.insns))
+	vn := newValNumbers()
 	defer vn.free()
 	inA := valuesInA(p, pos, &vn)
 	targeted := p.targeted(pos)
+	insns := p.insns
 	var drop []bool
 	var redirect []label
-	for i := 0; i < len(p.insns); i++ {
+	for i := 0; i < len(insns); i++ {
 		have := inA[i]
-		v, ok := vn.loadValue(p.insns[i])
-		if !ok || have < 0 {
+		if have < 0 {
+			continue
+		}
+		v, ok := vn.loadValue(insns[i])
+		if !ok {
 			continue
 		}
 		// The longest run i..end that recomputes have.
@@ -137,16 +147,16 @@ func removeRedundantLoads(p *prog) bool {
 		if v == have {
 			end = i
 		}
-		for j := i + 1; j < len(p.insns) && !targeted[j] && v >= 0; j++ {
+		for j := i + 1; j < len(insns) && !targeted[j] && v >= 0; j++ {
 			var ok bool
-			if v, ok = vn.aluValue(p.insns[j], v); !ok {
+			if v, ok = vn.aluValue(insns[j], v); !ok {
 				break
 			}
 			if v == have {
 				end = j
 			}
 		}
-		if end < 0 || end+1 >= len(p.insns) {
+		if end < 0 || end+1 >= len(insns) {
 			continue
 		}
 		if drop == nil {
@@ -155,7 +165,7 @@ func removeRedundantLoads(p *prog) bool {
 		for j := i; j <= end; j++ {
 			drop[j] = true
 		}
-		redirect[p.insns[i].id] = p.insns[end+1].id
+		redirect[insns[i].id] = insns[end+1].id
 		i = end
 	}
 	if drop == nil {
