@@ -118,12 +118,18 @@ func BenchmarkLaunch(b *testing.B) {
 }
 
 // BenchmarkThroughput launches full-isolation jails from 2 workers and
-// reports sandboxes per second.
+// reports sandboxes per second; "forkexec" starts the inits with
+// syscall.ForkExec, the baseline of the vfork path.
 func BenchmarkThroughput(b *testing.B) {
 	requireRoot(b)
+	b.Run("kafel", func(b *testing.B) { benchThroughput(b, RunOptions{}) })
+	b.Run("kafel-forkexec", func(b *testing.B) { benchThroughput(b, RunOptions{forkExec: true}) })
+}
+
+func benchThroughput(b *testing.B, opts RunOptions) {
 	const workers = 2
 	c := benchConfig()
-	if err := runQuiet(c); err != nil {
+	if err := runQuietOpts(c, opts); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -141,7 +147,7 @@ func BenchmarkThroughput(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for range next {
-				if err := runQuiet(c); err != nil {
+				if err := runQuietOpts(c, opts); err != nil {
 					mu.Lock()
 					firstErr = err
 					mu.Unlock()
