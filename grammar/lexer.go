@@ -105,9 +105,10 @@ type scanner struct {
 
 // nodeCounts counts the tokens that can each make a node of a filter
 // (identifiers, numbers, binary operators, `!`): Parse sizes its node
-// arena by them.
+// arena by them. It counts `(` too: parentheses and `!` cannot nest
+// deeper than there are of them.
 type nodeCounts struct {
-	idents, numbers, binaries, nots int
+	idents, numbers, binaries, nots, parens int
 }
 
 func (c *nodeCounts) add(d nodeCounts) {
@@ -115,6 +116,7 @@ func (c *nodeCounts) add(d nodeCounts) {
 	c.numbers += d.numbers
 	c.binaries += d.binaries
 	c.nots += d.nots
+	c.parens += d.parens
 }
 
 func (s *scanner) pos() lexer.Position {
@@ -315,6 +317,8 @@ func (s *scanner) operator(rest []byte) bool {
 		s.counts.binaries++
 	case '!':
 		s.counts.nots++
+	case '(':
+		s.counts.parens++
 	}
 	return true
 }

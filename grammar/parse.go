@@ -115,6 +115,8 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	if !slowRules {
 		p.nodes.reserve(s.counts)
 	}
+	p.mayNest = s.counts.parens+s.counts.nots > maxNesting
+	p.oneFile = len(s.dirs) == 0
 	p.file(f)
 	f.Range = Range{Pos: start, End: s.pos()}
 	f.Comments = s.comments
@@ -220,6 +222,11 @@ type parser struct {
 	slowRules bool
 	// nodes allocates the nodes of the rules quickRule reads.
 	nodes nodeArena
+	// mayNest says whether the source has more `(` and `!` than
+	// maxNesting: else no statement can nest too deep for checkNesting.
+	mayNest bool
+	// oneFile says that no #include spliced tokens of another file in.
+	oneFile bool
 }
 
 // parsePolicy parses a POLICY statement item by item: the frame
@@ -472,7 +479,7 @@ func (p *parser) flush(cur *int, end int) {
 		eof = p.toks[end].pos()
 		next = describeToken(p.toks[end])
 	}
-	if !p.checkNesting(toks) {
+	if p.mayNest && !p.checkNesting(toks) {
 		p.add(nil, false)
 		return
 	}
@@ -573,7 +580,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		// comma, so sub holds one rule.
 		var quick *Rule
 		if !p.slowRules {
-			quick, _ = quickRule(sub, after.pos(), &p.nodes)
+			quick, _ = quickRule(sub, after.pos(), &p.nodes, p.oneFile)
 		}
 		var parsed *pRule
 		var err error

@@ -21,11 +21,14 @@ import (
 // expression parser, most of it copying the tokens into a PeekingLexer and
 // walking the grammar by reflection; this costs well under a microsecond.
 // TestQuickRuleMatchesParticiple and FuzzQuickRule check that both agree.
-func quickRule(toks []token, eof lexer.Position, nodes *nodeArena) (r *Rule, ok bool) {
+//
+// oneFile says that all tokens of the Parse are of one file; else
+// quickRule checks that those of the rule are.
+func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool) (r *Rule, ok bool) {
 	if len(toks) == 0 {
 		return nil, false
 	}
-	for i := range toks {
+	for i := 0; i < len(toks) && !oneFile; i++ {
 		if toks[i].file != toks[0].file {
 			return nil, false // an #include inside the rule
 		}
