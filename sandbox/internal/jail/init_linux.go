@@ -92,16 +92,28 @@ type jailInit struct {
 	sock int
 }
 
+// Read reads from the parent's socket with a raw system call. The init
+// may wait there (for its configuration while the runner writes the id
+// maps, for the filter while it compiles): a wait the scheduler saw would
+// make it hand the init's only P to a new thread (the runtime starts one
+// for a P that stays in a system call longer than a sysmon tick when no
+// other thread is idle), a clone for nothing, as the init has no other
+// goroutine to run.
 func (in *jailInit) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	for {
-		n, err := unix.Read(in.sock, p)
-		if err == unix.EINTR {
+		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(in.sock), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch {
+		case e == unix.EINTR:
 			continue
-		}
-		if n == 0 && err == nil && len(p) > 0 {
+		case e != 0:
+			return 0, e
+		case n == 0:
 			return 0, fmt.Errorf("parent closed the socket")
 		}
-		return n, err
+		return int(n), nil
 	}
 }
 
