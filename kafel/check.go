@@ -134,8 +134,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 	}
 	rule := bpfgen.Rule{Action: action}
 	if r.filter != nil {
-		args := l.ruleArgs(r, sc)
-		f, ok := l.fold(arch, r, sc, args, r.filter)
+		f, ok := l.fold(arch, r, sc, r.filter)
 		if !ok {
 			return resolved{}, false
 		}
@@ -151,7 +150,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 }
 
 // ruleArgs returns the argument names of rule r of syscall sc (nil for a
-// custom number) in l.args, which it reuses.
+// custom number), for a hint, in l.args, which it reuses.
 func (l *loader) ruleArgs(r *ruleDef, sc *syscalls.Syscall) []argName {
 	args := l.args[:0]
 	switch {
@@ -170,14 +169,17 @@ func (l *loader) ruleArgs(r *ruleDef, sc *syscalls.Syscall) []argName {
 
 // resolveArg resolves the argument name id of rule r on arch to its
 // index and width, and reports an unknown name.
-func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, id *grammar.Ident) (i, size int, ok bool) {
-	for i, a := range args {
-		if a.name == id.Name {
-			return i, a.size, true
+func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, id *grammar.Ident) (i, size int, ok bool) {
+	if r.declared {
+		// Declared names are 8 bytes wide.
+		for i, p := range r.params {
+			if p == id.Name {
+				return i, 8, true
+			}
 		}
-	}
-	if !r.declared && sc != nil {
-		// Earlier kernel names that the reference's tables still use.
+	} else if sc != nil {
+		// The kernel names, then earlier ones that the reference's
+		// tables still use.
 		if i := sc.ArgIndex(id.Name); i >= 0 {
 			return i, sc.Args[i].Size, true
 		}
@@ -210,7 +212,7 @@ func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscal
 		}
 		return i, size, true
 	}
-	l.errorf(id.Pos, KindUndefined, argHint(r, args, id.Name), "unknown argument `%s` of %s on %s", id.Name, l.ruleLabel(r), arch.Name)
+	l.errorf(id.Pos, KindUndefined, argHint(r, l.ruleArgs(r, sc), id.Name), "unknown argument `%s` of %s on %s", id.Name, l.ruleLabel(r), arch.Name)
 	return 0, 0, false
 }
 

@@ -79,7 +79,7 @@ func (f folded) value() bpfgen.Value {
 //
 // An unknown name is reported, and both operands of an operator are
 // resolved before it fails, so that each unknown name is reported.
-func (l *loader) fold(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, e grammar.Expr) (folded, bool) {
+func (l *loader) fold(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, e grammar.Expr) (folded, bool) {
 	switch e := e.(type) {
 	case *grammar.Number:
 		return number(e.Value), true
@@ -87,13 +87,13 @@ func (l *loader) fold(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, arg
 		if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
 			return number(c.value), true
 		}
-		i, size, ok := l.resolveArg(arch, r, sc, args, e)
+		i, size, ok := l.resolveArg(arch, r, sc, e)
 		if !ok {
 			return folded{}, false
 		}
 		return argValue(i, size), true
 	case *grammar.NotExpr:
-		x, ok := l.fold(arch, r, sc, args, e.X)
+		x, ok := l.fold(arch, r, sc, e.X)
 		if !ok {
 			return folded{}, false
 		}
@@ -108,8 +108,8 @@ func (l *loader) fold(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, arg
 		return folded{kind: kNot, expr: n}, true
 	case *grammar.BinaryExpr:
 		kind, _ := condKindOf(e.Op)
-		x, okx := l.fold(arch, r, sc, args, e.X)
-		y, oky := l.fold(arch, r, sc, args, e.Y)
+		x, okx := l.fold(arch, r, sc, e.X)
+		y, oky := l.fold(arch, r, sc, e.Y)
 		if !okx || !oky {
 			return folded{}, false
 		}

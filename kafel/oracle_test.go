@@ -175,7 +175,7 @@ func lowerValue(c *cond) bpfgen.Value {
 }
 
 // resolveCond builds the cond of a checked filter on arch.
-func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, args []argName, e grammar.Expr) (*cond, bool) {
+func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, e grammar.Expr) (*cond, bool) {
 	switch e := e.(type) {
 	case *grammar.Number:
 		return &cond{kind: kNum, num: e.Value}, true
@@ -183,21 +183,27 @@ func (l *loader) resolveCond(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Sysca
 		if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
 			return &cond{kind: kNum, num: c.value}, true
 		}
-		i, size, ok := l.resolveArg(arch, r, sc, args, e)
+		// The lookup as it was: through the rule's list of names.
+		for i, a := range l.ruleArgs(r, sc) {
+			if a.name == e.Name {
+				return &cond{kind: kArg, arg: int8(i), size: int8(a.size)}, true
+			}
+		}
+		i, size, ok := l.resolveArg(arch, r, sc, e) // old names, generic names, errors
 		if !ok {
 			return nil, false
 		}
 		return &cond{kind: kArg, arg: int8(i), size: int8(size)}, true
 	case *grammar.NotExpr:
-		x, ok := l.resolveCond(arch, r, sc, args, e.X)
+		x, ok := l.resolveCond(arch, r, sc, e.X)
 		if !ok {
 			return nil, false
 		}
 		return &cond{kind: kNot, x: x}, true
 	case *grammar.BinaryExpr:
 		kind, _ := condKindOf(e.Op)
-		x, okx := l.resolveCond(arch, r, sc, args, e.X)
-		y, oky := l.resolveCond(arch, r, sc, args, e.Y)
+		x, okx := l.resolveCond(arch, r, sc, e.X)
+		y, oky := l.resolveCond(arch, r, sc, e.Y)
 		if !okx || !oky {
 			return nil, false
 		}
@@ -249,13 +255,15 @@ func randomFilter(rng *rand.Rand, args []string, depth int) string {
 
 // TestFoldMatchesOracle checks fold against resolve, simplify and lower
 // on random filters of a kernel-named syscall (arguments 4 and 8 bytes
-// wide), of a custom one with declared names, and with constants.
+// wide), of a custom one with declared names, with generic names arg0..
+// and with constants; the oracle looks names up as the loader did before
+// resolveArg.
 func TestFoldMatchesOracle(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	arch := mustArch(t, "x86_64")
 	for n := 0; n < 2000; n++ {
 		src := fmt.Sprintf("#define K 0x100000000\n#define Z 0\nALLOW {\n  read { %s },\n  SYSCALL[1000](a, b) { %s }\n}\n",
-			randomFilter(rng, []string{"fd", "buf", "count"}, 3), randomFilter(rng, []string{"a", "b"}, 3))
+			randomFilter(rng, []string{"fd", "buf", "count", "arg1"}, 3), randomFilter(rng, []string{"a", "b", "arg0"}, 3))
 		l := newLoader("fold.policy", []byte(src), Options{Arches: []*syscalls.Arch{arch}})
 		l.run()
 		if l.parseError || len(l.main.items) != 1 {
@@ -266,9 +274,8 @@ func TestFoldMatchesOracle(t *testing.T) {
 			if !r.custom {
 				sc, _ = arch.Lookup(r.name)
 			}
-			args := append([]argName(nil), l.ruleArgs(r, sc)...)
-			f, ok := l.fold(arch, r, sc, args, r.filter)
-			c, cok := l.resolveCond(arch, r, sc, args, r.filter)
+			f, ok := l.fold(arch, r, sc, r.filter)
+			c, cok := l.resolveCond(arch, r, sc, r.filter)
 			if ok != cok {
 				t.Fatalf("fold ok %v, oracle ok %v:\n%s", ok, cok, src)
 			}
