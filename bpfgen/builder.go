@@ -2,7 +2,6 @@ package bpfgen
 
 import (
 	"fmt"
-	"sync"
 
 	"golang.org/x/net/bpf"
 )
@@ -169,9 +168,15 @@ type builder struct {
 	insns   []insn
 	binding []label // label -> id of the instruction it names (-1: unbound)
 	pending []label // labels to bind to the next instruction
-	// pendingNote annotates the next instruction emitted.
+	// pendingNote annotates the next instruction emitted; so does
+	// pendingText, when set, with a note made by noteText.
 	pendingNote string
-	notes       []string // by id, "": none (shorter than the ids when the last ones have none)
+	pendingText noteSpan
+	// The text of the notes made by noteText, all in one buffer, and
+	// where each one is; finish turns them into strings.
+	text  []byte
+	spans []noteSpan
+	notes []string // by id, "": none (shorter than the ids when the last ones have none)
 }
 
 func (b *builder) newLabel() label {
@@ -181,6 +186,25 @@ func (b *builder) newLabel() label {
 
 // bind makes l name the next instruction emitted.
 func (b *builder) bind(l label) { b.pending = append(b.pending, l) }
+
+// noteSpan is a note made by noteText: the bytes text[start:end], of
+// the instruction id.
+type noteSpan struct {
+	id         label
+	start, end int32
+}
+
+// noteText annotates the next instruction emitted (unless it has a note
+// of its own) with the concatenation of parts. The notes made so are
+// made in one buffer, so that they cost one allocation for all.
+func (b *builder) noteText(parts ...string) {
+	start := len(b.text)
+	for _, s := range parts {
+		b.text = append(b.text, s...)
+	}
+	b.pendingText = noteSpan{id: -1, start: int32(start), end: int32(len(b.text))}
+	b.pendingNote = ""
+}
 
 func (b *builder) emit(in insn, note string) {
 	id := b.newLabel()
@@ -195,6 +219,13 @@ func (b *builder) emit(in insn, note string) {
 			note = b.pendingNote
 		}
 		b.pendingNote = ""
+	}
+	if b.pendingText.end > 0 {
+		if note == "" {
+			b.pendingText.id = id
+			b.spans = append(b.spans, b.pendingText)
+		}
+		b.pendingText = noteSpan{}
 	}
 	if note != "" {
 		for len(b.notes) < int(id) {
@@ -218,7 +249,8 @@ func (b *builder) reset() {
 	b.insns = b.insns[:0]
 	b.binding = b.binding[:0]
 	b.pending = b.pending[:0]
-	b.pendingNote = ""
+	b.pendingNote, b.pendingText = "", noteSpan{}
+	b.text, b.spans = b.text[:0], b.spans[:0]
 	clear(b.notes)
 	b.notes = b.notes[:0]
 }
@@ -234,6 +266,16 @@ func (b *builder) finish(p *prog) (*prog, error) {
 			return 0, fmt.Errorf("bpfgen: internal error: jump to unbound label %d", l)
 		}
 		return b.binding[l], nil
+	}
+	if len(b.spans) > 0 {
+		text := string(b.text)
+		for _, sp := range b.spans {
+			for len(b.notes) <= int(sp.id) {
+				b.notes = append(b.notes, "")
+			}
+			b.notes[sp.id] = text[sp.start:sp.end]
+		}
+		b.spans = b.spans[:0]
 	}
 	if p == nil {
 		p = new(prog)
@@ -287,45 +329,23 @@ type placed struct {
 	noteOf label // the id whose note the instruction carries
 }
 
-// assemblyBuffers are the working tables of assemble, recycled.
+// assemblyBuffers are the working tables of layout, reused.
 type assemblyBuffers struct {
 	rev   []placed
 	exact []int32
 }
 
-var assemblyPool = sync.Pool{New: func() any { return new(assemblyBuffers) }}
-
-// assemble lays the program out and turns labels into offsets. A
-// conditional jump whose target is more than 255 instructions away is
-// sent to a nearby equivalent instead: a copy of the return it targets,
-// or a JA to the target (a trampoline) placed right after the jump.
+// layout lays the program out, ready for encode to turn ids into
+// offsets. A conditional jump whose target is more than 255 instructions
+// away is sent to a nearby equivalent instead: a copy of the return it
+// targets, or a JA to the target (a trampoline) placed right after the
+// jump.
 //
 // It works from the end of the program backwards, so that every
 // instruction after the one being placed already has its final relative
-// position.
-func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
-	buf := assemblyPool.Get().(*assemblyBuffers)
-	defer assemblyPool.Put(buf)
-	return p.encode(p.layout(buf), true)
-}
-
-// assembledLength returns the length of the program assemble would give,
-// or assemble's error, without making the program: Compile reports the
-// unoptimized length, and the instructions and notes of that program
-// would be thrown away.
-func (p *prog) assembledLength() (int, error) {
-	buf := assemblyPool.Get().(*assemblyBuffers)
-	defer assemblyPool.Put(buf)
-	rev := p.layout(buf)
-	if _, _, err := p.encode(rev, false); err != nil {
-		return 0, err
-	}
-	return len(rev), nil
-}
-
-// layout places the instructions of p, and the copies of returns and
-// trampolines that far jumps need, in reverse order (r-index = index into
-// the result), in buf.
+// position: it places the instructions of p, and the copies of returns
+// and trampolines, in reverse order (r-index = index into the result),
+// in buf.
 func (p *prog) layout(buf *assemblyBuffers) []placed {
 	n := len(p.insns)
 	if c := n + n/8 + 16; cap(buf.rev) < c { // room for some trampolines
@@ -405,27 +425,28 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 	return rev
 }
 
+// assemble lays p out and encodes it.
+func (p *prog) assemble() ([]bpf.RawInstruction, map[int]string, error) {
+	return p.encode(p.layout(new(assemblyBuffers)))
+}
+
 // encode turns the placed instructions rev into the program, with its
-// notes; with emit false it only checks that it can (the length and the
-// jump offsets) and returns no program.
-func (p *prog) encode(rev []placed, emit bool) ([]bpf.RawInstruction, map[int]string, error) {
+// notes.
+func (p *prog) encode(rev []placed) ([]bpf.RawInstruction, map[int]string, error) {
 	total := len(rev)
 	if total > MaxInstructions {
 		return nil, nil, &TooLongError{Instructions: total}
 	}
-	var insns []bpf.RawInstruction
+	insns := make([]bpf.RawInstruction, total)
 	var notes map[int]string
-	if emit {
-		insns = make([]bpf.RawInstruction, total)
-		n := 0
-		for _, o := range rev {
-			if p.note(o.noteOf) != "" {
-				n++
-			}
+	n := 0
+	for _, o := range rev {
+		if p.note(o.noteOf) != "" {
+			n++
 		}
-		if n > 0 {
-			notes = make(map[int]string, n)
-		}
+	}
+	if n > 0 {
+		notes = make(map[int]string, n)
 	}
 	for r, o := range rev {
 		at := total - 1 - r
@@ -439,9 +460,6 @@ func (p *prog) encode(rev []placed, emit bool) ([]bpf.RawInstruction, map[int]st
 				return nil, nil, fmt.Errorf("bpfgen: internal error: jump offset %d/%d at %d", jt, jf, at)
 			}
 			ri.Jt, ri.Jf = uint8(jt), uint8(jf)
-		}
-		if !emit {
-			continue
 		}
 		insns[at] = ri
 		if note := p.note(o.noteOf); note != "" {

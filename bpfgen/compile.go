@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -49,32 +48,20 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	stats := Stats{Unoptimized: len(p.insns), Passes: map[string]int{}}
+	// The length without the passes is that of its layout, far jumps
+	// resolved as in the final program, so that the two lengths compare;
+	// when no pass changes anything, that layout is the final one.
 	buf := &g.asm
-	var rev []placed
-	if !opts.NoOptimize {
-		// The length without the passes, with far jumps resolved as in the
-		// final program, so that the two lengths compare; when no pass
-		// changes anything, that layout is the final one.
-		rev = p.layout(buf)
-		if _, _, err := p.encode(rev, false); err == nil {
-			stats.Unoptimized = len(rev)
-		}
-		if optimize(p, stats.Passes) {
-			rev = nil
-		}
-	}
-	if rev == nil {
+	rev := p.layout(buf)
+	stats := Stats{Unoptimized: len(rev), Passes: map[string]int{}}
+	if !opts.NoOptimize && optimize(p, stats.Passes) {
 		rev = p.layout(buf)
 	}
-	insns, notes, err := p.encode(rev, true)
+	insns, notes, err := p.encode(rev)
 	if err != nil {
 		return nil, err
 	}
 	stats.Instructions = len(insns)
-	if opts.NoOptimize {
-		stats.Unoptimized = len(insns)
-	}
 	return &Program{Insns: insns, Comments: notes, Stats: stats}, nil
 }
 
@@ -94,9 +81,10 @@ type gen struct {
 	ce       condEmitter
 	audit    uint32
 	lw       lowering
-	rules    []lrule     // the rules of the outcomes
-	nodes    slab[dnode] // the dispatch trees
-	elems    []nrRange   // the tests of their chains
+	rules    []lrule   // the rules of the outcomes
+	plan     planSpace // the dispatch trees
+	nrs      []uint32  // the numbers with rules
+	rs       []nrRange // the ranges of numbers with one outcome
 
 	prog prog            // the program, with the working tables of the passes
 	asm  assemblyBuffers // the working tables of layout
@@ -205,8 +193,7 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	g.byHash = newHashIndex(len(ar.Syscalls))
 	defer g.byHash.free()
 	g.rules = g.rules[:0]
-	g.nodes.reset()
-	g.elems = g.elems[:0]
+	g.plan.reset()
 	g.ce.init(&g.b)
 	g.names = ar.Names
 	g.audit = ar.AuditArch
@@ -215,7 +202,7 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 		return err
 	}
 	weigh(rs, pathBase(ar), named)
-	tree := newPlanner(rs, &g.nodes, &g.elems).plan(0, len(rs)-1)
+	tree := newPlanner(rs, &g.plan).plan(0, len(rs)-1)
 	walkRefs(tree, func(out int32) { g.outcomes[out].refs++ })
 	g.b.stmt(opLdAbs, offNr, "nr")
 	if tree.kind == dLeaf {
@@ -228,17 +215,18 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 // ranges lists the ranges of numbers with the same outcome, covering all
 // 32-bit numbers, in order.
 func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error) {
-	nrs := make([]uint32, 0, len(ar.Syscalls))
+	nrs := g.nrs[:0]
 	for nr := range ar.Syscalls {
 		nrs = append(nrs, nr)
 	}
 	slices.Sort(nrs)
+	g.nrs = nrs
 	x32 := ar.AuditArch == auditArchX86_64 && !ar.AllowX32
 	lw := &g.lw
 	lw.reset()
 	lw.init(ar.BigEndian)
 	dflt := g.actionOutcome(ar.Default, 0)
-	rs := make([]nrRange, 0, 2*len(nrs)+4) // a number and the gap before it, each
+	rs := slices.Grow(g.rs[:0], 2*len(nrs)+4) // a number and the gap before it, each
 	add := func(lo, hi uint32, out int32) {
 		if n := len(rs); n > 0 && rs[n-1].out == out && uint64(rs[n-1].hi)+1 == uint64(lo) {
 			rs[n-1].hi = hi
@@ -281,6 +269,7 @@ func (g *gen) ranges(ar *ArchRules, foreign Action) ([]nrRange, []uint32, error)
 		next = uint64(nr) + 1
 	}
 	addDefault(next, 0xffffffff)
+	g.rs = rs
 	return rs, nrs, nil
 }
 
@@ -419,7 +408,8 @@ func (g *gen) visit(n *dnode) {
 		g.reached(n.out)
 	case dSplit:
 		lt, rt := g.target(n.left), g.target(n.right)
-		b.jump(opJgeK, n.k, rt, lt, "nr >= "+g.nrName(n.k))
+		b.noteText("nr >= ", g.nrName(n.k))
+		b.jump(opJgeK, n.k, rt, lt, "")
 		if n.left.kind != dLeaf {
 			b.bind(lt)
 		}
@@ -462,14 +452,11 @@ func (g *gen) reached(out int32) {
 	if nrs := o.numbers(); len(nrs) == 1 {
 		g.b.pendingNote = g.nrName(nrs[0])
 	} else {
-		var note strings.Builder
+		var parts [2 * len(o.nrs)]string
 		for i, nr := range nrs {
-			if i > 0 {
-				note.WriteString(", ")
-			}
-			note.WriteString(g.nrName(nr))
+			parts[2*i], parts[2*i+1] = ", ", g.nrName(nr)
 		}
-		g.b.pendingNote = note.String()
+		g.b.noteText(parts[1 : 2*len(nrs)]...)
 	}
 	ce := &g.ce
 	ce.reset()

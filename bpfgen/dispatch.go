@@ -108,10 +108,22 @@ type dnode struct {
 
 // planner builds the dispatch tree of one range list.
 type planner struct {
-	rs    []nrRange
-	sum   []int64 // sum[i] = weight of rs[:i]
-	nodes *slab[dnode]
-	elems *[]nrRange // the tests of chain nodes are slices of it
+	rs  []nrRange
+	sum []int64 // sum[i] = weight of rs[:i]
+	*planSpace
+}
+
+// planSpace holds what planners allocate, for reuse.
+type planSpace struct {
+	nodes slab[dnode]
+	elems []nrRange // the tests of chain nodes are slices of it
+	sum   []int64
+}
+
+// reset makes the space of the trees planned so far free for new ones.
+func (s *planSpace) reset() {
+	s.nodes.reset()
+	s.elems = s.elems[:0]
 }
 
 // dpCell is the best tree found for an interval of ranges.
@@ -121,22 +133,21 @@ type dpCell struct {
 	bg   int32 // when >= 0, a chain falling back to outcome bg is cheaper
 }
 
-// chainPool recycles the chain tables of optimal (see chains).
+// chainPool recycles the chain tables of optimal (see chains), each
+// kept at its largest.
 var chainPool = sync.Pool{New: func() any { return new([]chainPlan) }}
 
 // cellPool recycles the planners' tables between compilations.
 var cellPool = sync.Pool{New: func() any { return new([]dpCell) }}
 
-// newPlanner plans over rs, allocating the nodes of its trees in nodes
-// and the tests of chains in elems (each new when nil).
-func newPlanner(rs []nrRange, nodes *slab[dnode], elems *[]nrRange) *planner {
-	if nodes == nil {
-		nodes = new(slab[dnode])
+// newPlanner plans over rs, allocating in space (a new one when nil).
+func newPlanner(rs []nrRange, space *planSpace) *planner {
+	if space == nil {
+		space = new(planSpace)
 	}
-	if elems == nil {
-		elems = new([]nrRange)
-	}
-	p := &planner{rs: rs, sum: make([]int64, len(rs)+1), nodes: nodes, elems: elems}
+	space.sum = grow(space.sum, len(rs)+1)
+	p := &planner{rs: rs, sum: space.sum, planSpace: space}
+	p.sum[0] = 0
 	for i, r := range rs {
 		p.sum[i+1] = p.sum[i] + r.w
 	}
@@ -205,9 +216,8 @@ type chainPlan struct {
 // ranges but those of the fallback outcome must be single numbers, and
 // at most chainMax of them. The fallback is the outcome of the ranges
 // that are not single numbers, or else that of one of the first two.
-func (p *planner) chains(a, b int) []chainPlan {
+func (p *planner) chains(a, b int, buf *[]chainPlan) []chainPlan {
 	m := b - a + 1
-	buf := chainPool.Get().(*[]chainPlan)
 	if cap(*buf) < m*chainSpan {
 		*buf = make([]chainPlan, m*chainSpan)
 	}
@@ -290,8 +300,9 @@ func (p *planner) optimal(a, b int) *dnode {
 	for i := 0; i < m; i++ {
 		*at(i, i) = dpCell{root: int32(i), bg: -1}
 	}
-	chains := p.chains(a, b)
-	defer chainPool.Put(&chains)
+	chainBuf := chainPool.Get().(*[]chainPlan)
+	defer chainPool.Put(chainBuf)
+	chains := p.chains(a, b, chainBuf)
 	for n := 2; n <= m; n++ {
 		for i := 0; i+n-1 < m; i++ {
 			j := i + n - 1
@@ -339,14 +350,14 @@ func (p *planner) optimal(a, b int) *dnode {
 // chainNode tests the numbers of rs[a..b] whose outcome is not bg, the
 // heaviest first.
 func (p *planner) chainNode(a, b int, bg int32) *dnode {
-	start := len(*p.elems)
+	start := len(p.elems)
 	for i := a; i <= b; i++ {
 		if p.rs[i].out != bg {
-			*p.elems = append(*p.elems, p.rs[i])
+			p.elems = append(p.elems, p.rs[i])
 		}
 	}
-	end := len(*p.elems)
-	elems := (*p.elems)[start:end:end]
+	end := len(p.elems)
+	elems := p.elems[start:end:end]
 	slices.SortStableFunc(elems, func(x, y nrRange) int { return cmp.Compare(y.w, x.w) })
 	return p.node(dnode{kind: dChain, out: bg, elems: elems})
 }

@@ -153,7 +153,7 @@ func planSet(set []valRange) *dnode {
 	if next <= 0xffffffff {
 		rs = append(rs, nrRange{lo: uint32(next), hi: 0xffffffff, out: 0, w: 1})
 	}
-	return newPlanner(rs, nil, nil).plan(0, len(rs)-1)
+	return newPlanner(rs, nil).plan(0, len(rs)-1)
 }
 
 // valueTree emits the search tree n over the value in A: to t for
