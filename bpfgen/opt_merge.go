@@ -96,27 +96,35 @@ func usesScratch(in insn) bool { return in.op == opLdMem || in.op == opLdxMem }
 // hashIndex maps 64-bit hashes to indexes: an open-addressing table, much
 // cheaper than a map for the one-shot use of a pass.
 type hashIndex struct {
-	keys  []uint64
-	vals  []int32
+	slots []hashSlot
 	mask  uint64
 	shift uint
 	n     int // keys stored
 }
 
+// hashSlot is a key and its value, side by side: one cache line to look
+// at per probe.
+type hashSlot struct {
+	key uint64 // 0: empty
+	val int32
+}
+
 // hashIndexPool recycles the tables of hashIndex between passes.
 var hashIndexPool sync.Pool
 
+// newHashIndex returns an empty table with room for about n keys (it
+// grows past them).
 func newHashIndex(n int) *hashIndex {
 	size, bits := 16, uint(4)
 	for size < 2*n {
 		size, bits = size*2, bits+1
 	}
 	t, _ := hashIndexPool.Get().(*hashIndex)
-	if t == nil || cap(t.keys) < size {
-		t = &hashIndex{keys: make([]uint64, size), vals: make([]int32, size)}
+	if t == nil || cap(t.slots) < size {
+		t = &hashIndex{slots: make([]hashSlot, size)}
 	} else {
-		t.keys, t.vals = t.keys[:size], t.vals[:size]
-		clear(t.keys)
+		t.slots = t.slots[:size]
+		clear(t.slots)
 	}
 	t.mask, t.shift, t.n = uint64(size-1), 64-bits, 0
 	return t
@@ -126,45 +134,47 @@ func newHashIndex(n int) *hashIndex {
 func (t *hashIndex) free() { hashIndexPool.Put(t) }
 
 // slot finds h's slot or the empty one where it belongs. Key 0 marks an
-// empty slot, so hash 0 is stored as 1 (a collision sameRun rules out).
-func (t *hashIndex) slot(h uint64) (uint64, uint64) {
+// empty slot, so hash 0 is stored as 1 (a collision callers rule out).
+func (t *hashIndex) slot(h uint64) (*hashSlot, uint64) {
 	if h == 0 {
 		h = 1
 	}
 	i := (h * 0x9e3779b97f4a7c15) >> t.shift // Fibonacci hashing: the top bits mix all of h
-	for t.keys[i] != 0 && t.keys[i] != h {
+	for {
+		s := &t.slots[i]
+		if s.key == h || s.key == 0 {
+			return s, h
+		}
 		i = (i + 1) & t.mask
 	}
-	return i, h
 }
 
 func (t *hashIndex) get(h uint64) (int, bool) {
-	i, h := t.slot(h)
-	return int(t.vals[i]), t.keys[i] == h
+	s, h := t.slot(h)
+	return int(s.val), s.key == h
 }
 
 func (t *hashIndex) put(h uint64, v int) {
-	i, h := t.slot(h)
-	if t.keys[i] == 0 {
-		if 3*(t.n+1) > 2*len(t.keys) { // keep a third of the slots empty
+	s, h := t.slot(h)
+	if s.key == 0 {
+		if 3*(t.n+1) > 2*len(t.slots) { // keep a third of the slots empty
 			t.rehash()
-			i, h = t.slot(h)
+			s, h = t.slot(h)
 		}
 		t.n++
 	}
-	t.keys[i], t.vals[i] = h, int32(v)
+	s.key, s.val = h, int32(v)
 }
 
 // rehash doubles the table.
 func (t *hashIndex) rehash() {
-	keys, vals := t.keys, t.vals
-	size := 2 * len(keys)
-	t.keys, t.vals = make([]uint64, size), make([]int32, size)
-	t.mask, t.shift = uint64(size-1), t.shift-1
-	for i, k := range keys {
-		if k != 0 {
-			j, _ := t.slot(k)
-			t.keys[j], t.vals[j] = k, vals[i]
+	old := t.slots
+	t.slots = make([]hashSlot, 2*len(old))
+	t.mask, t.shift = uint64(len(t.slots)-1), t.shift-1
+	for _, o := range old {
+		if o.key != 0 {
+			s, _ := t.slot(o.key)
+			*s = o
 		}
 	}
 }
