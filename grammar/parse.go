@@ -117,6 +117,8 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	}
 	p.mayNest = s.counts.parens+s.counts.nots > maxNesting
 	p.oneFile = len(s.dirs) == 0
+	p.quickStmts = !slowRules && p.oneFile && !p.mayNest && len(diags) == 0
+	p.filters = builder{maxDepth: o.MaxDepth, diags: &diags}
 	p.file(f)
 	f.Range = Range{Pos: start, End: s.pos()}
 	f.Comments = s.comments
@@ -227,6 +229,12 @@ type parser struct {
 	mayNest bool
 	// oneFile says that no #include spliced tokens of another file in.
 	oneFile bool
+	// quickStmts turns on quickStmt; filters, checks and spans are its
+	// filter checker and scratch lists.
+	quickStmts bool
+	filters    builder
+	checks     []Expr
+	spans      []span
 }
 
 // parsePolicy parses a POLICY statement item by item: the frame
@@ -336,6 +344,10 @@ func (p *parser) file(f *File) {
 			continue
 		case depth == 0 && p.startsStatement(i):
 			p.flush(&cur, i)
+			if next, ok := p.quickStmt(i); ok {
+				i = next - 1 // the statement is read, its brackets closed
+				continue
+			}
 			cur = i
 		case depth > 0 && (t.typ() == tokKeyword && t.value == "POLICY" || t.punct == '#'):
 			// An unclosed brace: resynchronize at a keyword that only

@@ -96,10 +96,14 @@ func TestQuickRuleMatchesParticiple(t *testing.T) {
 	}
 }
 
-// FuzzQuickRule compares quickRule with participle on any input.
+// FuzzQuickRule compares the fast paths (quickRule, quickStmt) with
+// participle on any input.
 func FuzzQuickRule(f *testing.F) {
 	for _, c := range quickRuleCases {
 		f.Add([]byte("ALLOW { " + c + " }"))
+	}
+	for _, c := range quickStmtCases {
+		f.Add([]byte(c))
 	}
 	f.Fuzz(parseBoth)
 }
@@ -136,4 +140,55 @@ func TestItemsUntilClose(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestQuickStmtMatchesParticiple checks that the fast path for whole
+// POLICY statements and action blocks (quickStmt) gives exactly the tree
+// and the findings of the usual way, on the shared benchmark and seed
+// policies and on random statements built from pieces of the language.
+func TestQuickStmtMatchesParticiple(t *testing.T) {
+	for _, pattern := range []string{"../../shared/bench/*.policy", "../../shared/seed-examples/*", "../corpus/testdata/*/*"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if src, err := os.ReadFile(file); err == nil {
+				parseBoth(t, src)
+			}
+		}
+	}
+	for _, src := range quickStmtCases {
+		parseBoth(t, []byte(src))
+	}
+	pieces := []string{"POLICY p {", "POLICY q {", "}", "{", "ALLOW {", "ERRNO(1) {", "KILL {", "TRAP(2)", "USE p", "USE",
+		"DEFAULT KILL", "DEFAULT", ",", ",", ",", "read", "write { fd == 1 }", "SYSCALL[1]", "read(a) { a & 1 }",
+		"#define X 1\n", "(", ")", "ON x86", "/* c */", "// c\n", "\n", "x", "1", "{ a }", "{ !(a < X) }", ";"}
+	r := rand.New(rand.NewSource(4))
+	n := 5000
+	if testing.Short() {
+		n = 500
+	}
+	for i := 0; i < n; i++ {
+		var b strings.Builder
+		for j := r.Intn(20); j > 0; j-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+			b.WriteByte(' ')
+		}
+		parseBoth(t, []byte(b.String()))
+	}
+}
+
+// quickStmtCases are statements, well formed or not, around the edges of
+// what quickStmt reads.
+var quickStmtCases = []string{
+	"POLICY p { ALLOW { read } } USE p DEFAULT KILL",
+	"POLICY p { ALLOW { read }, USE q, ERRNO(1) { write { fd == 1 }, close } }",
+	"POLICY p { ALLOW { read }, } USE p", "POLICY p { ALLOW { read } USE q }", "POLICY p { }", "POLICY p {}",
+	"POLICY p { DEFAULT KILL }", "POLICY p { ALLOW { read } }, USE p", "POLICY p { ALLOW { read } } x",
+	"POLICY p { ALLOW { read } } }", "POLICY { ALLOW { read } }", "POLICY p ALLOW { read }",
+	"ALLOW { read }, ALLOW { write }", "ALLOW { read } ALLOW { write }", "ALLOW { read, }", "ALLOW { , read }",
+	"ALLOW { }", "ALLOW { read,, write }", "ALLOW { read } , , ALLOW { write }", "ALLOW { read } x",
+	"ERRNO { read }", "ERRNO(1 { read }", "ERRNO(x) { read }", "ERRNO(1) read", "ALLOW { read { a ) } }",
+	"ALLOW { read { (a == 1 } }", "ALLOW { read ( a ] }", "ALLOW { read { a } }", "ALLOW { read { a } } DEFAULT ALLOW",
+	"DEFAULT ALLOW { read }", "ALLOW { read } #define X 1\nALLOW { write { fd == X } }", "ALLOW { read { 1 == 1 } } ,",
+	"ALLOW { read, write } POLICY p { KILL { open } } USE p", "USE p, ALLOW { read }",
+	"ALLOW { SYSCALL[1], SYSCALL[-1] { a } }",
 }

@@ -1,0 +1,166 @@
+package grammar
+
+// quickStmt is the fast path of parser.file for the statements that hold
+// the rules of a large policy: a POLICY and an action block at file
+// scope. Starting at p.toks[i] (a statement keyword at depth 0), it reads
+// the whole statement straight from the tokens (each rule with quickRule)
+// and, when the statement is well formed to its closing brace and what
+// follows starts another statement (or is a `,` or the end), adds it as
+// flush would and returns the index of the next token. It reports
+// nothing and changes nothing but the node arena when it returns false:
+// parser.file then reads the statement the usual way, which reports
+// whatever is wrong with it.
+//
+// It runs only where the usual way would find nothing to report but the
+// findings of builder.checkFilter, which it reports the same way: the
+// scanner found nothing, no #include spliced tokens in, no statement can
+// nest too deep for checkNesting, and the error limit is not reached.
+// Missing or trailing commas, an empty block or policy, a DEFAULT inside
+// a POLICY and anything quickRule does not read make it give up.
+// TestQuickRuleMatchesParticiple, TestQuickStmtMatchesParticiple and
+// FuzzQuickRule check that both ways agree.
+func (p *parser) quickStmt(i int) (next int, ok bool) {
+	if !p.quickStmts || p.errorCount() >= maxErrors {
+		return 0, false
+	}
+	p.checks = p.checks[:0]
+	var st Stmt
+	var end int
+	switch t := &p.toks[i]; {
+	case t.typ() != tokKeyword:
+		return 0, false
+	case t.value == "POLICY":
+		st, end, ok = p.quickPolicy(i)
+	case actionKinds[t.value] != 0:
+		st, end, ok = p.quickBlock(i)
+	}
+	if !ok {
+		return 0, false
+	}
+	next = end + 1
+	if next < len(p.toks) && p.toks[next].punct != ',' && !p.startsStatement(next) {
+		return 0, false // something follows that the statement would take in
+	}
+	for _, f := range p.checks {
+		p.filters.checkFilter(f)
+	}
+	p.add(st, true)
+	return next, true
+}
+
+// quickPolicy reads `POLICY name { item, ... }` from p.toks[i], each item
+// an action block or `USE name`. end is the index of the closing brace.
+func (p *parser) quickPolicy(i int) (pol *Policy, end int, ok bool) {
+	toks := p.toks
+	if i+3 >= len(toks) || toks[i+1].typ() != tokIdent || toks[i+2].punct != '{' {
+		return nil, 0, false
+	}
+	name := &toks[i+1]
+	pol = &Policy{Name: &Ident{Range: name.span(), Name: name.value}}
+	k := i + 3
+	for {
+		if k+1 >= len(toks) || toks[k].typ() != tokKeyword {
+			return nil, 0, false
+		}
+		switch t := &toks[k]; {
+		case t.value == "USE":
+			if toks[k+1].typ() != tokIdent {
+				return nil, 0, false
+			}
+			n := &toks[k+1]
+			pol.Body = append(pol.Body, &Use{Range: Range{Pos: t.pos(), End: n.end()}, Name: &Ident{Range: n.span(), Name: n.value}})
+			k += 2
+		case actionKinds[t.value] != 0:
+			blk, e, ok := p.quickBlock(k)
+			if !ok {
+				return nil, 0, false
+			}
+			pol.Body = append(pol.Body, blk)
+			k = e + 1
+		default:
+			return nil, 0, false
+		}
+		if k+1 < len(toks) && toks[k].punct == ',' && toks[k+1].punct != '}' {
+			k++
+			continue
+		}
+		if k < len(toks) && toks[k].punct == '}' {
+			pol.Range = Range{Pos: toks[i].pos(), End: toks[k].end()}
+			return pol, k, true
+		}
+		return nil, 0, false
+	}
+}
+
+// quickBlock reads `ACTION { rule, ... }` (or `ERRNO(n) { ... }`) from
+// p.toks[i]; end is the index of the closing brace. The filters of its
+// rules are appended to p.checks, for quickStmt to check once the whole
+// statement has been read.
+func (p *parser) quickBlock(i int) (blk *ActionBlock, end int, ok bool) {
+	toks := p.toks
+	kind := actionKinds[toks[i].value]
+	action := &Action{Kind: kind, Keyword: toks[i].value}
+	open := i + 1
+	if kind.HasParam() {
+		if i+4 >= len(toks) || toks[i+1].punct != '(' || toks[i+2].typ() != tokNumber || toks[i+3].punct != ')' {
+			return nil, 0, false
+		}
+		n := &toks[i+2]
+		v, _ := numberValue(n.value)
+		action.Param = &Number{Range: n.span(), Text: n.value, Value: v}
+		open = i + 4
+	}
+	if open >= len(toks) || toks[open].punct != '{' {
+		return nil, 0, false
+	}
+	action.Range = Range{Pos: toks[i].pos(), End: toks[open-1].end()}
+	// Cut the rules at the commas outside brackets, up to the closing
+	// brace. A rule quickRule accepts has its brackets balanced, so where
+	// it does, these are the cuts of itemsUntilClose.
+	spans := p.spans[:0]
+	start, depth := open+1, 0
+	end = -1
+	for k := open + 1; k < len(toks) && end < 0; k++ {
+		switch toks[k].punct {
+		case '(', '[', '{':
+			depth++
+		case ')', ']':
+			depth--
+		case '}':
+			if depth == 0 {
+				end = k
+				spans = append(spans, span{start, k})
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				spans = append(spans, span{start, k})
+				start = k + 1
+			}
+		}
+		if depth < 0 && end < 0 {
+			return nil, 0, false
+		}
+	}
+	p.spans = spans
+	if end < 0 {
+		return nil, 0, false
+	}
+	p.nodes.reserveRules(len(spans))
+	rules := make([]*Rule, len(spans))
+	for n, sp := range spans {
+		if sp.start == sp.end {
+			return nil, 0, false // an empty block, `,,` or a trailing comma
+		}
+		r, ok := quickRule(toks[sp.start:sp.end], toks[sp.end].pos(), &p.nodes, true)
+		if !ok {
+			return nil, 0, false
+		}
+		rules[n] = r
+		if r.Filter != nil {
+			p.checks = append(p.checks, r.Filter)
+		}
+	}
+	blk = &ActionBlock{Range: Range{Pos: toks[i].pos(), End: toks[end].end()}, Action: action, Rules: rules}
+	return blk, end, true
+}
