@@ -71,6 +71,9 @@ type prog struct {
 	notes  []string // annotations of instructions, by id ("": none)
 	pos    []int32  // cache of positions, valid when posOK
 	posOK  bool
+	// targetedOK says that targetedBuf holds what targeted would
+	// return: no jump has changed since it was computed.
+	targetedOK bool
 	// Working tables of the passes, reused from pass to pass.
 	dropBuf, targetedBuf []bool
 	redirectBuf          []label
@@ -280,7 +283,7 @@ func (b *builder) finish(p *prog) (*prog, error) {
 	if p == nil {
 		p = new(prog)
 	}
-	p.insns, p.nextID, p.notes, p.posOK = b.insns, label(len(b.binding)), b.notes, false
+	p.insns, p.nextID, p.notes, p.posOK, p.targetedOK = b.insns, label(len(b.binding)), b.notes, false, false
 	pos := p.positions()
 	for i := range b.insns {
 		in := &b.insns[i]
@@ -322,9 +325,10 @@ func (e *TooLongError) Error() string {
 		e.Instructions, e.Instructions-MaxInstructions, MaxInstructions)
 }
 
-// placed is an instruction laid out by assemble.
+// placed is an instruction laid out by layout.
 type placed struct {
-	in     insn
+	op     uint16
+	k      uint32
 	rt, rf int32 // r-index of jump targets
 	noteOf label // the id whose note the instruction carries
 }
@@ -387,14 +391,14 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 		r := len(rev)
 		switch {
 		case in.op == opJa:
-			rev = append(rev, placed{in: in, rt: exact[in.jt], noteOf: in.id})
+			rev = append(rev, placed{op: in.op, rt: exact[in.jt], noteOf: in.id})
 		case isCondJump(in.op):
 			for {
 				rt, okT := near(in.jt)
 				rf, okF := near(in.jf)
 				if okT && okF {
 					r = len(rev)
-					rev = append(rev, placed{in: in, rt: int32(rt), rf: int32(rf), noteOf: in.id})
+					rev = append(rev, placed{op: in.op, k: in.k, rt: int32(rt), rf: int32(rf), noteOf: in.id})
 					break
 				}
 				// Place a copy of the return or a trampoline right after in.
@@ -404,17 +408,17 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 				}
 				if ti := p.insns[pos[far]]; isRet(ti.op) {
 					nearRet.put(uint64(ti.k)+1, len(rev))
-					rev = append(rev, placed{in: insn{op: ti.op, k: ti.k, id: -1}, noteOf: ti.id})
+					rev = append(rev, placed{op: ti.op, k: ti.k, noteOf: ti.id})
 				} else {
 					if nearJump == nil {
 						nearJump = newHashIndex(16)
 					}
 					nearJump.put(uint64(far)+1, len(rev))
-					rev = append(rev, placed{in: insn{op: opJa, jt: far, id: -1}, rt: exact[far], noteOf: -1})
+					rev = append(rev, placed{op: opJa, rt: exact[far], noteOf: -1})
 				}
 			}
 		default:
-			rev = append(rev, placed{in: in, noteOf: in.id})
+			rev = append(rev, placed{op: in.op, k: in.k, noteOf: in.id})
 			if isRet(in.op) {
 				nearRet.put(uint64(in.k)+1, r)
 			}
@@ -450,11 +454,11 @@ func (p *prog) encode(rev []placed) ([]bpf.RawInstruction, map[int]string, error
 	}
 	for r, o := range rev {
 		at := total - 1 - r
-		ri := bpf.RawInstruction{Op: o.in.op, K: o.in.k}
+		ri := bpf.RawInstruction{Op: o.op, K: o.k}
 		switch {
-		case o.in.op == opJa:
+		case o.op == opJa:
 			ri.K = uint32(r - int(o.rt) - 1)
-		case isCondJump(o.in.op):
+		case isCondJump(o.op):
 			jt, jf := r-int(o.rt)-1, r-int(o.rf)-1
 			if jt < 0 || jt > maxJump || jf < 0 || jf > maxJump {
 				return nil, nil, fmt.Errorf("bpfgen: internal error: jump offset %d/%d at %d", jt, jf, at)

@@ -40,6 +40,9 @@ func threadJumps(p *prog) bool {
 			in.op, in.k, in.jf, changed = opJa, 0, 0, true
 		}
 	}
+	if changed {
+		p.jumpsChanged()
+	}
 	return changed
 }
 
@@ -224,6 +227,9 @@ func foldKnownJumps(p *prog) bool {
 				changed = true
 			}
 		}
+	}
+	if changed {
+		p.jumpsChanged()
 	}
 	return changed
 }

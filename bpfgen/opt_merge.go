@@ -63,6 +63,9 @@ func mergeTails(p *prog) bool {
 			end = -1
 		}
 	}
+	if redirect != nil {
+		p.jumpsChanged()
+	}
 	return redirect != nil
 }
 

@@ -54,6 +54,9 @@ func optimize(p *prog, counts map[string]int) bool {
 	return changed
 }
 
+// jumpsChanged records that a jump target changed.
+func (p *prog) jumpsChanged() { p.targetedOK = false }
+
 // remove deletes the instructions whose index is marked in drop; jumps to
 // a deleted instruction go to redirect[its id] instead (a table by id,
 // see redirects; nil: none), which must itself survive or be redirected.
@@ -66,11 +69,16 @@ func (p *prog) remove(drop []bool, redirect []label) {
 		}
 	}
 	p.insns = out
-	p.posOK = false
+	p.posOK, p.targetedOK = false, false
 }
 
-// targeted marks the instructions (by index) that some jump goes to.
+// targeted marks the instructions (by index) that some jump goes to. A
+// pass that changes a jump must say so (jumpsChanged).
 func (p *prog) targeted(pos []int32) []bool {
+	if p.targetedOK && len(p.targetedBuf) == len(p.insns) {
+		return p.targetedBuf
+	}
+	p.targetedOK = true
 	p.targetedBuf = grow(p.targetedBuf, len(p.insns))
 	t := p.targetedBuf
 	clear(t)
