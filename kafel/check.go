@@ -49,24 +49,29 @@ func (l *loader) resolveArch(arch *syscalls.Arch) bpfgen.ArchRules {
 		ar.Default = *l.deflt
 	}
 	blocks := map[*blockDef][]resolved{}
+	total := 0
 	for _, p := range l.defs {
 		for _, it := range p.items {
 			if it.block == nil {
 				continue
 			}
-			var rs []resolved
+			rs := make([]resolved, 0, len(it.block.rules))
 			for _, r := range it.block.rules {
 				if x, ok := l.resolveRule(arch, key, r, it.block.action, ar.Names); ok {
 					rs = append(rs, x)
 				}
 			}
 			blocks[it.block] = rs
+			total += len(rs)
 		}
 	}
 	// Expand USEs in place. A policy is expanded once: a second copy of
 	// its rules could never match first, so it is skipped, as in the
 	// reference (this also keeps repeated USEs from growing exponentially).
 	used := map[*policyDef]bool{}
+	// The first rule of each syscall goes into one array for all (most
+	// syscalls have one rule); a second one moves its syscall's out.
+	firsts := make([]bpfgen.Rule, total)
 	var expand func(p *policyDef)
 	expand = func(p *policyDef) {
 		for _, it := range p.items {
@@ -81,6 +86,9 @@ func (l *loader) resolveArch(arch *syscalls.Arch) bpfgen.ArchRules {
 				rules := ar.Syscalls[x.nr]
 				if n := len(rules); n > 0 && rules[n-1].Cond == nil {
 					continue // an unconditional rule already decides
+				}
+				if rules == nil && len(firsts) > 0 {
+					rules, firsts = firsts[:0:1], firsts[1:]
 				}
 				ar.Syscalls[x.nr] = append(rules, x.rule)
 			}
@@ -104,20 +112,20 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 	if !r.custom {
 		s, ok := arch.Lookup(r.name)
 		if !ok {
-			l.errorf(r.namePos, KindUndefined, l.syscallHint(arch, r.name), "unknown syscall `%s` on %s", r.name, arch.Name)
+			l.errorf(r.namePos(), KindUndefined, l.syscallHint(arch, r.name), "unknown syscall `%s` on %s", r.name, arch.Name)
 			return resolved{}, false
 		}
 		if s.IsAlias() {
-			l.warnf(r.namePos, KindSyscallAlias, fmt.Sprintf("write `%s`", s.AliasOf),
+			l.warnf(r.namePos(), KindSyscallAlias, fmt.Sprintf("write `%s`", s.AliasOf),
 				"`%s` is a libc name: use `%s`; the reference compiler does not know `%s` on %s", r.name, s.AliasOf, r.name, arch.Name)
-			l.voteFix(r.namePos, r.name, s.AliasOf)
+			l.voteFix(r.namePos(), r.name, s.AliasOf)
 			names[s.Nr] = s.AliasOf
 		} else {
 			names[s.Nr] = s.Name
 			if len(l.opts.Arches) > 1 {
 				// The name is right here, against a rewrite on another
 				// arch (with one arch the vote could never count).
-				l.voteFix(r.namePos, r.name, r.name)
+				l.voteFix(r.namePos(), r.name, r.name)
 			}
 		}
 		sc, nr = s, s.Nr
@@ -127,7 +135,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 			names[nr] = s.Name
 		}
 		if arch.AuditArch == auditArchX86_64 && bpfgen.IsX32(nr) && !l.opts.AllowX32 {
-			l.report(grammar.Diagnostic{Pos: r.pos, End: r.pos, Severity: grammar.Note, Kind: KindX32,
+			l.report(grammar.Diagnostic{Pos: r.src.Pos, End: r.src.Pos, Severity: grammar.Note, Kind: KindX32,
 				Msg:  fmt.Sprintf("syscall number %#x is an x32 number: on x86_64 it is treated as a foreign arch and killed, so this rule never applies there", nr),
 				Hint: "allow x32 syscalls (--allow-x32) for the rule to apply; the reference compiler does not check x32 numbers"})
 		}
@@ -204,7 +212,7 @@ func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscal
 			// names are 8 bytes wide, as generic ones are here) when
 			// no kernel name of the rule is hidden by it.
 			if r.declared || sc == nil || len(sc.Args) == 0 {
-				k := fixKey{r.pos.Filename, r.pos.Offset}
+				k := fixKey{r.src.Pos.Filename, r.src.Pos.Offset}
 				if n, ok := l.declare[k]; !ok || n < i+1 {
 					l.declare[k] = i + 1
 				}

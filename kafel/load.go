@@ -49,9 +49,8 @@ type blockDef struct {
 
 // ruleDef is a rule after the arch-independent checks.
 type ruleDef struct {
-	pos      Pos
+	src      *grammar.Rule
 	name     string // syscall name; empty when custom
-	namePos  Pos
 	custom   bool   // SYSCALL[n] or a constant
 	nr       uint32 // when custom
 	declared bool
@@ -63,6 +62,9 @@ type ruleDef struct {
 	// #define'd later is an argument name here, as in the reference.
 	consts int
 }
+
+// namePos is where the syscall name of a rule by name is.
+func (r *ruleDef) namePos() Pos { return r.src.Syscall.Name.Pos }
 
 type innerDefault struct {
 	policy string
@@ -481,10 +483,11 @@ func (l *loader) block(b *grammar.ActionBlock) *blockDef {
 	if !ok {
 		return nil
 	}
-	out := &blockDef{action: act}
-	for _, r := range b.Rules {
-		if rd := l.rule(r); rd != nil {
-			out.rules = append(out.rules, rd)
+	out := &blockDef{action: act, rules: make([]*ruleDef, 0, len(b.Rules))}
+	defs := make([]ruleDef, len(b.Rules)) // one allocation for the block
+	for i, r := range b.Rules {
+		if l.rule(r, &defs[i]) {
+			out.rules = append(out.rules, &defs[i])
 		}
 	}
 	return out
@@ -504,11 +507,13 @@ func (l *loader) syscallNumber(v uint64, pos Pos, text string) uint32 {
 	return nr
 }
 
-func (l *loader) rule(r *grammar.Rule) *ruleDef {
+// rule checks r, arch-independently, into rd and reports whether it can
+// be resolved.
+func (l *loader) rule(r *grammar.Rule, rd *ruleDef) bool {
 	if r.Syscall == nil {
-		return nil
+		return false
 	}
-	rd := &ruleDef{pos: r.Pos}
+	rd.src = r
 	switch s := r.Syscall; {
 	case s.Number != nil:
 		rd.custom, rd.nr = true, l.syscallNumber(s.Number.Value, s.Number.Pos, s.Number.Text)
@@ -516,10 +521,10 @@ func (l *loader) rule(r *grammar.Rule) *ruleDef {
 		if c, ok := l.consts[s.Name.Name]; ok {
 			rd.custom, rd.nr = true, l.syscallNumber(c.value, s.Name.Pos, fmt.Sprintf("%s (%d)", s.Name.Name, c.value))
 		} else {
-			rd.name, rd.namePos = s.Name.Name, s.Name.Pos
+			rd.name = s.Name.Name
 		}
 	default:
-		return nil
+		return false
 	}
 	ok := true
 	if r.Params != nil {
@@ -560,14 +565,14 @@ func (l *loader) rule(r *grammar.Rule) *ruleDef {
 	}
 	if r.Filter != nil {
 		if !l.checkFilter(r.Filter, true, 0) {
-			return nil
+			return false
 		}
 		rd.filter, rd.consts = r.Filter, len(l.consts)
 	}
 	if !ok {
-		return nil
+		return false
 	}
-	return rd
+	return true
 }
 
 // checkFilter checks the shape of a filter (conditions where conditions

@@ -281,7 +281,7 @@ func TestFoldMatchesOracle(t *testing.T) {
 			}
 			got, want := foldedString(f), condString(simplify(c))
 			if got != want {
-				t.Fatalf("rule at %s:\nfold:   %s\noracle: %s\npolicy:\n%s", posString(r.pos), got, want, src)
+				t.Fatalf("rule at %s:\nfold:   %s\noracle: %s\npolicy:\n%s", posString(r.src.Pos), got, want, src)
 			}
 		}
 	}
