@@ -65,6 +65,18 @@ var devNull = sync.OnceValue(func() *os.File {
 
 func runQuiet(c *Config) error { return runQuietOpts(c, RunOptions{}) }
 
+func launchQuiet(l *Launcher, c *Config) error {
+	null := devNull()
+	res, err := l.Run(context.Background(), c, RunOptions{Stdin: null, Stdout: null, Stderr: null})
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return &exec.ExitError{}
+	}
+	return nil
+}
+
 func runQuietOpts(c *Config, opts RunOptions) error {
 	null := devNull()
 	opts.Stdin, opts.Stdout, opts.Stderr = null, null, null
@@ -89,6 +101,17 @@ func BenchmarkLaunch(b *testing.B) {
 		// the runner) instead of by vfork: the baseline of the vfork path.
 		c := benchConfig()
 		benchLaunch(b, func() error { return runQuietOpts(c, RunOptions{forkExec: true}) })
+	})
+	b.Run("kafel-warm", func(b *testing.B) {
+		// The same through a Launcher, which starts each init ahead of
+		// its run.
+		c := benchConfig()
+		l, err := NewLauncher(c, 1, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		benchLaunch(b, func() error { return launchQuiet(l, c) })
 	})
 	b.Run("kafel-ro-root", func(b *testing.B) {
 		// The same jail as the bwrap line: all namespaces, / read-only.
@@ -122,14 +145,24 @@ func BenchmarkLaunch(b *testing.B) {
 // syscall.ForkExec, the baseline of the vfork path.
 func BenchmarkThroughput(b *testing.B) {
 	requireRoot(b)
-	b.Run("kafel", func(b *testing.B) { benchThroughput(b, RunOptions{}) })
-	b.Run("kafel-forkexec", func(b *testing.B) { benchThroughput(b, RunOptions{forkExec: true}) })
+	c := benchConfig()
+	b.Run("kafel", func(b *testing.B) { benchThroughput(b, func() error { return runQuiet(c) }) })
+	b.Run("kafel-forkexec", func(b *testing.B) {
+		benchThroughput(b, func() error { return runQuietOpts(c, RunOptions{forkExec: true}) })
+	})
+	b.Run("kafel-warm", func(b *testing.B) {
+		l, err := NewLauncher(c, 2, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		benchThroughput(b, func() error { return launchQuiet(l, c) })
+	})
 }
 
-func benchThroughput(b *testing.B, opts RunOptions) {
+func benchThroughput(b *testing.B, launch func() error) {
 	const workers = 2
-	c := benchConfig()
-	if err := runQuietOpts(c, opts); err != nil {
+	if err := launch(); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -147,7 +180,7 @@ func benchThroughput(b *testing.B, opts RunOptions) {
 		go func() {
 			defer wg.Done()
 			for range next {
-				if err := runQuietOpts(c, opts); err != nil {
+				if err := launch(); err != nil {
 					mu.Lock()
 					firstErr = err
 					mu.Unlock()

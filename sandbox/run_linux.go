@@ -41,6 +41,15 @@ import (
 // Run supports ModeOnce; ModeExecve runs like ModeOnce. The other modes
 // are loops around Run that belong to the caller.
 func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
+	r, err := newRunner(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+// newRunner checks cfg and sets up a run of it.
+func newRunner(cfg *Config, opts RunOptions) (*runner, error) {
 	if cfg == nil {
 		return nil, errors.New("sandbox: Run: nil Config")
 	}
@@ -56,7 +65,7 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	return r.run(ctx)
+	return r, nil
 }
 
 type runner struct {
@@ -65,7 +74,8 @@ type runner struct {
 	log  *slog.Logger
 
 	cg      *jailCgroups
-	sock    int // the parent's end
+	warm    *warmInit // an init started ahead, to be claimed
+	sock    int       // the parent's end
 	pid     int
 	killed  sync.Once
 	reason  ReasonKind // set by whoever killed the jail first
@@ -119,6 +129,11 @@ func newJailSpec(cfg *Config) (*jail.Spec, error) {
 
 func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	cfg := r.cfg
+	defer func() {
+		if r.warm != nil && r.pid == 0 {
+			r.warm.discard() // the run failed before it took its init
+		}
+	}()
 	ic, err := newJailSpec(cfg)
 	if err != nil {
 		return nil, err
@@ -174,15 +189,11 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 			filterCh <- filterResult{prog, err}
 		}()
 	}
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: socketpair: %w", err)
-	}
-	r.sock = pair[0]
-	childEnd := os.NewFile(uintptr(pair[1]), "jail-init-socket")
+	r.sock = -1
 	defer func() {
-		childEnd.Close()
-		unix.Close(r.sock)
+		if r.sock >= 0 {
+			unix.Close(r.sock)
+		}
 	}()
 
 	r.cg, err = newJailCgroups(&cfg.Cgroups, r.warn)
@@ -222,42 +233,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// The init's fd table: stdio, the passed fds at their numbers, the
-	// socket.
-	want := make([]int, sockNum+1)
-	for i := range want {
-		want[i] = -1
-	}
-	std := stdio.fds()
-	copy(want, std[:])
-	for _, fd := range cfg.PassFDs {
-		want[fd] = fd
-	}
-	want[sockNum] = pair[1]
-	files, closeFiles, err := childFiles(want)
-	if err != nil {
-		stdio.close()
-		return nil, err
-	}
-
-	exe := r.opts.Executable
-	if exe == "" {
-		exe = "/proc/self/exe"
-	}
-	attr := &spawnAttr{
-		path:       exe,
-		argv:       []string{jail.Arg0},
-		env:        []string{jail.EnvVar + "=" + strconv.Itoa(sockNum), "GODEBUG=asyncpreemptoff=1", "GOGC=off", "GOMAXPROCS=1"},
-		files:      files,
-		cloneflags: cloneFlags(cfg),
-		setsid:     !cfg.SkipSetsid,
-		// The init's uid has no mapping (or not to 0) in the new user
-		// namespace, so execve would take the capabilities the clone gave
-		// it; it keeps them as ambient ones and drops all of them before
-		// it executes the program.
-		ambientCaps: cfg.Namespaces.User,
-	}
-
 	var sigCh chan os.Signal
 	if r.opts.HandleSignals {
 		sigCh = make(chan os.Signal, 4)
@@ -265,18 +240,20 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		defer signal.Stop(sigCh)
 	}
 
-	// The parent-death signal fires when the thread that started the
-	// child exits: start it from a thread that stays.
-	runtime.LockOSThread()
 	start := time.Now()
-	r.pid, err = spawn(attr, r.opts.forkExec)
-	runtime.UnlockOSThread()
-	closeFiles()
-	childEnd.Close()
+	if r.warm != nil {
+		if err = r.claim(stdio, sockNum); err != nil {
+			// It died waiting: start one as if there had been none.
+			r.log.Warn(err.Error())
+		}
+	}
+	if r.warm == nil {
+		err = r.spawnInit(stdio, sockNum)
+	}
 	stdio.started()
 	if err != nil {
 		stdio.close()
-		return nil, &SetupError{Op: "start the jail init", Path: exe, Err: err}
+		return nil, err
 	}
 	// Once the init is gone, its pid namespace is empty; without one a
 	// process the jail left behind (in its own session, outside any
@@ -428,6 +405,85 @@ func (r *runner) filter(l jail.GateLayout, sock int) ([]unix.SockFilter, error) 
 		out[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
 	}
 	return out, nil
+}
+
+// initAttr is how an init for cfg is started: its socket at fd sockNum,
+// its fd table files.
+func initAttr(cfg *Config, exe string, sockNum int, files []uintptr) *spawnAttr {
+	if exe == "" {
+		exe = "/proc/self/exe"
+	}
+	return &spawnAttr{
+		path:       exe,
+		argv:       []string{jail.Arg0},
+		env:        []string{jail.EnvVar + "=" + strconv.Itoa(sockNum), "GODEBUG=asyncpreemptoff=1", "GOGC=off", "GOMAXPROCS=1"},
+		files:      files,
+		cloneflags: cloneFlags(cfg),
+		setsid:     !cfg.SkipSetsid,
+		// The init's uid has no mapping (or not to 0) in the new user
+		// namespace, so execve would take the capabilities the clone gave
+		// it; it keeps them as ambient ones and drops all of them before
+		// it executes the program.
+		ambientCaps: cfg.Namespaces.User,
+	}
+}
+
+// spawnInit starts the run's init with its fd table in place: stdio, the
+// passed fds at their numbers, the socket at sockNum.
+func (r *runner) spawnInit(stdio *initIO, sockNum int) error {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("sandbox: socketpair: %w", err)
+	}
+	r.sock = pair[0]
+	defer unix.Close(pair[1])
+	want := make([]int, sockNum+1)
+	for i := range want {
+		want[i] = -1
+	}
+	std := stdio.fds()
+	copy(want, std[:])
+	for _, fd := range r.cfg.PassFDs {
+		want[fd] = fd
+	}
+	want[sockNum] = pair[1]
+	files, closeFiles, err := childFiles(want)
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
+	attr := initAttr(r.cfg, r.opts.Executable, sockNum, files)
+	// The parent-death signal fires when the thread that started the
+	// child exits: start it from a thread that stays.
+	runtime.LockOSThread()
+	r.pid, err = spawn(attr, r.opts.forkExec)
+	runtime.UnlockOSThread()
+	if err != nil {
+		return &SetupError{Op: "start the jail init", Path: attr.path, Err: err}
+	}
+	return nil
+}
+
+// claim makes r.warm, an init started ahead, the run's init: it sends it
+// its stdio and passed fds. If the init is gone, claim reaps it, clears
+// r.warm and says why.
+func (r *runner) claim(stdio *initIO, sockNum int) error {
+	w := r.warm
+	std := stdio.fds()
+	fds := append(std[:], r.cfg.PassFDs...)
+	targets := append([]int{0, 1, 2}, r.cfg.PassFDs...)
+	payload := jail.EncodeFDs(sockNum, targets)
+	frame := make([]byte, jail.FrameHeader, jail.FrameHeader+len(payload))
+	frame[0] = jail.FrameFDs
+	binary.LittleEndian.PutUint32(frame[1:], uint32(len(payload)))
+	frame = append(frame, payload...)
+	if err := unix.Sendmsg(w.sock, frame, unix.UnixRights(fds...), nil, unix.MSG_NOSIGNAL); err != nil {
+		w.discard()
+		r.warm = nil
+		return fmt.Errorf("sandbox: an init started ahead is gone (%v); starting another", err)
+	}
+	r.pid, r.sock = w.pid, w.sock
+	return nil
 }
 
 // prepare does what must happen between the init's start and its reading
@@ -606,6 +662,16 @@ func (r *runner) watchNotif(listener, stop int, done chan<- struct{}) {
 	}
 	r.mu.Unlock()
 	r.kill(ReasonSeccomp, "seccomp violation: "+v.String())
+	// The listener stays open until the run is over: closing it fails the
+	// blocked call with ENOSYS, and the caller, if the kill of its pid
+	// namespace has not reached it yet, would go on after the call the
+	// policy forbids.
+	pfd := []unix.PollFd{{Fd: int32(stop), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(pfd, -1); err != unix.EINTR {
+			return
+		}
+	}
 }
 
 // kill SIGKILLs the jail once; the first caller's reason is the run's.

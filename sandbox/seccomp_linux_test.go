@@ -104,8 +104,8 @@ func TestSeccompViolationNamed(t *testing.T) {
 	if (v.Syscall != "uname" && v.Syscall != "newuname") || v.Nr != unix.SYS_UNAME || v.Arch != "x86_64" {
 		t.Errorf("violation %+v, want [new]uname (%d) on x86_64", v, unix.SYS_UNAME)
 	}
-	if out != "before\n" {
-		t.Errorf("stdout %q: the program must run up to the forbidden call and no further", out)
+	if out != "before\n" || errs != "" {
+		t.Errorf("stdout %q, stderr %q: the program must run up to the forbidden call and no further", out, errs)
 	}
 	if res.ExitCode != 128+int(unix.SIGSYS) || res.Signal != int(unix.SIGSYS) {
 		t.Errorf("exit code %d, signal %d, want %d and SIGSYS, as the kernel's kill gives", res.ExitCode, res.Signal, 128+int(unix.SIGSYS))

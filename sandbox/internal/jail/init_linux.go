@@ -89,22 +89,29 @@ func initMain(lock bool) {
 
 // jailInit is the state of the init.
 type jailInit struct {
-	sock int
+	sock   int
+	rights []int // fds received and not installed yet
 }
 
-// Read reads from the parent's socket with a raw system call. The init
-// may wait there (for its configuration while the runner writes the id
-// maps, for the filter while it compiles): a wait the scheduler saw would
-// make it hand the init's only P to a new thread (the runtime starts one
-// for a P that stays in a system call longer than a sysmon tick when no
-// other thread is idle), a clone for nothing, as the init has no other
+// Read reads from the parent's socket with a raw recvmsg, keeping the
+// fds that come with the bytes (FrameFDs) in in.rights. The init may wait
+// there (for its configuration while the runner writes the id maps, for
+// the filter while it compiles): a wait the scheduler saw would make it
+// hand the init's only P to a new thread (the runtime starts one for a P
+// that stays in a system call longer than a sysmon tick when no other
+// thread is idle), a clone for nothing, as the init has no other
 // goroutine to run.
 func (in *jailInit) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	var oob [64]byte // room for FrameFDsMax fds: a 16-byte header and 4 bytes each
+	iov := unix.Iovec{Base: &p[0]}
+	iov.SetLen(len(p))
+	msg := unix.Msghdr{Iov: &iov, Iovlen: 1, Control: &oob[0]}
+	msg.SetControllen(len(oob))
 	for {
-		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(in.sock), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		n, _, e := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(in.sock), uintptr(unsafe.Pointer(&msg)), unix.MSG_CMSG_CLOEXEC)
 		switch {
 		case e == unix.EINTR:
 			continue
@@ -113,8 +120,67 @@ func (in *jailInit) Read(p []byte) (int, error) {
 		case n == 0:
 			return 0, fmt.Errorf("parent closed the socket")
 		}
+		if msg.Flags&unix.MSG_CTRUNC != 0 {
+			return 0, fmt.Errorf("more fds than a frame carries")
+		}
+		if msg.Controllen > 0 {
+			cmsgs, err := unix.ParseSocketControlMessage(oob[:msg.Controllen])
+			if err != nil {
+				return 0, err
+			}
+			for i := range cmsgs {
+				fds, err := unix.ParseUnixRights(&cmsgs[i])
+				if err != nil {
+					return 0, err
+				}
+				in.rights = append(in.rights, fds...)
+			}
+		}
 		return int(n), nil
 	}
+}
+
+// installFDs applies a FrameFDs: the socket moves to the number the
+// runner chose, and the fds that came with the frame become the init's
+// fds at the numbers it lists (stdio and the passed fds).
+func (in *jailInit) installFDs(p []byte) error {
+	sock, targets, err := DecodeFDs(p)
+	if err != nil {
+		return err
+	}
+	if len(targets) != len(in.rights) {
+		return fmt.Errorf("%d fds listed, %d received", len(targets), len(in.rights))
+	}
+	// Out of the way first: no received fd nor the socket may sit on a
+	// number another one is going to.
+	hi := sock
+	for _, t := range targets {
+		hi = max(hi, t)
+	}
+	moved := make([]int, len(in.rights))
+	for i, fd := range in.rights {
+		d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, hi+1)
+		if err != nil {
+			return err
+		}
+		unix.Close(fd)
+		moved[i] = d
+	}
+	in.rights = nil
+	if sock != in.sock {
+		if err := unix.Dup3(in.sock, sock, unix.O_CLOEXEC); err != nil {
+			return err
+		}
+		unix.Close(in.sock)
+		in.sock = sock
+	}
+	for i, t := range targets {
+		if err := unix.Dup3(moved[i], t, 0); err != nil {
+			return err
+		}
+		unix.Close(moved[i])
+	}
+	return nil
 }
 
 func (in *jailInit) Write(p []byte) (int, error) {
@@ -135,6 +201,13 @@ func setupErr(op, path string, err error) error {
 func (in *jailInit) run() error {
 	tid := unix.Gettid()
 	typ, p, err := ReadFrame(in)
+	if err == nil && typ == FrameFDs {
+		// An init started ahead of its run gets its stdio now.
+		if err := in.installFDs(p); err != nil {
+			return setupErr("install the jail's fds", "", err)
+		}
+		typ, p, err = ReadFrame(in)
+	}
 	if err != nil {
 		return setupErr("read the jail configuration", "", err)
 	}

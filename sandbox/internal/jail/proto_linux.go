@@ -13,7 +13,9 @@ import (
 // comes when the program has been executed or the init has died.
 //
 // Every message is a frame: one type byte, a little-endian uint32 length
-// and the payload. The parent sends one FrameConfig; then, when the Spec
+// and the payload. An init started ahead of its run (sandbox.Launcher)
+// first gets a FrameFDs, which carries its stdio and passed fds as
+// SCM_RIGHTS (EncodeFDs). The parent sends one FrameConfig; then, when the Spec
 // says CgroupFollows, an empty FrameCgroup once it has put the init in
 // the jail's cgroups (the parent does that while the init builds the
 // jail: joining a v1 hierarchy waits for an RCU grace period, several
@@ -25,6 +27,7 @@ import (
 // FrameListener when execve itself failed.
 const (
 	FrameHeader    = 5
+	FrameFDs       = 'D'
 	FrameConfig    = 'C'
 	FrameFilter    = 'P'
 	FrameCgroup    = 'G'
@@ -41,6 +44,39 @@ const (
 	EnvVar = "_KAFEL_SANDBOX_INIT"
 	Arg0   = "kafel-jail-init"
 )
+
+// FrameFDsMax is the most fds one FrameFDs carries.
+const FrameFDsMax = 8
+
+// EncodeFDs is the payload of a FrameFDs: the fd number the init's socket
+// moves to, then the number each fd sent with the frame gets, in order.
+func EncodeFDs(sock int, targets []int) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(sock))
+	for _, t := range targets {
+		b = binary.LittleEndian.AppendUint32(b, uint32(t))
+	}
+	return b
+}
+
+// DecodeFDs reverses EncodeFDs.
+func DecodeFDs(p []byte) (sock int, targets []int, err error) {
+	if len(p) < 4 || len(p)%4 != 0 || len(p)/4-1 > FrameFDsMax {
+		return 0, nil, fmt.Errorf("bad fds frame of %d bytes", len(p))
+	}
+	sock = int(binary.LittleEndian.Uint32(p))
+	for p = p[4:]; len(p) > 0; p = p[4:] {
+		targets = append(targets, int(binary.LittleEndian.Uint32(p)))
+	}
+	if sock < 3 || sock > 1<<20 {
+		return 0, nil, fmt.Errorf("bad socket fd %d", sock)
+	}
+	for _, t := range targets {
+		if t < 0 || t > 1<<20 || t == sock {
+			return 0, nil, fmt.Errorf("bad target fd %d", t)
+		}
+	}
+	return sock, targets, nil
+}
 
 func WriteFrame(w io.Writer, typ byte, payload []byte) error {
 	buf := make([]byte, FrameHeader+len(payload))

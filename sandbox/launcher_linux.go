@@ -1,0 +1,184 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/gokafel/gokafel/sandbox/internal/jail"
+
+	"golang.org/x/sys/unix"
+)
+
+// Launcher runs jails as Run does, each with its own init, but starts the
+// inits ahead of their runs: a run that finds one waiting does not wait
+// for a clone, an execve and a Go runtime's start-up, about half of a
+// launch. It is for a process that runs many jails of one shape (a
+// service, `kafel run --mode listen`); a single run gains nothing.
+//
+// An init started ahead has its namespaces (new ones, used by no one) and
+// waits for its run's stdio, configuration and filter; a run whose
+// configuration asks for other namespaces, another session or more
+// passed fds than an init takes later starts its own init as Run does.
+// Close kills the inits no run took.
+type Launcher struct {
+	shape  *Config
+	exe    string
+	warm   chan *warmInit
+	want   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	closed sync.Once
+}
+
+// warmInit is an init started ahead of its run.
+type warmInit struct {
+	pid, sock int
+}
+
+// discard kills an init no run took and reaps it.
+func (w *warmInit) discard() {
+	unix.Kill(w.pid, unix.SIGKILL)
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(w.pid, &ws, 0, nil); err != unix.EINTR {
+			break
+		}
+	}
+	unix.Close(w.sock)
+}
+
+// NewLauncher returns a Launcher for jails with the namespaces and
+// session of shape, which keeps n inits (at least one) started ahead;
+// executable is RunOptions.Executable.
+func NewLauncher(shape *Config, n int, executable string) (*Launcher, error) {
+	if shape == nil {
+		return nil, errors.New("sandbox: NewLauncher: nil Config")
+	}
+	if err := shape.Validate(); err != nil {
+		return nil, err
+	}
+	n = max(n, 1)
+	l := &Launcher{
+		shape: shape,
+		exe:   executable,
+		warm:  make(chan *warmInit, n),
+		want:  make(chan struct{}, n),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	for range n {
+		l.want <- struct{}{}
+	}
+	go l.spawner()
+	return l, nil
+}
+
+// spawner starts inits as runs take them, all from one thread: an init's
+// parent-death signal fires when the thread that started it exits, so
+// the thread must outlive every run, and it does: the goroutine unlocks
+// it before it returns, which leaves the thread to the runtime instead of
+// ending it.
+func (l *Launcher) spawner() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer close(l.done)
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-l.want:
+		}
+		w, err := l.spawnWarm()
+		if err != nil {
+			// The run that finds none starts its own init, whose
+			// failure, if this one was not a fluke, it reports.
+			continue
+		}
+		select {
+		case l.warm <- w:
+		case <-l.stop:
+			w.discard()
+			return
+		}
+	}
+}
+
+// spawnWarm starts an init with /dev/null as stdio and its socket at fd 3.
+func (l *Launcher) spawnWarm() (*warmInit, error) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(pair[1])
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		unix.Close(pair[0])
+		return nil, err
+	}
+	defer null.Close()
+	nfd := int(null.Fd())
+	files, closeFiles, err := childFiles([]int{nfd, nfd, nfd, pair[1]})
+	if err != nil {
+		unix.Close(pair[0])
+		return nil, err
+	}
+	defer closeFiles()
+	pid, err := spawn(initAttr(l.shape, l.exe, 3, files), false)
+	if err != nil {
+		unix.Close(pair[0])
+		return nil, err
+	}
+	return &warmInit{pid: pid, sock: pair[0]}, nil
+}
+
+// fits reports whether a run of cfg with opts can take an init started
+// for l's shape.
+func (l *Launcher) fits(cfg *Config, opts RunOptions) bool {
+	return cloneFlags(cfg) == cloneFlags(l.shape) &&
+		cfg.SkipSetsid == l.shape.SkipSetsid &&
+		cfg.Namespaces.User == l.shape.Namespaces.User &&
+		opts.Executable == l.exe && !opts.forkExec &&
+		3+len(cfg.PassFDs) <= jail.FrameFDsMax
+}
+
+// Run runs cfg's program in a jail as sandbox.Run does, with an init
+// started ahead when one is waiting and cfg has the Launcher's shape.
+func (l *Launcher) Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
+	r, err := newRunner(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if l.fits(cfg, opts) {
+		select {
+		case r.warm = <-l.warm:
+			select {
+			case l.want <- struct{}{}:
+			default:
+			}
+		default:
+		}
+	}
+	return r.run(ctx)
+}
+
+// Close kills the inits no run took and stops starting new ones. Runs in
+// progress go on.
+func (l *Launcher) Close() error {
+	l.closed.Do(func() {
+		close(l.stop)
+		<-l.done
+		for {
+			select {
+			case w := <-l.warm:
+				w.discard()
+				continue
+			default:
+			}
+			break
+		}
+	})
+	return nil
+}

@@ -1,0 +1,138 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestLauncher(t *testing.T) {
+	requireRoot(t)
+	shape := testConfig("/bin/true")
+	l, err := NewLauncher(shape, 2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	// Several runs in a row, each its own jail: stdin from a reader, one
+	// pipe for stdout and stderr, and a passed fd at its number, which
+	// an init started ahead gets only when its run takes it.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	w.WriteString("through the passed fd\n")
+	w.Close()
+	pass, err := unix.FcntlInt(r.Fd(), unix.F_DUPFD_CLOEXEC, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pass)
+	fd := strconv.Itoa(pass)
+
+	for i := range 4 {
+		c := testConfig("/bin/bash", "-c", "cat; echo err >&2; echo pid $$; cat <&"+fd+"; hostname; exit "+strconv.Itoa(i))
+		c.PassFDs = nil
+		if i == 0 {
+			c.PassFDs = []int{pass}
+		}
+		waitWarm(l)
+		var out bytes.Buffer
+		res, err := l.Run(context.Background(), c, RunOptions{Stdin: strings.NewReader("in " + strconv.Itoa(i) + "\n"), Stdout: &out, Stderr: &out})
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		got := out.String()
+		want := "in " + strconv.Itoa(i) + "\nerr\npid 1\n"
+		if i == 0 {
+			want += "through the passed fd\n"
+		}
+		if res.ExitCode != i || !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "jail\n") {
+			t.Fatalf("run %d: result %+v, output %q; want exit %d and output starting %q", i, res, got, i, want)
+		}
+	}
+
+	// A seccomp policy through an init started ahead: its socket moved to
+	// where the runner's execve gate expects it, and the kill is named.
+	waitWarm(l)
+	var pout bytes.Buffer
+	res, err := l.Run(context.Background(), policyConfig("POLICY p { KILL { uname } } USE p DEFAULT ALLOW", "echo before; uname; echo after"), RunOptions{Stdout: &pout, Stderr: &pout})
+	if err != nil || res.ReasonKind != ReasonSeccomp || res.SeccompViolation == nil || res.SeccompViolation.Nr != unix.SYS_UNAME || pout.String() != "before\n" {
+		t.Fatalf("run under a policy: %v, %+v, output %q; want uname named as a seccomp violation after \"before\"", err, res, pout.String())
+	}
+
+	// A run of another shape (no network namespace) starts its own init.
+	c := testConfig("/bin/sh", "-c", "grep -c : /proc/net/dev")
+	c.Namespaces.Net = false
+	var out bytes.Buffer
+	res, err = l.Run(context.Background(), c, RunOptions{Stdout: &out, Stderr: &out})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("run of another shape: %v, %+v, %q", err, res, out.String())
+	}
+	if n, _ := strconv.Atoi(strings.TrimSpace(out.String())); n < 2 {
+		t.Errorf("run without a network namespace sees %q interfaces; want the host's (2 or more)", out.String())
+	}
+}
+
+// waitWarm returns when an init started ahead is waiting in l, so that
+// the next run of l's shape takes one.
+func waitWarm(l *Launcher) { l.warm <- <-l.warm }
+
+func TestLauncherInitDiedWaiting(t *testing.T) {
+	requireRoot(t)
+	l, err := NewLauncher(testConfig("/bin/true"), 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// The init waiting for a run dies; the run starts its own.
+	w := <-l.warm
+	unix.Kill(w.pid, unix.SIGKILL)
+	// Once it is gone, its end of the socket is closed.
+	pfd := []unix.PollFd{{Fd: int32(w.sock), Events: unix.POLLRDHUP}}
+	if _, err := unix.Poll(pfd, 5000); err != nil || pfd[0].Revents&(unix.POLLRDHUP|unix.POLLHUP) == 0 {
+		t.Fatalf("the killed init's socket did not close: %v, revents %#x", err, pfd[0].Revents)
+	}
+	l.warm <- w
+	var out bytes.Buffer
+	res, err := l.Run(context.Background(), testConfig("/bin/echo", "ran"), RunOptions{Stdout: &out})
+	if err != nil || res.ExitCode != 0 || out.String() != "ran\n" {
+		t.Fatalf("run after the waiting init died: %v, %+v, %q", err, res, out.String())
+	}
+	if err := unix.Kill(w.pid, 0); err != unix.ESRCH {
+		t.Errorf("the dead init %d was not reaped (kill 0: %v)", w.pid, err)
+	}
+}
+
+func TestLauncherCloseLeavesNothing(t *testing.T) {
+	requireRoot(t)
+	l, err := NewLauncher(testConfig("/bin/true"), 3, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the three inits are there, then close.
+	var w []*warmInit
+	for range 3 {
+		w = append(w, <-l.warm)
+	}
+	for _, x := range w {
+		l.warm <- x
+	}
+	l.Close()
+	for _, x := range w {
+		if err := unix.Kill(x.pid, 0); err != unix.ESRCH {
+			t.Errorf("init %d started ahead is still there after Close (kill 0: %v)", x.pid, err)
+		}
+	}
+	if _, err := l.Run(context.Background(), testConfig("/bin/true"), RunOptions{}); err != nil {
+		t.Errorf("Run after Close (starts its own init): %v", err)
+	}
+}
