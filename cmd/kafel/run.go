@@ -180,12 +180,37 @@ type jailRunner struct {
 	level  slog.Level
 
 	onListen func(net.Addr) // for tests: called with the listening address
+
+	// launcher starts the inits of the jails ahead of their runs in the
+	// modes that run many (nil: each run starts its own).
+	launcher *sandbox.Launcher
+}
+
+// run runs one jail of r.cfg.
+func (r *jailRunner) run(ctx context.Context, opts sandbox.RunOptions) (*sandbox.Result, error) {
+	if r.launcher != nil {
+		return r.launcher.Run(ctx, r.cfg, opts)
+	}
+	return sandbox.Run(ctx, r.cfg, opts)
+}
+
+// startLauncher makes the runs of r.cfg that follow take inits started
+// ahead; the returned function stops that. Without a Launcher the runs
+// still go, each starting its own init.
+func (r *jailRunner) startLauncher(n int) func() {
+	l, err := sandbox.NewLauncher(r.cfg, n, "")
+	if err != nil {
+		r.logger.Warn("inits are not started ahead", "err", err)
+		return func() {}
+	}
+	r.launcher = l
+	return func() { l.Close() }
 }
 
 // once runs one jail, prints how it ended when that is not a plain exit,
 // writes the report, and returns the exit status of kafel run.
 func (r *jailRunner) once(ctx context.Context, opts sandbox.RunOptions) (int, error) {
-	res, err := sandbox.Run(ctx, r.cfg, opts)
+	res, err := r.run(ctx, opts)
 	if err != nil {
 		code := exitForError(err)
 		if r.report != "" {

@@ -209,3 +209,28 @@ func (s *syncWriter) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestRunRerun runs the program again and again, as mode r does, until
+// kafel run is interrupted; each run is a fresh jail.
+func TestRunRerun(t *testing.T) {
+	requireJails(t)
+	cfg := sandbox.DefaultConfig()
+	cfg.Path, cfg.Argv = "/bin/sh", []string{"sh", "-c", "ls /tmp; touch /tmp/seen; echo pid $$"}
+	cfg.Mode = sandbox.ModeRerun
+	out := &syncWriter{}
+	r := &jailRunner{cfg: cfg, logger: slog.New(slog.NewTextHandler(io.Discard, nil)), stderr: io.Discard}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.rerun(ctx, sandbox.RunOptions{Stdin: strings.NewReader(""), Stdout: out, Stderr: out}) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(out.String(), "pid 1\n") < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	got := out.String()
+	// /tmp is empty in every run: no run sees what the one before left.
+	if n := strings.Count(got, "pid 1\n"); n < 3 || strings.Contains(got, "seen") {
+		t.Errorf("output of the reruns:\n%s\nwant 3 or more runs, each with pid 1 and an empty /tmp", got)
+	}
+}

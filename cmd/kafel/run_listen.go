@@ -33,6 +33,7 @@ func onceConfig(cfg *sandbox.Config) *sandbox.Config {
 // until kafel run is interrupted or a jail cannot be set up.
 func (r *jailRunner) rerun(ctx context.Context, opts sandbox.RunOptions) error {
 	r.cfg = onceConfig(r.cfg)
+	defer r.startLauncher(1)()
 	for {
 		code, err := r.once(ctx, opts)
 		if err != nil {
@@ -52,6 +53,7 @@ func (r *jailRunner) rerun(ctx context.Context, opts sandbox.RunOptions) error {
 // interrupted), after the jails are gone.
 func (r *jailRunner) listen(ctx context.Context) error {
 	r.cfg = onceConfig(r.cfg)
+	defer r.startLauncher(2)()
 	addr := net.JoinHostPort(r.cfg.BindHost, strconv.Itoa(r.cfg.Port))
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
@@ -133,7 +135,7 @@ func (r *jailRunner) serve(ctx context.Context, conn net.Conn) {
 	}
 	defer f.Close()
 	r.logger.Info("connection", "remote", remote)
-	res, err := sandbox.Run(ctx, r.cfg, sandbox.RunOptions{Stdin: f, Stdout: f, Stderr: f, Logger: r.logger})
+	res, err := r.run(ctx, sandbox.RunOptions{Stdin: f, Stdout: f, Stderr: f, Logger: r.logger})
 	if err != nil {
 		r.logger.Error("jail", "remote", remote, "err", err)
 		return
