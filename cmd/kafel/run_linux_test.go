@@ -221,7 +221,9 @@ func TestRunRerun(t *testing.T) {
 	r := &jailRunner{cfg: cfg, logger: slog.New(slog.NewTextHandler(io.Discard, nil)), stderr: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.rerun(ctx, sandbox.RunOptions{Stdin: strings.NewReader(""), Stdout: out, Stderr: out}) }()
+	go func() {
+		done <- r.rerun(ctx, sandbox.RunOptions{Stdin: strings.NewReader(""), Stdout: out, Stderr: out})
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for strings.Count(out.String(), "pid 1\n") < 3 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
