@@ -18,8 +18,11 @@ vet:
 	$(GO) vet -tags $(TEST_TAGS) ./...
 
 # The README's test command: everything, against the real kernel.
+# The runner again under the race detector: its goroutines copy the jail's
+# output while the vfork path shares memory with a child.
 test: deps vet static
 	$(GO) test -tags $(TEST_TAGS) -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -timeout 5m ./sandbox/... ./cmd/kafel
 
 # The shipped binaries are static: no cgo.
 static:

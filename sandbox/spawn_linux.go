@@ -178,11 +178,14 @@ func (s *initIO) wait(delay time.Duration) error {
 	return err
 }
 
+// close closes every end and returns once no copy touches the runner's
+// readers and writers any more.
 func (s *initIO) close() {
 	s.started()
 	for _, f := range s.parent {
 		f.Close()
 	}
+	s.copying.Wait()
 }
 
 // fds returns the fds the init gets as 0 to 2.
