@@ -84,8 +84,10 @@ func (l *loader) fold(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, e g
 	case *grammar.Number:
 		return number(e.Value), true
 	case *grammar.Ident:
-		if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
-			return number(c.value), true
+		if r.consts > 0 { // else no constant was defined before the rule
+			if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
+				return number(c.value), true
+			}
 		}
 		i, size, ok := l.resolveArg(arch, r, sc, e)
 		if !ok {
