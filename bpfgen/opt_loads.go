@@ -48,18 +48,6 @@ func (vn *valNumbers) number(op uint16, a int32, k uint32) int32 {
 	return v
 }
 
-// loadValue is the value a load of A leaves, or valUnknown; ok is false
-// when in does not set A from scratch.
-func (vn *valNumbers) loadValue(in insn) (v int32, ok bool) {
-	switch in.op {
-	case opLdAbs, opLdImm:
-		return vn.number(in.op, -1, in.k), true
-	case opLdMem:
-		return valUnknown, true
-	}
-	return 0, false
-}
-
 // aluValue is the value A holds after the ALU instruction in runs on a;
 // ok is false when in is not an ALU instruction with a constant.
 func (vn *valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
@@ -72,13 +60,25 @@ func (vn *valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
 	return vn.number(in.op, a, in.k), true
 }
 
-// valuesInA computes the value A holds when each instruction starts.
-func valuesInA(p *prog, pos []int32, vn *valNumbers) []int32 {
+// removeRedundantLoads deletes a load of A, with the ALU instructions
+// that follow it, when A already holds the value they compute on every
+// path that reaches them. One forward scan follows the value in A (jumps
+// go forward, so all the paths into an instruction are known when the
+// scan reaches it) and looks for such loads on the way.
+func removeRedundantLoads(p *prog) bool {
+	pos := p.positions()
+	targeted := p.targeted(pos)
+	vn := newValNumbers()
+	defer vn.free()
 	insns := p.insns
+	// in[i] is the value A holds when instruction i starts.
 	p.valBuf = grow(p.valBuf, len(insns))
 	in := p.valBuf
 	for i := range in {
 		in[i] = valUnset
+	}
+	if len(in) > 0 {
+		in[0] = valUnknown
 	}
 	// merge joins v into what A holds at instruction i.
 	merge := func(i int32, v int32) {
@@ -88,25 +88,53 @@ func valuesInA(p *prog, pos []int32, vn *valNumbers) []int32 {
 			in[i] = valUnknown
 		}
 	}
-	if len(in) > 0 {
-		in[0] = valUnknown
-	}
+	var drop []bool
+	var redirect []label
+	dropped := -1 // the instructions up to here are dropped already
 	for i := range insns {
 		ins := &insns[i]
 		a := in[i]
 		if a == valUnset {
 			a = valUnknown // unreachable
 		}
-		out := a
+		out, load := a, false
 		switch op := ins.op; {
 		case op == opLdAbs || op == opLdImm:
-			out = vn.number(op, -1, ins.k)
+			out, load = vn.number(op, -1, ins.k), true
+		case op == opLdMem:
+			out, load = valUnknown, true
 		case setsAOp(op) || op == 0x87: // other loads, TXA
 			out = valUnknown
 		case opClass(op) == 0x04: // ALU
 			out = valUnknown
 			if op&0x08 == 0 && a >= 0 { // with a constant
 				out = vn.number(op, a, ins.k)
+			}
+		}
+		if load && a >= 0 && i > dropped {
+			// The longest run i..end that recomputes a.
+			end, v := -1, out
+			if v == a {
+				end = i
+			}
+			for j := i + 1; j < len(insns) && !targeted[j] && v >= 0; j++ {
+				var ok bool
+				if v, ok = vn.aluValue(insns[j], v); !ok {
+					break
+				}
+				if v == a {
+					end = j
+				}
+			}
+			if end >= 0 && end+1 < len(insns) {
+				if drop == nil {
+					drop, redirect = p.drops(), p.redirects()
+				}
+				for j := i; j <= end; j++ {
+					drop[j] = true
+				}
+				redirect[ins.id] = insns[end+1].id
+				dropped = end
 			}
 		}
 		if isJump(ins.op) {
@@ -117,56 +145,6 @@ func valuesInA(p *prog, pos []int32, vn *valNumbers) []int32 {
 		} else if !isRet(ins.op) && i+1 < len(insns) {
 			merge(int32(i+1), out)
 		}
-	}
-	return in
-}
-
-// removeRedundantLoads deletes a load of A, with the ALU instructions
-// that follow it, when A already holds the value they compute on every
-// path that reaches them.
-func removeRedundantLoads(p *prog) bool {
-	pos := p.positions()
-	vn := newValNumbers()
-	defer vn.free()
-	inA := valuesInA(p, pos, &vn)
-	targeted := p.targeted(pos)
-	insns := p.insns
-	var drop []bool
-	var redirect []label
-	for i := 0; i < len(insns); i++ {
-		have := inA[i]
-		if have < 0 {
-			continue
-		}
-		v, ok := vn.loadValue(insns[i])
-		if !ok {
-			continue
-		}
-		// The longest run i..end that recomputes have.
-		end := -1
-		if v == have {
-			end = i
-		}
-		for j := i + 1; j < len(insns) && !targeted[j] && v >= 0; j++ {
-			var ok bool
-			if v, ok = vn.aluValue(insns[j], v); !ok {
-				break
-			}
-			if v == have {
-				end = j
-			}
-		}
-		if end < 0 || end+1 >= len(insns) {
-			continue
-		}
-		if drop == nil {
-			drop, redirect = p.drops(), p.redirects()
-		}
-		for j := i; j <= end; j++ {
-			drop[j] = true
-		}
-		redirect[insns[i].id] = insns[end+1].id
-		i = end
 	}
 	if drop == nil {
 		return false

@@ -110,11 +110,9 @@ func checkSameMeaning(t *testing.T, before, after *prog) {
 	}
 }
 
+// copyProg copies the program of p, none of its working tables.
 func copyProg(p *prog) *prog {
-	c := *p
-	c.insns = append([]insn(nil), p.insns...)
-	c.pos = nil
-	return &c
+	return &prog{insns: append([]insn(nil), p.insns...), nextID: p.nextID, notes: p.notes}
 }
 
 func TestPasses(t *testing.T) {
