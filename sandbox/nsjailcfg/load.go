@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gokafel/gokafel/internal/suggest"
 
@@ -66,9 +67,15 @@ func (f *File) index() {
 	}
 }
 
-var decodePos = regexp.MustCompile(`\(line (\d+):(\d+)\): (.*)$`)
-var unknownField = regexp.MustCompile(`^unknown field:? "?([^"]*)"?$`)
-var invalidValue = regexp.MustCompile(`^invalid value for (enum|[a-z0-9]+) (?:type|field [A-Za-z0-9_]+): (.*)$`)
+// The patterns that take protobuf's decode errors apart, compiled on the
+// first error: every kafel run would pay for them at start-up otherwise.
+var (
+	decodePos    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(line (\d+):(\d+)\): (.*)$`) })
+	unknownField = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^unknown field:? "?([^"]*)"?$`) })
+	invalidValue = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^invalid value for (enum|[a-z0-9]+) (?:type|field [A-Za-z0-9_]+): (.*)$`)
+	})
+)
 
 // decodeError turns an error of prototext or protojson into a Diagnostic
 // at the line and column it names, with a did-you-mean for unknown field
@@ -78,7 +85,7 @@ func (f *File) decodeError(err error) error {
 	msg := strings.ReplaceAll(err.Error(), "\u00a0", " ")
 	msg = strings.TrimSpace(strings.TrimPrefix(msg, "proto: "))
 	d := Diagnostic{File: f.Name, Msg: msg}
-	m := decodePos.FindStringSubmatch(msg)
+	m := decodePos().FindStringSubmatch(msg)
 	if m == nil {
 		if strings.Contains(msg, "unexpected EOF") {
 			d.Msg = "syntax error: unexpected end of file (a '}' missing?)"
@@ -95,7 +102,7 @@ func (f *File) decodeError(err error) error {
 	off := offsetOf(f.Src, line, col)
 	d.Line, d.Col, d.Source = position(f.Src, off)
 	f.index()
-	if u := unknownField.FindStringSubmatch(d.Msg); u != nil {
+	if u := unknownField().FindStringSubmatch(d.Msg); u != nil {
 		md := f.messageAt(off, true)
 		d.Msg = fmt.Sprintf("unknown field %q in %s", u[1], md.Name())
 		if s := suggest.Closest(u[1], fieldNames(md)); s != "" {
@@ -104,7 +111,7 @@ func (f *File) decodeError(err error) error {
 		if note, ok := unsupportedNsjail[u[1]]; ok {
 			d.Msg = fmt.Sprintf("nsjail field %q is not supported by kafel run: %s", u[1], note)
 		}
-	} else if v := invalidValue.FindStringSubmatch(d.Msg); v != nil {
+	} else if v := invalidValue().FindStringSubmatch(d.Msg); v != nil {
 		if n := f.tree.at(f.Src, off); n != nil {
 			if fd := f.fieldOf(n); fd != nil {
 				d.Msg = fmt.Sprintf("invalid value %s for %s (%s)", v[2], fd.Name(), kindName(fd))
