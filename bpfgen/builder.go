@@ -254,8 +254,8 @@ func (b *builder) reset() {
 	b.pending = b.pending[:0]
 	b.pendingNote, b.pendingText = "", noteSpan{}
 	b.text, b.spans = b.text[:0], b.spans[:0]
-	clear(b.notes)
-	b.notes = b.notes[:0]
+	b.notes = b.notes[:0] // emit and finish write every entry they extend it by
+
 }
 
 // finish resolves labels to instruction ids, making p (a new prog when
@@ -369,6 +369,7 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 		}
 	}()
 	pos := p.positions()
+	insns := p.insns
 	// near returns the r-index of the closest instruction that jumping to
 	// id can go to instead of id itself (id, a copy of the same return, or
 	// a trampoline to id), if the instruction placed next reaches it.
@@ -379,7 +380,7 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 		}
 		var r int
 		var ok bool
-		if ti := &p.insns[pos[id]]; isRet(ti.op) {
+		if ti := &insns[pos[id]]; isRet(ti.op) {
 			r, ok = nearRet.get(uint64(ti.k) + 1)
 		} else if nearJump != nil {
 			r, ok = nearJump.get(uint64(id) + 1)
@@ -387,15 +388,22 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 		return r, ok && here-r-1 <= maxJump
 	}
 	for i := n - 1; i >= 0; i-- {
-		in := p.insns[i]
+		in := &insns[i]
 		r := len(rev)
 		switch {
 		case in.op == opJa:
 			rev = append(rev, placed{op: in.op, rt: exact[in.jt], noteOf: in.id})
 		case isCondJump(in.op):
 			for {
-				rt, okT := near(in.jt)
-				rf, okF := near(in.jf)
+				// Most targets are near: look further only for the others.
+				rt, rf := int(exact[in.jt]), int(exact[in.jf])
+				okT, okF := len(rev)-rt-1 <= maxJump, len(rev)-rf-1 <= maxJump
+				if !okT {
+					rt, okT = near(in.jt)
+				}
+				if !okF {
+					rf, okF = near(in.jf)
+				}
 				if okT && okF {
 					r = len(rev)
 					rev = append(rev, placed{op: in.op, k: in.k, rt: int32(rt), rf: int32(rf), noteOf: in.id})
@@ -406,7 +414,7 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 				if okT {
 					far = in.jf
 				}
-				if ti := p.insns[pos[far]]; isRet(ti.op) {
+				if ti := &insns[pos[far]]; isRet(ti.op) {
 					nearRet.put(uint64(ti.k)+1, len(rev))
 					rev = append(rev, placed{op: ti.op, k: ti.k, noteOf: ti.id})
 				} else {
