@@ -39,8 +39,10 @@ const (
 // maxJump is the longest offset a conditional jump can encode.
 const maxJump = 255
 
-// label names an instruction before its position is known. Once the
-// generator is done, every jump target is the id of an instruction.
+// label names an instruction before its position is known. An
+// instruction's id has the same type: its index in the program as the
+// generator emitted it, which stays with it when passes delete others.
+// Once the generator is done (builder.finish), every jump target is an id.
 type label int32
 
 // insn is an instruction with symbolic jump targets: a conditional jump
@@ -209,9 +211,10 @@ func (b *builder) noteText(parts ...string) {
 	b.pendingNote = ""
 }
 
+// emit appends in, whose id is its index in the program emitted, with
+// its note.
 func (b *builder) emit(in insn, note string) {
-	id := b.newLabel()
-	b.binding[id] = id
+	id := label(len(b.insns))
 	for _, l := range b.pending {
 		b.binding[l] = id
 	}
@@ -283,7 +286,7 @@ func (b *builder) finish(p *prog) (*prog, error) {
 	if p == nil {
 		p = new(prog)
 	}
-	p.insns, p.nextID, p.notes, p.posOK, p.targetedOK = b.insns, label(len(b.binding)), b.notes, false, false
+	p.insns, p.nextID, p.notes, p.posOK, p.targetedOK = b.insns, label(len(b.insns)), b.notes, false, false
 	pos := p.positions()
 	for i := range b.insns {
 		in := &b.insns[i]

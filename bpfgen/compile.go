@@ -147,7 +147,7 @@ func (g *gen) program(rs *RuleSet) error {
 	}
 	size = min(size, 1<<20)
 	b.insns = slices.Grow(b.insns[:0], size)
-	b.binding = slices.Grow(b.binding[:0], 2*size)
+	b.binding = slices.Grow(b.binding[:0], size)
 	b.stmt(opLdAbs, offArch, "arch")
 	// The arch checks come first, then each arch's code.
 	var arches []*ArchRules
