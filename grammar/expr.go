@@ -54,6 +54,12 @@ type exprParser struct {
 	nodes *nodeArena
 	// open is where the `(` of the last parenthesis closed is.
 	open lexer.Position
+	// ops counts the operator nodes made (the depth of the tree is at
+	// most that); implicit says whether one is a bare value's `!= 0`.
+	// Where neither can make builder.checkFilter report anything, the
+	// fast path does not call it.
+	ops      int
+	implicit bool
 }
 
 func (p *exprParser) peek() lexer.Token {
@@ -139,11 +145,14 @@ func (p *exprParser) cond(it item) Expr {
 		return it.x
 	}
 	start, end := it.x.Span()
+	p.ops++
+	p.implicit = true
 	zero := p.nodes.number(Number{Range: Range{Pos: end, End: end}, Text: "0"})
 	return p.nodes.binary(BinaryExpr{Range: Range{Pos: start, End: end}, Op: OpNe, X: it.x, Y: zero, Implicit: true})
 }
 
 func (p *exprParser) binary(op Op, x, y Expr) *BinaryExpr {
+	p.ops++
 	n := p.nodes.newBinary()
 	n.Pos, n.End = rangeOf(x).Pos, rangeOf(y).End
 	n.Op, n.X, n.Y = op, x, y
@@ -240,6 +249,7 @@ func (p *exprParser) unary() (item, error) {
 	}
 	x := p.cond(it)
 	_, end := x.Span()
+	p.ops++
 	return item{x: p.nodes.not(NotExpr{Range: Range{Pos: bang.Pos, End: end}, X: x})}, nil
 }
 

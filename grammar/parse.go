@@ -592,7 +592,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		// comma, so sub holds one rule.
 		var quick *Rule
 		if !p.slowRules {
-			quick, _ = quickRule(sub, after.pos(), &p.nodes, p.oneFile)
+			quick, _, _ = quickRule(sub, after.pos(), &p.nodes, p.oneFile, p.opts.MaxDepth)
 		}
 		var parsed *pRule
 		var err error

@@ -23,17 +23,20 @@ import (
 // TestQuickRuleMatchesParticiple and FuzzQuickRule check that both agree.
 //
 // oneFile says that all tokens of the Parse are of one file; else
-// quickRule checks that those of the rule are.
-func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool) (r *Rule, ok bool) {
+// quickRule checks that those of the rule are. maxDepth is the depth limit
+// of builder.checkFilter: check says whether the filter has an implicit
+// `!= 0` or enough operators to reach the limit, that is whether
+// checkFilter may find anything in it.
+func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool, maxDepth int) (r *Rule, check, ok bool) {
 	if len(toks) == 0 {
-		return nil, false
+		return nil, false, false
 	}
 	for i := 0; i < len(toks) && !oneFile; i++ {
 		if toks[i].file != toks[0].file {
-			return nil, false // an #include inside the rule
+			return nil, false, false // an #include inside the rule
 		}
 	}
-	q := quickParser{toks: toks, eof: eof, nodes: nodes}
+	q := quickParser{toks: toks, eof: eof, nodes: nodes, maxDepth: maxDepth}
 	var sc Syscall
 	switch first := toks[0]; {
 	case first.typ() == tokIdent:
@@ -42,7 +45,7 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool)
 	case q.keyword("SYSCALL"):
 		q.i++
 		if !q.punct('[') || !q.at(1, tokNumber) || !q.punctAt(2, ']') {
-			return nil, false
+			return nil, false, false
 		}
 		n := toks[q.i+1]
 		v, _ := numberValue(n.value) // out-of-range literals were reported by the scanner
@@ -50,26 +53,26 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool)
 		sc.Range = Range{Pos: first.pos(), End: toks[q.i+2].end()}
 		q.i += 3
 	default:
-		return nil, false
+		return nil, false, false
 	}
 	var rule Rule
 	if q.punct('(') {
 		if rule.Params, ok = q.params(); !ok {
-			return nil, false
+			return nil, false, false
 		}
 	}
 	if q.keyword("ON") {
 		if rule.Arch, ok = q.arch(); !ok {
-			return nil, false
+			return nil, false, false
 		}
 	}
 	if q.punct('{') {
 		if rule.Filter, ok = q.filter(); !ok {
-			return nil, false
+			return nil, false, false
 		}
 	}
 	if q.i != len(toks) {
-		return nil, false
+		return nil, false, false
 	}
 	// The rule is whole: only now its nodes are taken from the arena.
 	rule.Syscall = nodes.newSyscall()
@@ -77,15 +80,18 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool)
 	rule.Range = Range{Pos: toks[0].pos(), End: toks[len(toks)-1].end()}
 	r = nodes.newRule()
 	*r = rule
-	return r, true
+	return r, q.check, true
 }
 
 // quickParser is the cursor of quickRule over the tokens of one rule.
 type quickParser struct {
-	toks  []token
-	i     int
-	eof   lexer.Position
-	nodes *nodeArena
+	toks     []token
+	i        int
+	eof      lexer.Position
+	nodes    *nodeArena
+	maxDepth int
+	// check is set by filter: see quickRule.
+	check bool
 }
 
 // at reports whether the token k places ahead has type typ.
@@ -182,6 +188,7 @@ func (q *quickParser) filter() (Expr, bool) {
 	q.i++
 	ep := exprParser{toks: q.toks, i: q.i, eof: q.eof, nodes: q.nodes}
 	x, err := ep.parse()
+	q.check = ep.implicit || ep.ops > q.maxDepth
 	switch {
 	case err == nil:
 	case err != participle.NextMatch: // NextMatch: an empty filter

@@ -155,12 +155,15 @@ func TestQuickStmtMatchesParticiple(t *testing.T) {
 			}
 		}
 	}
+	shallow := &Options{MaxDepth: 2} // checkFilter reports at depth 3 and more
 	for _, src := range quickStmtCases {
 		parseBoth(t, []byte(src))
+		parseBothWith(t, []byte(src), shallow)
 	}
 	pieces := []string{"POLICY p {", "POLICY q {", "}", "{", "ALLOW {", "ERRNO(1) {", "KILL {", "TRAP(2)", "USE p", "USE",
 		"DEFAULT KILL", "DEFAULT", ",", ",", ",", "read", "write { fd == 1 }", "SYSCALL[1]", "read(a) { a & 1 }",
-		"#define X 1\n", "(", ")", "ON x86", "/* c */", "// c\n", "\n", "x", "1", "{ a }", "{ !(a < X) }", ";"}
+		"#define X 1\n", "(", ")", "ON x86", "/* c */", "// c\n", "\n", "x", "1", "{ a }", "{ !(a < X) }", ";",
+		"{ a == 1 && b == 2 || c == 3 }"}
 	r := rand.New(rand.NewSource(4))
 	n := 5000
 	if testing.Short() {
@@ -172,7 +175,11 @@ func TestQuickStmtMatchesParticiple(t *testing.T) {
 			b.WriteString(pieces[r.Intn(len(pieces))])
 			b.WriteByte(' ')
 		}
-		parseBoth(t, []byte(b.String()))
+		if i%2 == 0 {
+			parseBoth(t, []byte(b.String()))
+		} else {
+			parseBothWith(t, []byte(b.String()), shallow)
+		}
 	}
 }
 
@@ -191,4 +198,6 @@ var quickStmtCases = []string{
 	"DEFAULT ALLOW { read }", "ALLOW { read } #define X 1\nALLOW { write { fd == X } }", "ALLOW { read { 1 == 1 } } ,",
 	"ALLOW { read, write } POLICY p { KILL { open } } USE p", "USE p, ALLOW { read }",
 	"ALLOW { SYSCALL[1], SYSCALL[-1] { a } }",
+	"ALLOW { read { a == 1 && b == 2 }, write { a == 1 && (b == 2 || !(c < 3)) } }",
+	"POLICY p { ALLOW { read { a == 1 && b == 2 && c == 3 } } } USE p",
 }

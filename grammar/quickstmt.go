@@ -94,8 +94,8 @@ func (p *parser) quickPolicy(i int) (pol *Policy, end int, ok bool) {
 
 // quickBlock reads `ACTION { rule, ... }` (or `ERRNO(n) { ... }`) from
 // p.toks[i]; end is the index of the closing brace. The filters of its
-// rules are appended to p.checks, for quickStmt to check once the whole
-// statement has been read.
+// rules that checkFilter may find something in are appended to p.checks,
+// for quickStmt to check once the whole statement has been read.
 func (p *parser) quickBlock(i int) (blk *ActionBlock, end int, ok bool) {
 	toks := p.toks
 	kind := actionKinds[toks[i].value]
@@ -152,12 +152,12 @@ func (p *parser) quickBlock(i int) (blk *ActionBlock, end int, ok bool) {
 		if sp.start == sp.end {
 			return nil, 0, false // an empty block, `,,` or a trailing comma
 		}
-		r, ok := quickRule(toks[sp.start:sp.end], toks[sp.end].pos(), &p.nodes, true)
+		r, check, ok := quickRule(toks[sp.start:sp.end], toks[sp.end].pos(), &p.nodes, true, p.opts.MaxDepth)
 		if !ok {
 			return nil, 0, false
 		}
 		rules[n] = r
-		if r.Filter != nil {
+		if check {
 			p.checks = append(p.checks, r.Filter)
 		}
 	}
