@@ -1,48 +1,20 @@
 package sandbox
 
 import (
+	"github.com/gokafel/gokafel/internal/latency"
+
 	"context"
 	"os"
 	"os/exec"
-	"sort"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// cpuUsed returns the CPU time of this process and of its waited-for
-// children so far.
-func cpuUsed() time.Duration {
-	var self, kids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano())
-}
-
-// benchLaunch runs launch b.N times and reports the median launch time
-// (median-ms) besides the mean ns/op, and the CPU time a launch costs the
-// runner and the jail together (cpu-ms/op), which a loaded machine
-// distorts less than wall time.
+// benchLaunch measures launch: see latency.Measure.
 func benchLaunch(b *testing.B, launch func() error) {
 	b.Helper()
-	if err := launch(); err != nil { // warm up, and fail early
-		b.Fatal(err)
-	}
-	times := make([]time.Duration, 0, b.N)
-	cpu0 := cpuUsed()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if err := launch(); err != nil {
-			b.Fatal(err)
-		}
-		times = append(times, time.Since(t0))
-	}
-	b.StopTimer()
-	b.ReportMetric(float64((cpuUsed()-cpu0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	b.ReportMetric(float64(times[len(times)/2].Nanoseconds())/1e6, "median-ms")
+	latency.Measure(b, launch)
 }
 
 // benchConfig is full isolation running /bin/true: every namespace but
