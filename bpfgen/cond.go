@@ -13,6 +13,7 @@ type condEmitter struct {
 	a     *wexpr   // what A holds now, nil: not known
 	exits []*wexpr // by label: what A holds at the jumps to it so far
 	state []uint8  // by label: exitNone, exitSeen or exitMixed
+	sets  planSpace // the search trees of sets
 }
 
 // The states of a label in condEmitter.
@@ -103,7 +104,8 @@ func (c *condEmitter) cond(e *bexpr, t, f label) error {
 		if err := c.load(e.x, 0); err != nil {
 			return err
 		}
-		c.valueTree(planSet(*e.set), t, f)
+		c.sets.reset()
+		c.valueTree(planSet(*e.set, &c.sets), t, f)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"slices"
 	"sort"
-	"sync"
 )
 
 // The syscall-number dispatch of an arch is a decision tree over the
@@ -115,9 +114,11 @@ type planner struct {
 
 // planSpace holds what planners allocate, for reuse.
 type planSpace struct {
-	nodes slab[dnode]
-	elems []nrRange // the tests of chain nodes are slices of it
-	sum   []int64
+	nodes  slab[dnode]
+	elems  []nrRange // the tests of chain nodes are slices of it
+	sum    []int64
+	cells  []dpCell    // the table of optimal
+	chains []chainPlan // the table of chains
 }
 
 // reset makes the space of the trees planned so far free for new ones.
@@ -133,12 +134,6 @@ type dpCell struct {
 	bg   int32 // when >= 0, a chain falling back to outcome bg is cheaper
 }
 
-// chainPool recycles the chain tables of optimal (see chains), each
-// kept at its largest.
-var chainPool = sync.Pool{New: func() any { return new([]chainPlan) }}
-
-// cellPool recycles the planners' tables between compilations.
-var cellPool = sync.Pool{New: func() any { return new([]dpCell) }}
 
 // newPlanner plans over rs, allocating in space (a new one when nil).
 func newPlanner(rs []nrRange, space *planSpace) *planner {
@@ -211,17 +206,15 @@ type chainPlan struct {
 	ok   bool  // the interval can be decided by a chain
 }
 
-// chains returns, for each interval rs[a+i .. a+i+n-1] with n <= chainSpan,
+// chainTable returns, for each interval rs[a+i .. a+i+n-1] with n <= chainSpan,
 // at index i*chainSpan+n-1, the cheapest chain that decides it: all
 // ranges but those of the fallback outcome must be single numbers, and
 // at most chainMax of them. The fallback is the outcome of the ranges
 // that are not single numbers, or else that of one of the first two.
-func (p *planner) chains(a, b int, buf *[]chainPlan) []chainPlan {
+func (p *planner) chainTable(a, b int) []chainPlan {
 	m := b - a + 1
-	if cap(*buf) < m*chainSpan {
-		*buf = make([]chainPlan, m*chainSpan)
-	}
-	out := (*buf)[:m*chainSpan]
+	p.chains = grow(p.chains, m*chainSpan)
+	out := p.chains
 	clear(out)
 	for i := 0; i < m; i++ {
 		first := p.rs[a+i].out
@@ -290,19 +283,13 @@ func (p *planner) chains(a, b int, buf *[]chainPlan) []chainPlan {
 // over intervals, with Knuth's bound on the split points.
 func (p *planner) optimal(a, b int) *dnode {
 	m := b - a + 1
-	buf := cellPool.Get().(*[]dpCell)
-	defer cellPool.Put(buf)
-	if cap(*buf) < m*m {
-		*buf = make([]dpCell, m*m)
-	}
-	t := (*buf)[:m*m]
+	p.cells = grow(p.cells, m*m)
+	t := p.cells
 	at := func(i, j int) *dpCell { return &t[i*m+j] }
 	for i := 0; i < m; i++ {
 		*at(i, i) = dpCell{root: int32(i), bg: -1}
 	}
-	chainBuf := chainPool.Get().(*[]chainPlan)
-	defer chainPool.Put(chainBuf)
-	chains := p.chains(a, b, chainBuf)
+	chains := p.chainTable(a, b)
 	for n := 2; n <= m; n++ {
 		for i := 0; i+n-1 < m; i++ {
 			j := i + n - 1

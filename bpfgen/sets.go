@@ -140,7 +140,7 @@ func rangesOf(vals []uint32) []valRange {
 // planSet plans the search for a value in set: the ranges of all 32-bit
 // values, outcome 1 inside the set and 0 outside, each weighing the same,
 // so that the plan is the smallest tree.
-func planSet(set []valRange) *dnode {
+func planSet(set []valRange, space *planSpace) *dnode {
 	var rs []nrRange
 	next := uint64(0)
 	for _, r := range set {
@@ -153,7 +153,7 @@ func planSet(set []valRange) *dnode {
 	if next <= 0xffffffff {
 		rs = append(rs, nrRange{lo: uint32(next), hi: 0xffffffff, out: 0, w: 1})
 	}
-	return newPlanner(rs, nil).plan(0, len(rs)-1)
+	return newPlanner(rs, space).plan(0, len(rs)-1)
 }
 
 // valueTree emits the search tree n over the value in A: to t for
