@@ -10,9 +10,9 @@ import (
 // A holds what it held at every jump there (all of them come before).
 type condEmitter struct {
 	b     *builder
-	a     *wexpr   // what A holds now, nil: not known
-	exits []*wexpr // by label: what A holds at the jumps to it so far
-	state []uint8  // by label: exitNone, exitSeen or exitMixed
+	a     *wexpr    // what A holds now, nil: not known
+	exits []*wexpr  // by label: what A holds at the jumps to it so far
+	state []uint8   // by label: exitNone, exitSeen or exitMixed
 	sets  planSpace // the search trees of sets
 }
 

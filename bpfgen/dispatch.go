@@ -134,7 +134,6 @@ type dpCell struct {
 	bg   int32 // when >= 0, a chain falling back to outcome bg is cheaper
 }
 
-
 // newPlanner plans over rs, allocating in space (a new one when nil).
 func newPlanner(rs []nrRange, space *planSpace) *planner {
 	if space == nil {
