@@ -201,7 +201,11 @@ func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	if err != nil {
 		return err
 	}
-	weigh(rs, pathBase(ar), named)
+	base := uint32(0) // pathBase(ar), from the sorted numbers
+	if len(named) > 0 {
+		base = pathBaseFrom(named[0])
+	}
+	weigh(rs, base, named)
 	tree := newPlanner(rs, &g.plan).plan(0, len(rs)-1)
 	walkRefs(tree, func(out int32) { g.outcomes[out].refs++ })
 	g.b.stmt(opLdAbs, offNr, "nr")

@@ -80,7 +80,15 @@ func pathBase(ar *ArchRules) uint32 {
 			low, first = nr, false
 		}
 	}
-	if first || low < PathSyscalls {
+	if first {
+		return 0
+	}
+	return pathBaseFrom(low)
+}
+
+// pathBaseFrom is pathBase for an arch whose lowest rule number is low.
+func pathBaseFrom(low uint32) uint32 {
+	if low < PathSyscalls {
 		return 0
 	}
 	return low / 1000 * 1000
