@@ -1,6 +1,7 @@
 package bpfgen
 
 import (
+	"fmt"
 	"math/rand"
 	"reflect"
 	"slices"
@@ -161,5 +162,47 @@ func TestTargetedStaysTrue(t *testing.T) {
 			}
 		}
 		g.free()
+	}
+}
+
+// TestCompileConcurrently compiles rule sets from several goroutines at
+// once (each Compile takes its own tables from the pool): the results
+// are those of compiling them one by one. Run it with -race.
+func TestCompileConcurrently(t *testing.T) {
+	r := rand.New(rand.NewSource(13))
+	var sets []*RuleSet
+	var want []*Program
+	for i := 0; i < 24; i++ {
+		rs := randRuleSet(r, 30)
+		p, err := Compile(rs, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets, want = append(sets, rs), append(want, p)
+	}
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			for round := 0; round < 5; round++ {
+				for i := range sets {
+					i := (i + w*7) % len(sets)
+					p, err := Compile(sets[i], Options{})
+					if err != nil {
+						errs <- err
+						return
+					}
+					if !reflect.DeepEqual(p, want[i]) {
+						errs <- fmt.Errorf("rule set %d compiles differently alongside others", i)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
