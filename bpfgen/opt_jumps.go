@@ -5,18 +5,19 @@ package bpfgen
 // whose two targets are the same into a JA.
 func threadJumps(p *prog) bool {
 	pos := p.positions()
+	insns := p.insns
 	changed := false
 	final := func(l label) label {
 		for {
-			t := &p.insns[pos[l]]
+			t := &insns[pos[l]]
 			if t.op != opJa {
 				return l
 			}
 			l = t.jt
 		}
 	}
-	for i := range p.insns {
-		in := &p.insns[i]
+	for i := range insns {
+		in := &insns[i]
 		if !isJump(in.op) {
 			continue
 		}
@@ -24,9 +25,12 @@ func threadJumps(p *prog) bool {
 			in.jt, changed = t, true
 		}
 		if in.op == opJa {
-			if t := p.insns[pos[in.jt]]; isRet(t.op) {
+			if t := &insns[pos[in.jt]]; isRet(t.op) {
 				in.op, in.k, in.jt = t.op, t.k, 0
-				if note := p.note(t.id); note != "" && p.note(in.id) == "" && int(in.id) < len(p.notes) {
+				if note := p.note(t.id); note != "" && p.note(in.id) == "" {
+					for len(p.notes) <= int(in.id) {
+						p.notes = append(p.notes, "")
+					}
 					p.notes[in.id] = note
 				}
 				changed = true
@@ -69,15 +73,17 @@ func removeJumpsToNext(p *prog) bool {
 // removeUnreachable deletes the instructions no path reaches.
 func removeUnreachable(p *prog) bool {
 	pos := p.positions()
+	insns := p.insns
 	reach := p.drops()
 	reach[0] = true
 	dead := 0
-	for i, in := range p.insns {
+	for i := range insns {
+		in := &insns[i]
 		if !reach[i] {
 			dead++
 			continue
 		}
-		if !isTerminator(in.op) && i+1 < len(p.insns) {
+		if !isTerminator(in.op) && i+1 < len(insns) {
 			reach[i+1] = true
 		}
 		if isJump(in.op) {
