@@ -101,6 +101,13 @@ type scanner struct {
 	included bool
 	// counts are the tokens read that can each make a node of a filter.
 	counts nodeCounts
+	// nest is the stack of parser.checkNesting run over all the tokens
+	// of the file, and maxNest the deepest it was: no statement nests
+	// deeper (checkNesting starts each statement with an empty stack,
+	// and the walk over all tokens keeps that stack on top of what the
+	// statements before left).
+	nest    []byte
+	maxNest int
 }
 
 // nodeCounts counts the tokens that can each make a node of a filter
@@ -163,6 +170,8 @@ func (s *scanner) emitValue(typ lexer.TokenType, v string, punct byte) {
 		s.file = &name // shared by the tokens of this file
 	}
 	s.toks = append(s.toks, token{value: v, file: s.file, off: int32(s.off), line: int32(s.line), col: int32(s.col), kind: int8(typ), punct: punct})
+	s.nest = nestStep(s.nest, punct)
+	s.maxNest = max(s.maxNest, len(s.nest))
 	s.off += len(v)
 	s.col += len(v)
 	*s.budget--

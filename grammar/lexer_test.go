@@ -1,6 +1,10 @@
 package grammar
 
-import "testing"
+import (
+	"math/rand"
+	"strings"
+	"testing"
+)
 
 // TestIsKeyword checks that isKeyword, which the scanner calls on every
 // word, holds exactly the words of keywords.
@@ -40,5 +44,33 @@ func TestPunctCode(t *testing.T) {
 	}
 	if len(s.toks) != 19 {
 		t.Errorf("%d tokens, want 19", len(s.toks))
+	}
+}
+
+// TestMaxNestBoundsStatements checks the bound that lets Parse skip
+// checkNesting: on token soup, checkNesting's stack over the tokens from
+// any index on (where a statement may start) is never deeper than the
+// scanner's walk over all of them.
+func TestMaxNestBoundsStatements(t *testing.T) {
+	pieces := []string{"!", "(", ")", "{", "}", "a", "1", "ALLOW", "POLICY", ",", "==", "[", "]"}
+	r := rand.New(rand.NewSource(5))
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for j := r.Intn(40); j > 0; j-- {
+			b.WriteString(pieces[r.Intn(len(pieces))] + " ")
+		}
+		src := b.String()
+		var diags Diagnostics
+		budget := DefaultMaxTokens
+		s := &scanner{src: []byte(src), text: src, name: "t", line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: budget}
+		s.scan(nil)
+		for from := range s.toks {
+			var stack []byte
+			for _, tok := range s.toks[from:] {
+				if stack = nestStep(stack, tok.punct); len(stack) > s.maxNest {
+					t.Fatalf("%q: from token %d the stack is %d deep, the scanner's bound %d", src, from, len(stack), s.maxNest)
+				}
+			}
+		}
 	}
 }

@@ -115,7 +115,11 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	if !slowRules {
 		p.nodes.reserve(s.counts)
 	}
-	p.mayNest = s.counts.parens+s.counts.nots > maxNesting
+	p.mayNest = s.maxNest > maxNesting
+	if len(s.dirs) > 0 {
+		// Spliced files were walked on their own: bound by the count.
+		p.mayNest = s.counts.parens+s.counts.nots > maxNesting
+	}
 	p.oneFile = len(s.dirs) == 0
 	p.quickStmts = !slowRules && p.oneFile && !p.mayNest && len(diags) == 0
 	p.filters = builder{maxDepth: o.MaxDepth, diags: &diags}
@@ -224,8 +228,8 @@ type parser struct {
 	slowRules bool
 	// nodes allocates the nodes of the rules quickRule reads.
 	nodes nodeArena
-	// mayNest says whether the source has more `(` and `!` than
-	// maxNesting: else no statement can nest too deep for checkNesting.
+	// mayNest says whether a statement may nest deeper than maxNesting
+	// (see scanner.maxNest): else checkNesting has nothing to find.
 	mayNest bool
 	// oneFile says that no #include spliced tokens of another file in.
 	oneFile bool
@@ -705,34 +709,39 @@ func (p *parser) checkNesting(toks []token) bool {
 	var stack []byte
 	for i := range toks {
 		t := &toks[i]
-		if t.punct == 0 {
-			// An operand ends the ! prefixes on top of the stack.
-			for len(stack) > 0 && stack[len(stack)-1] == '!' {
-				stack = stack[:len(stack)-1]
-			}
-			continue
-		}
-		switch t.punct {
-		case '!', '(':
-			stack = append(stack, t.punct)
-			if len(stack) > maxNesting {
-				*p.diags = append(*p.diags, Diagnostic{Pos: t.pos(), End: t.end(), Severity: Error, Kind: KindLimit,
-					Msg: fmt.Sprintf("expression nested deeper than %d levels", maxNesting)})
-				return false
-			}
-		case ')':
-			for len(stack) > 0 {
-				top := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				if top == '(' {
-					break
-				}
-			}
-		case '{', '}':
-			stack = stack[:0]
+		// The stack grows only by a push, of `!` or `(`.
+		if stack = nestStep(stack, t.punct); len(stack) > maxNesting {
+			*p.diags = append(*p.diags, Diagnostic{Pos: t.pos(), End: t.end(), Severity: Error, Kind: KindLimit,
+				Msg: fmt.Sprintf("expression nested deeper than %d levels", maxNesting)})
+			return false
 		}
 	}
 	return true
+}
+
+// nestStep moves the stack of `!` and `(` that checkNesting keeps over a
+// token of punctuation code punct (0 for an operand or a keyword).
+func nestStep(stack []byte, punct byte) []byte {
+	switch punct {
+	case 0:
+		// An operand ends the ! prefixes on top of the stack.
+		for len(stack) > 0 && stack[len(stack)-1] == '!' {
+			stack = stack[:len(stack)-1]
+		}
+	case '!', '(':
+		stack = append(stack, punct)
+	case ')':
+		for len(stack) > 0 {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if top == '(' {
+				break
+			}
+		}
+	case '{', '}':
+		stack = stack[:0]
+	}
+	return stack
 }
 
 func describeToken(t token) string {
