@@ -200,4 +200,9 @@ var quickStmtCases = []string{
 	"ALLOW { SYSCALL[1], SYSCALL[-1] { a } }",
 	"ALLOW { read { a == 1 && b == 2 }, write { a == 1 && (b == 2 || !(c < 3)) } }",
 	"POLICY p { ALLOW { read { a == 1 && b == 2 && c == 3 } } } USE p",
+	"#define X 1\nALLOW { read { fd == X } }", "#define X\n", "#define 1 2", "# define X 1", "#define X -1",
+	"#define X 0x10 DEFAULT KILL", "#define X 1 #define Y 2", "#define X 1 x", "#define X 1,", "#define X define",
+	"DEFAULT ERRNO(1)", "DEFAULT ERRNO", "DEFAULT ERRNO(1) ,", "DEFAULT KILL KILL", "DEFAULT", "DEFAULT x",
+	"DEFAULT TRACE(0x10) USE p", "USE p DEFAULT KILL", "USE", "USE 1", "USE p q", "USE p, USE q", "USE p,",
+	"ALLOW { read } DEFAULT KILL, USE p", "POLICY p { USE q, USE r }",
 }

@@ -1,8 +1,9 @@
 package grammar
 
-// quickStmt is the fast path of parser.file for the statements that hold
-// the rules of a large policy: a POLICY and an action block at file
-// scope. Starting at p.toks[i] (a statement keyword at depth 0), it reads
+// quickStmt is the fast path of parser.file for the statements at file
+// scope: POLICY and action blocks, which hold the rules of a large policy,
+// and #define, USE and DEFAULT, which participle would read at some ten
+// microseconds each. Starting at p.toks[i] (a statement keyword at depth 0), it reads
 // the whole statement straight from the tokens (each rule with quickRule)
 // and, when the statement is well formed to its closing brace and what
 // follows starts another statement (or is a `,` or the end), adds it as
@@ -27,12 +28,21 @@ func (p *parser) quickStmt(i int) (next int, ok bool) {
 	var st Stmt
 	var end int
 	switch t := &p.toks[i]; {
+	case t.punct == '#':
+		st, end, ok = p.quickDefine(i)
 	case t.typ() != tokKeyword:
 		return 0, false
 	case t.value == "POLICY":
 		st, end, ok = p.quickPolicy(i)
 	case actionKinds[t.value] != 0:
 		st, end, ok = p.quickBlock(i)
+	case t.value == "USE":
+		st, end, ok = p.quickUse(i)
+	case t.value == "DEFAULT":
+		var action *Action
+		if action, end, ok = p.quickAction(i + 1); ok {
+			st = &Default{Range: Range{Pos: t.pos(), End: action.End}, Action: action}
+		}
 	}
 	if !ok {
 		return 0, false
@@ -64,12 +74,12 @@ func (p *parser) quickPolicy(i int) (pol *Policy, end int, ok bool) {
 		}
 		switch t := &toks[k]; {
 		case t.value == "USE":
-			if toks[k+1].typ() != tokIdent {
+			use, e, ok := p.quickUse(k)
+			if !ok {
 				return nil, 0, false
 			}
-			n := &toks[k+1]
-			pol.Body = append(pol.Body, &Use{Range: Range{Pos: t.pos(), End: n.end()}, Name: &Ident{Range: n.span(), Name: n.value}})
-			k += 2
+			pol.Body = append(pol.Body, use)
+			k = e + 1
 		case actionKinds[t.value] != 0:
 			blk, e, ok := p.quickBlock(k)
 			if !ok {
@@ -98,22 +108,14 @@ func (p *parser) quickPolicy(i int) (pol *Policy, end int, ok bool) {
 // for quickStmt to check once the whole statement has been read.
 func (p *parser) quickBlock(i int) (blk *ActionBlock, end int, ok bool) {
 	toks := p.toks
-	kind := actionKinds[toks[i].value]
-	action := &Action{Kind: kind, Keyword: toks[i].value}
-	open := i + 1
-	if kind.HasParam() {
-		if i+4 >= len(toks) || toks[i+1].punct != '(' || toks[i+2].typ() != tokNumber || toks[i+3].punct != ')' {
-			return nil, 0, false
-		}
-		n := &toks[i+2]
-		v, _ := numberValue(n.value)
-		action.Param = &Number{Range: n.span(), Text: n.value, Value: v}
-		open = i + 4
+	action, open, ok := p.quickAction(i)
+	if !ok {
+		return nil, 0, false
 	}
+	open++
 	if open >= len(toks) || toks[open].punct != '{' {
 		return nil, 0, false
 	}
-	action.Range = Range{Pos: toks[i].pos(), End: toks[open-1].end()}
 	// Cut the rules at the commas outside brackets, up to the closing
 	// brace. A rule quickRule accepts has its brackets balanced, so where
 	// it does, these are the cuts of itemsUntilClose.
@@ -163,4 +165,57 @@ func (p *parser) quickBlock(i int) (blk *ActionBlock, end int, ok bool) {
 	}
 	blk = &ActionBlock{Range: Range{Pos: toks[i].pos(), End: toks[end].end()}, Action: action, Rules: rules}
 	return blk, end, true
+}
+
+// quickAction reads an action (`KILL`, `ERRNO(n)`) from p.toks[i]; end is
+// the index of its last token.
+func (p *parser) quickAction(i int) (action *Action, end int, ok bool) {
+	toks := p.toks
+	if i >= len(toks) || toks[i].typ() != tokKeyword {
+		return nil, 0, false
+	}
+	kind := actionKinds[toks[i].value]
+	if kind == 0 {
+		return nil, 0, false
+	}
+	action = &Action{Kind: kind, Keyword: toks[i].value}
+	end = i
+	if kind.HasParam() {
+		if i+3 >= len(toks) || toks[i+1].punct != '(' || toks[i+2].typ() != tokNumber || toks[i+3].punct != ')' {
+			return nil, 0, false
+		}
+		n := &toks[i+2]
+		v, _ := numberValue(n.value)
+		action.Param = &Number{Range: n.span(), Text: n.value, Value: v}
+		end = i + 3
+	}
+	action.Range = Range{Pos: toks[i].pos(), End: toks[end].end()}
+	return action, end, true
+}
+
+// quickUse reads `USE name` from p.toks[i]; end is the index of the name.
+func (p *parser) quickUse(i int) (use *Use, end int, ok bool) {
+	toks := p.toks
+	if i+1 >= len(toks) || toks[i+1].typ() != tokIdent {
+		return nil, 0, false
+	}
+	n := &toks[i+1]
+	return &Use{Range: Range{Pos: toks[i].pos(), End: n.end()}, Name: &Ident{Range: n.span(), Name: n.value}}, i + 1, true
+}
+
+// quickDefine reads `#define NAME NUMBER` from p.toks[i]; end is the
+// index of the number.
+func (p *parser) quickDefine(i int) (def *Define, end int, ok bool) {
+	toks := p.toks
+	if i+3 >= len(toks) || toks[i+1].typ() != tokKeyword || toks[i+1].value != "define" ||
+		toks[i+2].typ() != tokIdent || toks[i+3].typ() != tokNumber {
+		return nil, 0, false
+	}
+	name, num := &toks[i+2], &toks[i+3]
+	v, _ := numberValue(num.value) // out-of-range literals were reported by the scanner
+	return &Define{
+		Range: Range{Pos: toks[i].pos(), End: num.end()},
+		Name:  &Ident{Range: name.span(), Name: name.value},
+		Value: &Number{Range: num.span(), Text: num.value, Value: v},
+	}, i + 3, true
 }
