@@ -119,7 +119,7 @@ var hashIndexPool sync.Pool
 // grows past them).
 func newHashIndex(n int) *hashIndex {
 	size, bits := 16, uint(4)
-	for size < 2*n {
+	for 2*size < 3*n {
 		size, bits = size*2, bits+1
 	}
 	t, _ := hashIndexPool.Get().(*hashIndex)
@@ -160,7 +160,7 @@ func (t *hashIndex) get(h uint64) (int, bool) {
 func (t *hashIndex) put(h uint64, v int) {
 	s, h := t.slot(h)
 	if s.key == 0 {
-		if 3*(t.n+1) > 2*len(t.slots) { // keep a third of the slots empty
+		if 4*(t.n+1) > 3*len(t.slots) { // keep a quarter of the slots empty
 			t.rehash()
 			s, h = t.slot(h)
 		}
