@@ -169,7 +169,19 @@ func (s *scanner) emitValue(typ lexer.TokenType, v string, punct byte) {
 		name := s.name
 		s.file = &name // shared by the tokens of this file
 	}
-	s.toks = append(s.toks, token{value: v, file: s.file, off: int32(s.off), line: int32(s.line), col: int32(s.col), kind: int8(typ), punct: punct})
+	// Field by field: a token literal appended is copied with a bulk
+	// write barrier while the garbage collector runs, which cost more
+	// than the token.
+	n := len(s.toks)
+	if n < cap(s.toks) {
+		s.toks = s.toks[:n+1]
+	} else {
+		s.toks = append(s.toks, token{})
+	}
+	t := &s.toks[n]
+	t.value, t.file = v, s.file
+	t.off, t.line, t.col = int32(s.off), int32(s.line), int32(s.col)
+	t.kind, t.punct = int8(typ), punct
 	s.nest = nestStep(s.nest, punct)
 	s.maxNest = max(s.maxNest, len(s.nest))
 	s.off += len(v)
