@@ -206,8 +206,8 @@ func (lw *lowering) compare(op bpfgen.CmpOp, x, y folded) folded {
 	case x.kind == kArg && y.kind == kArg && x.arg == y.arg:
 		holds = compare(op, 0, 0)
 	default:
-		n := lw.compares.next()
-		*n = bpfgen.Compare{Op: op, X: x.value(), Y: y.value(), Is32: !x.wide && !y.wide}
+		n := lw.compares.next() // filled field by field: no bulk write barrier
+		n.Op, n.X, n.Y, n.Is32 = op, x.value(), y.value(), !x.wide && !y.wide
 		return folded{kind: kCmp, expr: n}
 	}
 	if holds {
