@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/gokafel/gokafel/bpfgen"
@@ -260,31 +261,59 @@ func randomFilter(rng *rand.Rand, args []string, depth int) string {
 // resolveArg.
 func TestFoldMatchesOracle(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	arch := mustArch(t, "x86_64")
 	for n := 0; n < 2000; n++ {
-		src := fmt.Sprintf("#define K 0x100000000\n#define Z 0\nALLOW {\n  read { %s },\n  SYSCALL[1000](a, b) { %s }\n}\n",
-			randomFilter(rng, []string{"fd", "buf", "count", "arg1"}, 3), randomFilter(rng, []string{"a", "b", "arg0"}, 3))
-		l := newLoader("fold.policy", []byte(src), Options{Arches: []*syscalls.Arch{arch}})
-		l.run()
-		if l.parseError || len(l.main.items) != 1 {
-			t.Fatalf("policy did not load:\n%s\n%v", src, l.diags)
-		}
-		for _, r := range l.main.items[0].block.rules {
-			var sc *syscalls.Syscall
-			if !r.custom {
-				sc, _ = arch.Lookup(r.name)
-			}
-			f, ok := l.fold(arch, r, sc, r.filter)
-			c, cok := l.resolveCond(arch, r, sc, r.filter)
-			if ok != cok {
-				t.Fatalf("fold ok %v, oracle ok %v:\n%s", ok, cok, src)
-			}
-			got, want := foldedString(f), condString(simplify(c))
-			if got != want {
-				t.Fatalf("rule at %s:\nfold:   %s\noracle: %s\npolicy:\n%s", posString(r.src.Pos), got, want, src)
-			}
+		if !checkFold(t, randomFilter(rng, []string{"fd", "buf", "count", "arg1"}, 3), randomFilter(rng, []string{"a", "b", "arg0"}, 3)) {
+			t.Fatal("a random policy did not load")
 		}
 	}
+}
+
+// FuzzFold compares fold with the oracle on any pair of filters, the
+// first for read (kernel names), the second for SYSCALL[1000](a, b).
+func FuzzFold(f *testing.F) {
+	f.Add("fd == 1 || (buf & 0x10) == 0x10 || count > 1000", "a == b")
+	f.Add("!(fd | K) == -1, arg1 < Z", "(a & 0) == 0 && b != 0xffffffff")
+	f.Fuzz(func(t *testing.T, read, custom string) {
+		if strings.ContainsAny(read+custom, "{}#\"\n/*") {
+			return // one filter each, nothing else
+		}
+		checkFold(t, read, custom)
+	})
+}
+
+// checkFold loads a policy with the two filters and, when it loads,
+// compares fold with the oracle on each rule. It reports whether the
+// policy loaded.
+func checkFold(t *testing.T, read, custom string) bool {
+	t.Helper()
+	arch := mustArch(t, "x86_64")
+	src := fmt.Sprintf("#define K 0x100000000\n#define Z 0\nALLOW {\n  read { %s },\n  SYSCALL[1000](a, b) { %s }\n}\n", read, custom)
+	l := newLoader("fold.policy", []byte(src), Options{Arches: []*syscalls.Arch{arch}})
+	l.run()
+	if l.parseError || l.diags.HasErrors() || len(l.main.items) != 1 || l.main.items[0].block == nil {
+		return false
+	}
+	for _, r := range l.main.items[0].block.rules {
+		if r.filter == nil {
+			continue
+		}
+		var sc *syscalls.Syscall
+		if !r.custom {
+			sc, _ = arch.Lookup(r.name)
+		}
+		f, ok := l.fold(arch, r, sc, r.filter)
+		c, cok := l.resolveCond(arch, r, sc, r.filter)
+		if ok != cok {
+			t.Fatalf("fold ok %v, oracle ok %v:\n%s", ok, cok, src)
+		}
+		if !ok {
+			continue
+		}
+		if got, want := foldedString(f), condString(simplify(c)); got != want {
+			t.Fatalf("rule at %s:\nfold:   %s\noracle: %s\npolicy:\n%s", posString(r.src.Pos), got, want, src)
+		}
+	}
+	return true
 }
 
 func foldedString(f folded) string {
