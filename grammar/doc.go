@@ -27,9 +27,10 @@
 // time by a participle grammar (grammar.go), filter expressions by a
 // recursive-descent parser registered with participle (expr.go), so that
 // an error in one statement, rule or block does not hide the next one.
-// Well-formed rules of action blocks, the bulk of a large policy, are read
-// without participle into the same tree (quick.go); a policy of 100,000
-// filtered rules parses in well under a second (BenchmarkParse100kRules).
+// Well-formed statements and the rules of their action blocks, the bulk of
+// a large policy, are read without participle into the same tree
+// (quick.go, quickstmt.go); a policy of 100,000 filtered rules parses in
+// well under a second (BenchmarkParse100kRules).
 //
 // Limits keep every input cheap: file size, token count, include depth,
 // expression depth (as the reference counts it) and nesting of parentheses.

@@ -42,10 +42,12 @@ import (
 //
 // A large policy is mostly the rules of action blocks, so Parse reads a
 // well-formed rule without participle (quickRule, quick.go), following the
-// Rule production above token for token into the same tree; any rule it
-// does not accept goes to participle, which parses it with these types and
-// reports the error. The language is the one defined here either way
-// (TestQuickRuleMatchesParticiple, FuzzQuickRule).
+// Rule production above token for token into the same tree, and a
+// well-formed file-scope statement likewise (quickStmt, quickstmt.go);
+// any rule or statement they do not accept goes to participle, which
+// parses it with these types and reports the error. The language is the
+// one defined here either way (TestQuickRuleMatchesParticiple,
+// TestQuickStmtMatchesParticiple, FuzzQuickRule).
 //
 // The reference's grammar has two kinds of parentheses, around a condition
 // (`!(a == 1)`) and around a value (`(a & 3) == 0`), which an LL parser
