@@ -50,7 +50,7 @@ func (b *builder) endBefore(p lexer.Position) lexer.Position {
 }
 
 func (b *builder) span(pos, endPos lexer.Position) Range {
-	return Range{Pos: pos, End: b.endBefore(endPos)}
+	return NewRange(pos, b.endBefore(endPos))
 }
 
 func (b *builder) warn(kind Kind, pos, end lexer.Position, hint, format string, args ...any) {
@@ -72,7 +72,7 @@ func (b *builder) ident(p *pIdent) *Ident {
 	if p == nil {
 		return nil
 	}
-	return &Ident{Range: Range{Pos: p.Pos, End: advanceText(p.Pos, p.Name)}, Name: p.Name}
+	return &Ident{Range: NewRange(p.Pos, advanceText(p.Pos, p.Name)), Name: p.Name}
 }
 
 func (b *builder) number(p *pNumber) *Number {
@@ -80,7 +80,7 @@ func (b *builder) number(p *pNumber) *Number {
 		return nil
 	}
 	v, _ := numberValue(p.Text) // out-of-range literals were reported by the scanner
-	return &Number{Range: Range{Pos: p.Pos, End: advanceText(p.Pos, p.Text)}, Text: p.Text, Value: v}
+	return &Number{Range: NewRange(p.Pos, advanceText(p.Pos, p.Text)), Text: p.Text, Value: v}
 }
 
 func (b *builder) stmt(p *pStmt) Stmt {
@@ -124,7 +124,7 @@ func (b *builder) policyItem(item *pPolicyItem) PolicyStmt {
 		return b.use(item.Use)
 	case item.Default != nil:
 		d := b.dflt(item.Default)
-		b.warn(KindDefaultInPolicy, d.Pos, d.End, "write `DEFAULT "+formatAction(d.Action)+"` once at file scope, after the `USE` of this policy",
+		b.warn(KindDefaultInPolicy, d.Pos(), d.End(), "write `DEFAULT "+formatAction(d.Action)+"` once at file scope, after the `USE` of this policy",
 			"DEFAULT inside a POLICY: the reference compiler accepts DEFAULT only at file scope")
 		return d
 	}
@@ -186,7 +186,7 @@ func (b *builder) rule(p *pRule) *Rule {
 		sc.Range = sc.Name.Range
 	} else {
 		// SYSCALL [ n ]: from the keyword to just past "]".
-		sc.Range = Range{Pos: p.Pos, End: b.closingBracket(sc.Number.Pos)}
+		sc.Range = NewRange(p.Pos, b.closingBracket(sc.Number.Pos()))
 	}
 	r.Syscall = sc
 	if p.Params != nil {
@@ -250,19 +250,19 @@ func (b *builder) checkFilter(e Expr) {
 			d = depth(e.X)
 			if d >= b.maxDepth && !reported {
 				reported = true
-				b.errorf(KindLimit, e.Pos, e.End, "split the filter into several rules of the same block",
+				b.errorf(KindLimit, e.Pos(), e.End(), "split the filter into several rules of the same block",
 					"expression too deep: more than %d levels", b.maxDepth)
 			}
 			return d + 1
 		case *BinaryExpr:
 			if e.Implicit && !hasCondition(e.X) {
-				b.warn(KindBareOperand, e.Pos, e.End, fmt.Sprintf("write `%s`", formatExpr(e)),
+				b.warn(KindBareOperand, e.Pos(), e.End(), fmt.Sprintf("write `%s`", formatExpr(e)),
 					"a value used as a condition: the reference compiler requires a comparison")
 			}
 			dx, dy := depth(e.X), depth(e.Y)
 			if (dx >= b.maxDepth || dy >= b.maxDepth) && !reported {
 				reported = true
-				b.errorf(KindLimit, e.Pos, e.End, "split the filter into several rules of the same block",
+				b.errorf(KindLimit, e.Pos(), e.End(), "split the filter into several rules of the same block",
 					"expression too deep: more than %d levels", b.maxDepth)
 			}
 			return max(dx, dy) + 1

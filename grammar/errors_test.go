@@ -38,7 +38,7 @@ func TestErrorCorpus(t *testing.T) {
 					if m[1] == "WARNING" {
 						sev = Warning
 					}
-					markers = append(markers, &marker{line: c.Pos.Line, sev: sev, re: regexp.MustCompile(m[2])})
+					markers = append(markers, &marker{line: c.Pos().Line, sev: sev, re: regexp.MustCompile(m[2])})
 				}
 			}
 			for _, d := range diags {

@@ -144,17 +144,18 @@ func (p *exprParser) cond(it item) Expr {
 	if !it.value {
 		return it.x
 	}
-	start, end := it.x.Span()
+	r := *rangeOf(it.x)
 	p.ops++
 	p.implicit = true
-	zero := p.nodes.number(Number{Range: Range{Pos: end, End: end}, Text: "0"})
-	return p.nodes.binary(BinaryExpr{Range: Range{Pos: start, End: end}, Op: OpNe, X: it.x, Y: zero, Implicit: true})
+	zero := p.nodes.number(Number{Range: Range{file: r.endFile, pos: r.end, endFile: r.endFile, end: r.end}, Text: "0"})
+	return p.nodes.binary(BinaryExpr{Range: r, Op: OpNe, X: it.x, Y: zero, Implicit: true})
 }
 
 func (p *exprParser) binary(op Op, x, y Expr) *BinaryExpr {
 	p.ops++
 	n := p.nodes.newBinary()
-	n.Pos, n.End = rangeOf(x).Pos, rangeOf(y).End
+	rx, ry := rangeOf(x), rangeOf(y)
+	n.Range = Range{file: rx.file, pos: rx.pos, endFile: ry.endFile, end: ry.end}
 	n.Op, n.X, n.Y = op, x, y
 	return n
 }
@@ -172,8 +173,8 @@ func rangeOf(e Expr) *Range {
 	case *Number:
 		return &e.Range
 	}
-	start, end := e.Span()
-	return &Range{Pos: start, End: end}
+	r := NewRange(e.Span())
+	return &r
 }
 
 // The levels of the grammar call each other directly, each in a loop of
@@ -234,12 +235,23 @@ func (p *exprParser) and() (item, error) {
 	return item{x: x}, nil
 }
 
+// startRange returns a range that starts where the next token does (its
+// end is for the caller to set).
+func (p *exprParser) startRange() Range {
+	if p.lex == nil && p.i < len(p.toks) {
+		return p.toks[p.i].span()
+	}
+	t := p.peek()
+	return NewRange(t.Pos, t.Pos)
+}
+
 // unary = "!" unary | condition .
 func (p *exprParser) unary() (item, error) {
 	if !p.is('!') {
 		return p.condition()
 	}
-	bang := p.next()
+	bang := p.startRange()
+	p.skip()
 	if !p.is('!') && !p.startsOperand() {
 		return item{}, p.unexpected(wantCondition)
 	}
@@ -248,9 +260,10 @@ func (p *exprParser) unary() (item, error) {
 		return item{}, err
 	}
 	x := p.cond(it)
-	_, end := x.Span()
+	r := rangeOf(x)
+	bang.endFile, bang.end = r.endFile, r.end
 	p.ops++
-	return item{x: p.nodes.not(NotExpr{Range: Range{Pos: bang.Pos, End: end}, X: x})}, nil
+	return item{x: p.nodes.not(NotExpr{Range: bang, X: x})}, nil
 }
 
 // comparisonOp returns the comparison operator spelled v.
@@ -417,9 +430,9 @@ func (p *exprParser) operand() (item, error) {
 	switch t.Type {
 	case tokNumber:
 		v, _ := numberValue(t.Value) // out-of-range literals were reported by the scanner
-		return item{x: p.nodes.number(Number{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Text: t.Value, Value: v}), value: true}, nil
+		return item{x: p.nodes.number(Number{Range: NewRange(t.Pos, tokenEnd(t)), Text: t.Value, Value: v}), value: true}, nil
 	case tokIdent:
-		return item{x: p.nodes.ident(Ident{Range: Range{Pos: t.Pos, End: tokenEnd(t)}, Name: t.Value}), value: true}, nil
+		return item{x: p.nodes.ident(Ident{Range: NewRange(t.Pos, tokenEnd(t)), Name: t.Value}), value: true}, nil
 	}
 	// "(": callers checked startsOperand.
 	if !p.is('!') && !p.startsOperand() {

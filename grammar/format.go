@@ -22,7 +22,7 @@ import (
 func Format(f *File) []byte {
 	p := printer{name: f.Name}
 	for _, c := range f.Comments {
-		if c.Pos.Filename == f.Name {
+		if c.Pos().Filename == f.Name {
 			p.comments = append(p.comments, c)
 		}
 	}
@@ -53,7 +53,7 @@ func (p *printer) leading(pos lexer.Position, depth int) {
 	if pos.Filename != p.name {
 		return
 	}
-	for len(p.comments) > 0 && p.comments[0].Pos.Offset < pos.Offset {
+	for len(p.comments) > 0 && p.comments[0].Pos().Offset < pos.Offset {
 		p.indent(depth)
 		p.buf.WriteString(p.comments[0].Text)
 		p.buf.WriteByte('\n')
@@ -68,8 +68,8 @@ func (p *printer) trailing(end lexer.Position, limit int) {
 	if end.Filename != p.name {
 		return
 	}
-	for len(p.comments) > 0 && p.comments[0].Pos.Offset >= end.Offset && p.comments[0].Pos.Offset < limit &&
-		p.comments[0].Pos.Line == end.Line && !strings.Contains(p.comments[0].Text, "\n") {
+	for len(p.comments) > 0 && p.comments[0].Pos().Offset >= end.Offset && p.comments[0].Pos().Offset < limit &&
+		p.comments[0].Pos().Line == end.Line && !strings.Contains(p.comments[0].Text, "\n") {
 		p.buf.WriteString(" " + p.comments[0].Text)
 		p.comments = p.comments[1:]
 	}
@@ -125,7 +125,7 @@ func (p *printer) stmt(st Stmt, depth int) {
 			start, end := item.Span()
 			p.leading(start, depth+1)
 			p.policyStmt(item, depth+1)
-			limit := closingBrace(st.End).Offset
+			limit := closingBrace(st.End()).Offset
 			if i < len(st.Body)-1 {
 				p.buf.WriteByte(',')
 				next, _ := st.Body[i+1].Span()
@@ -134,7 +134,7 @@ func (p *printer) stmt(st Stmt, depth int) {
 			p.trailing(end, limit)
 			p.buf.WriteByte('\n')
 		}
-		p.leading(closingBrace(st.End), depth+1)
+		p.leading(closingBrace(st.End()), depth+1)
 		p.indent(depth)
 		p.buf.WriteString("}")
 	case *Use, *Default, *ActionBlock:
@@ -163,18 +163,18 @@ func (p *printer) policyStmt(st PolicyStmt, depth int) {
 		}
 		p.buf.WriteByte('\n')
 		for i, r := range st.Rules {
-			p.leading(r.Pos, depth+1)
+			p.leading(r.Pos(), depth+1)
 			p.indent(depth + 1)
 			p.buf.WriteString(formatRule(r))
-			limit := closingBrace(st.End).Offset
+			limit := closingBrace(st.End()).Offset
 			if i < len(st.Rules)-1 {
 				p.buf.WriteByte(',')
-				limit = st.Rules[i+1].Pos.Offset
+				limit = st.Rules[i+1].Pos().Offset
 			}
-			p.trailing(r.End, limit)
+			p.trailing(r.End(), limit)
 			p.buf.WriteByte('\n')
 		}
-		p.leading(closingBrace(st.End), depth+1)
+		p.leading(closingBrace(st.End()), depth+1)
 		p.indent(depth)
 		p.buf.WriteString("}")
 	}

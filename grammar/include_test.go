@@ -44,18 +44,18 @@ func TestIncludeSplice(t *testing.T) {
 		t.Errorf("Resolved = %q", inc.Resolved)
 	}
 	def := f.Stmts[2].(*Define)
-	if def.Pos.Filename != "/inc/consts.policy" || def.Pos.Line != 1 || def.Pos.Column != 1 {
-		t.Errorf("define at %+v, want /inc/consts.policy:1:1", def.Pos)
+	if def.Pos().Filename != "/inc/consts.policy" || def.Pos().Line != 1 || def.Pos().Column != 1 {
+		t.Errorf("define at %+v, want /inc/consts.policy:1:1", def.Pos())
 	}
 	blk := f.Stmts[4].(*ActionBlock)
 	if len(blk.Rules) != 2 || blk.Rules[0].Syscall.Name.Name != "write" {
 		t.Fatalf("block: %s", Format(&File{Stmts: []Stmt{blk}}))
 	}
-	if p := blk.Rules[1].Pos; p.Filename != "/inc/rules.inc" || p.Column != 25 {
+	if p := blk.Rules[1].Pos(); p.Filename != "/inc/rules.inc" || p.Column != 25 {
 		t.Errorf("spliced rule at %+v", p)
 	}
-	if blk.Pos.Filename != "main.policy" {
-		t.Errorf("block at %+v", blk.Pos)
+	if blk.Pos().Filename != "main.policy" {
+		t.Errorf("block at %+v", blk.Pos())
 	}
 }
 

@@ -56,8 +56,17 @@ func (t token) pos() lexer.Position {
 
 // span returns the range of t: pos() to end().
 func (t *token) span() Range {
-	r := Range{Pos: t.pos()}
-	r.End = advanceText(r.Pos, t.value)
+	p := point{off: t.off, line: t.line, col: t.col}
+	e := p
+	e.off += int32(len(t.value))
+	e.col += int32(len(t.value))
+	return Range{file: t.file, endFile: t.file, pos: p, end: e}
+}
+
+// tokenRange returns the range from the start of a to the end of b.
+func tokenRange(a, b *token) Range {
+	r := b.span()
+	r.file, r.pos = a.file, point{off: a.off, line: a.line, col: a.col}
 	return r
 }
 
@@ -268,7 +277,7 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 			n := s.run(s.off, func(b byte) bool { return b != '\n' })
 			text := string(rest[:n])
 			s.advance(n)
-			s.comments = append(s.comments, &Comment{Range: Range{Pos: start, End: s.pos()}, Text: text})
+			s.comments = append(s.comments, &Comment{Range: NewRange(start, s.pos()), Text: text})
 		case c == '/' && len(rest) > 1 && rest[1] == '*':
 			s.comment()
 		case c == '#' && hasPrefix(rest, "#include"):
@@ -423,7 +432,7 @@ func (s *scanner) comment() {
 	}
 	text := string(s.src[s.off:end])
 	s.advance(end - s.off)
-	s.comments = append(s.comments, &Comment{Range: Range{Pos: start, End: s.pos()}, Text: text})
+	s.comments = append(s.comments, &Comment{Range: NewRange(start, s.pos()), Text: text})
 }
 
 // posAt computes the position of byte offset off (>= s.off) without moving.
@@ -566,19 +575,20 @@ func (s *scanner) include(hook func(s *scanner, d *directive, name *String)) {
 	start := s.pos()
 	s.advance(len("#include"))
 	d := &directive{node: &Include{}, at: len(s.toks)}
-	d.node.Pos = start
+	d.node.Range = NewRange(start, start)
+	ended := false
 	s.dirs = append(s.dirs, d)
 	space := false
 	for {
 		if s.off >= len(s.src) {
-			d.node.End = s.pos()
+			d.node.Range, ended = NewRange(start, s.pos()), true
 			s.report(Warning, KindUnterminatedInclude, start, s.pos(), "end the directive with a newline or `;`",
 				"#include directive at end of file without a newline: the reference compiler refuses it")
 			break
 		}
 		c := s.src[s.off]
 		if c == '\n' || c == ';' {
-			d.node.End = s.pos()
+			d.node.Range, ended = NewRange(start, s.pos()), true
 			s.advance(1)
 			break
 		}
@@ -593,7 +603,7 @@ func (s *scanner) include(hook func(s *scanner, d *directive, name *String)) {
 				p := s.pos()
 				name := string(s.src[s.off+1 : s.off+1+k])
 				s.advance(k + 2)
-				str := &String{Range: Range{Pos: p, End: s.pos()}, Value: name}
+				str := &String{Range: NewRange(p, s.pos()), Value: name}
 				if !space {
 					s.report(Error, KindSyntax, p, s.pos(), "put a space between #include and each file name", "file name must follow a space")
 				}
@@ -621,7 +631,7 @@ func (s *scanner) include(hook func(s *scanner, d *directive, name *String)) {
 			s.advance(1)
 		}
 	}
-	if d.node.End == (lexer.Position{}) {
-		d.node.End = s.pos()
+	if !ended {
+		d.node.Range = NewRange(start, s.pos())
 	}
 }

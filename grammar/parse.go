@@ -124,7 +124,7 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	p.quickStmts = !slowRules && p.oneFile && !p.mayNest && len(diags) == 0
 	p.filters = builder{maxDepth: o.MaxDepth, diags: &diags}
 	p.file(f)
-	f.Range = Range{Pos: start, End: s.pos()}
+	f.Range = NewRange(start, s.pos())
 	f.Comments = s.comments
 	return f, diags
 }
@@ -165,13 +165,13 @@ type includer struct {
 func (in *includer) splice(s *scanner, d *directive, name *String) {
 	fail := func(hint, format string, args ...any) {
 		d.node.Resolved = append(d.node.Resolved, "")
-		s.report(Error, KindInclude, name.Pos, name.End, hint, format, args...)
+		s.report(Error, KindInclude, name.Pos(), name.End(), hint, format, args...)
 	}
 	if len(in.stack)-1 >= in.opts.MaxIncludeDepth {
 		fail("", "cannot include %q: includes nested deeper than %d", name.Value, in.opts.MaxIncludeDepth)
 		return
 	}
-	path, src, err := in.opts.Include(name.Value, name.Pos)
+	path, src, err := in.opts.Include(name.Value, name.Pos())
 	if err != nil {
 		fail("", "cannot include %q: %v", name.Value, err)
 		return
@@ -257,8 +257,8 @@ func (p *parser) parsePolicy(toks []token) bool {
 		return false
 	}
 	pol := &Policy{
-		Range: Range{Pos: toks[0].pos(), End: toks[end].end()},
-		Name:  &Ident{Range: Range{Pos: toks[1].pos(), End: toks[1].end()}, Name: toks[1].value},
+		Range: tokenRange(&toks[0], &toks[end]),
+		Name:  &Ident{Range: tokenRange(&toks[1], &toks[1]), Name: toks[1].value},
 	}
 	body := make([]PolicyStmt, len(spans)) // nil where the item is in error
 	ok := true
@@ -403,7 +403,7 @@ func (p *parser) directive(d *directive, cur *int, i, depth int) {
 		return
 	}
 	if depth > 0 {
-		p.errorAt(d.node.Pos, d.node.End, "resolve includes (kafel does) to use an #include inside a statement",
+		p.errorAt(d.node.Pos(), d.node.End(), "resolve includes (kafel does) to use an #include inside a statement",
 			"#include inside a statement is not kept as a statement")
 		return
 	}
@@ -554,7 +554,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 			return nil, false, false
 		}
 		v, _ := numberValue(toks[2].value)
-		action.Param = &Number{Range: Range{Pos: toks[2].pos(), End: toks[2].end()}, Text: toks[2].value, Value: v}
+		action.Param = &Number{Range: tokenRange(&toks[2], &toks[2]), Text: toks[2].value, Value: v}
 		open = 4
 	}
 	if toks[open].typ() != tokPunct || toks[open].value != "{" {
@@ -564,8 +564,8 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 	if end != len(toks)-1 {
 		return nil, false, false
 	}
-	action.Range = Range{Pos: toks[0].pos(), End: toks[open-1].end()}
-	blk = &ActionBlock{Range: Range{Pos: toks[0].pos(), End: toks[end].end()}, Action: action}
+	action.Range = tokenRange(&toks[0], &toks[open-1])
+	blk = &ActionBlock{Range: tokenRange(&toks[0], &toks[end]), Action: action}
 	type ruleAt struct {
 		rule     *Rule // nil where the rule is in error
 		comma    lexer.Position

@@ -49,8 +49,8 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool,
 		}
 		n := toks[q.i+1]
 		v, _ := numberValue(n.value) // out-of-range literals were reported by the scanner
-		sc.Number = nodes.number(Number{Range: Range{Pos: n.pos(), End: n.end()}, Text: n.value, Value: v})
-		sc.Range = Range{Pos: first.pos(), End: toks[q.i+2].end()}
+		sc.Number = nodes.number(Number{Range: n.span(), Text: n.value, Value: v})
+		sc.Range = tokenRange(&first, &toks[q.i+2])
 		q.i += 3
 	default:
 		return nil, false, false
@@ -77,7 +77,7 @@ func quickRule(toks []token, eof lexer.Position, nodes *nodeArena, oneFile bool,
 	// The rule is whole: only now its nodes are taken from the arena.
 	rule.Syscall = nodes.newSyscall()
 	*rule.Syscall = sc
-	rule.Range = Range{Pos: toks[0].pos(), End: toks[len(toks)-1].end()}
+	rule.Range = tokenRange(&toks[0], &toks[len(toks)-1])
 	r = nodes.newRule()
 	*r = rule
 	return r, q.check, true
@@ -113,15 +113,17 @@ func (q *quickParser) keyword(v string) bool {
 
 // ident consumes an identifier, which the caller has checked.
 func (q *quickParser) ident() *Ident {
-	t := q.toks[q.i]
+	t := &q.toks[q.i]
 	q.i++
-	return q.nodes.ident(Ident{Range: Range{Pos: t.pos(), End: t.end()}, Name: t.value})
+	n := q.nodes.newIdent()
+	n.Range, n.Name = t.span(), t.value
+	return n
 }
 
 // rangeFrom returns the range from the token at start to the last token
 // read.
 func (q *quickParser) rangeFrom(start int) Range {
-	return Range{Pos: q.toks[start].pos(), End: q.toks[q.i-1].end()}
+	return tokenRange(&q.toks[start], &q.toks[q.i-1])
 }
 
 // identList reads Ident { "," Ident } into names.

@@ -41,7 +41,7 @@ func (p *parser) quickStmt(i int) (next int, ok bool) {
 	case t.value == "DEFAULT":
 		var action *Action
 		if action, end, ok = p.quickAction(i + 1); ok {
-			st = &Default{Range: Range{Pos: t.pos(), End: action.End}, Action: action}
+			st = &Default{Range: Range{file: t.file, pos: point{t.off, t.line, t.col}, endFile: action.endFile, end: action.end}, Action: action}
 		}
 	}
 	if !ok {
@@ -95,7 +95,7 @@ func (p *parser) quickPolicy(i int) (pol *Policy, end int, ok bool) {
 			continue
 		}
 		if k < len(toks) && toks[k].punct == '}' {
-			pol.Range = Range{Pos: toks[i].pos(), End: toks[k].end()}
+			pol.Range = tokenRange(&toks[i], &toks[k])
 			return pol, k, true
 		}
 		return nil, 0, false
@@ -163,7 +163,7 @@ func (p *parser) quickBlock(i int) (blk *ActionBlock, end int, ok bool) {
 			p.checks = append(p.checks, r.Filter)
 		}
 	}
-	blk = &ActionBlock{Range: Range{Pos: toks[i].pos(), End: toks[end].end()}, Action: action, Rules: rules}
+	blk = &ActionBlock{Range: tokenRange(&toks[i], &toks[end]), Action: action, Rules: rules}
 	return blk, end, true
 }
 
@@ -189,7 +189,7 @@ func (p *parser) quickAction(i int) (action *Action, end int, ok bool) {
 		action.Param = &Number{Range: n.span(), Text: n.value, Value: v}
 		end = i + 3
 	}
-	action.Range = Range{Pos: toks[i].pos(), End: toks[end].end()}
+	action.Range = tokenRange(&toks[i], &toks[end])
 	return action, end, true
 }
 
@@ -200,7 +200,7 @@ func (p *parser) quickUse(i int) (use *Use, end int, ok bool) {
 		return nil, 0, false
 	}
 	n := &toks[i+1]
-	return &Use{Range: Range{Pos: toks[i].pos(), End: n.end()}, Name: &Ident{Range: n.span(), Name: n.value}}, i + 1, true
+	return &Use{Range: tokenRange(&toks[i], n), Name: &Ident{Range: n.span(), Name: n.value}}, i + 1, true
 }
 
 // quickDefine reads `#define NAME NUMBER` from p.toks[i]; end is the
@@ -214,7 +214,7 @@ func (p *parser) quickDefine(i int) (def *Define, end int, ok bool) {
 	name, num := &toks[i+2], &toks[i+3]
 	v, _ := numberValue(num.value) // out-of-range literals were reported by the scanner
 	return &Define{
-		Range: Range{Pos: toks[i].pos(), End: num.end()},
+		Range: tokenRange(&toks[i], num),
 		Name:  &Ident{Range: name.span(), Name: name.value},
 		Value: &Number{Range: num.span(), Text: num.value, Value: v},
 	}, i + 3, true

@@ -135,7 +135,7 @@ func (l *loader) resolveRule(arch *syscalls.Arch, key string, r *ruleDef, action
 			names[nr] = s.Name
 		}
 		if arch.AuditArch == auditArchX86_64 && bpfgen.IsX32(nr) && !l.opts.AllowX32 {
-			l.report(grammar.Diagnostic{Pos: r.src.Pos, End: r.src.Pos, Severity: grammar.Note, Kind: KindX32,
+			l.report(grammar.Diagnostic{Pos: r.src.Pos(), End: r.src.Pos(), Severity: grammar.Note, Kind: KindX32,
 				Msg:  fmt.Sprintf("syscall number %#x is an x32 number: on x86_64 it is treated as a foreign arch and killed, so this rule never applies there", nr),
 				Hint: "allow x32 syscalls (--allow-x32) for the rule to apply; the reference compiler does not check x32 numbers"})
 		}
@@ -202,17 +202,17 @@ func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscal
 			size, portable = sc.Args[i].Size, sc.Args[i].Name
 		}
 		if portable != "" {
-			l.warnf(id.Pos, KindGenericArg, fmt.Sprintf("write `%s`", portable),
+			l.warnf(id.Pos(), KindGenericArg, fmt.Sprintf("write `%s`", portable),
 				"generic argument name `%s`: use `%s`; the reference compiler knows only the declared or kernel names", id.Name, portable)
-			l.voteFix(id.Pos, id.Name, portable)
+			l.voteFix(id.Pos(), id.Name, portable)
 		} else {
-			l.warnf(id.Pos, KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
+			l.warnf(id.Pos(), KindGenericArg, fmt.Sprintf("declare the names: %s(a, b, ...)", l.ruleLabel(r)),
 				"generic argument name `%s`: the reference compiler knows only declared or kernel names", id.Name)
 			// Declaring the generic names keeps the meaning (declared
 			// names are 8 bytes wide, as generic ones are here) when
 			// no kernel name of the rule is hidden by it.
 			if r.declared || sc == nil || len(sc.Args) == 0 {
-				k := fixKey{r.src.Pos.Filename, r.src.Pos.Offset}
+				k := fixKey{r.src.Pos().Filename, r.src.Pos().Offset}
 				if n, ok := l.declare[k]; !ok || n < i+1 {
 					l.declare[k] = i + 1
 				}
@@ -220,7 +220,7 @@ func (l *loader) resolveArg(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscal
 		}
 		return i, size, true
 	}
-	l.errorf(id.Pos, KindUndefined, argHint(r, l.ruleArgs(r, sc), id.Name), "unknown argument `%s` of %s on %s", id.Name, l.ruleLabel(r), arch.Name)
+	l.errorf(id.Pos(), KindUndefined, argHint(r, l.ruleArgs(r, sc), id.Name), "unknown argument `%s` of %s on %s", id.Name, l.ruleLabel(r), arch.Name)
 	return 0, 0, false
 }
 

@@ -42,7 +42,7 @@ func Format(name string, src []byte, opts Options) ([]byte, *Policy, error) {
 		if id == nil {
 			return
 		}
-		if n, ok := fixes[id.Pos.Offset]; ok {
+		if n, ok := fixes[id.Pos().Offset]; ok {
 			id.Name = n
 		}
 	}
@@ -70,7 +70,7 @@ func Format(name string, src []byte, opts Options) ([]byte, *Policy, error) {
 	}
 	// The loader took the first DEFAULT inside a policy as the file's when
 	// the compilation had none at file scope; keep that meaning.
-	if moved != nil && l.defltPos == moved.Pos {
+	if moved != nil && l.defltPos == moved.Pos() {
 		file.Stmts = append(file.Stmts, moved)
 	}
 	return grammar.Format(file), p, nil
@@ -81,7 +81,7 @@ func Format(name string, src []byte, opts Options) ([]byte, *Policy, error) {
 // would not know them (declare maps a rule's offset to how many).
 func renameBlock(b *grammar.ActionBlock, rename func(*grammar.Ident), declare map[int]int) {
 	for _, r := range b.Rules {
-		if n, ok := declare[r.Pos.Offset]; ok {
+		if n, ok := declare[r.Pos().Offset]; ok {
 			if r.Params == nil {
 				r.Params = &grammar.Params{}
 			}

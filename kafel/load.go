@@ -64,7 +64,7 @@ type ruleDef struct {
 }
 
 // namePos is where the syscall name of a rule by name is.
-func (r *ruleDef) namePos() Pos { return r.src.Syscall.Name.Pos }
+func (r *ruleDef) namePos() Pos { return r.src.Syscall.Name.Pos() }
 
 type innerDefault struct {
 	policy string
@@ -276,7 +276,7 @@ func (l *loader) prescan(stmts []grammar.Stmt) {
 	for _, s := range stmts {
 		if p, ok := s.(*grammar.Policy); ok && p.Name != nil {
 			if _, dup := l.definedAt[p.Name.Name]; !dup {
-				l.definedAt[p.Name.Name] = p.Name.Pos
+				l.definedAt[p.Name.Name] = p.Name.Pos()
 			}
 		}
 	}
@@ -327,12 +327,12 @@ func (l *loader) define(d *grammar.Define) {
 	name, v := d.Name.Name, d.Value.Value
 	if prev, ok := l.consts[name]; ok {
 		if prev.value != v {
-			l.errorf(d.Name.Pos, KindRedefined, fmt.Sprintf("first defined at %s", posString(prev.pos)),
+			l.errorf(d.Name.Pos(), KindRedefined, fmt.Sprintf("first defined at %s", posString(prev.pos)),
 				"constant `%s` redefined with a different value (was %d, now %d)", name, prev.value, v)
 		}
 		return
 	}
-	l.consts[name] = constDef{value: v, pos: d.Name.Pos, seq: len(l.consts)}
+	l.consts[name] = constDef{value: v, pos: d.Name.Pos(), seq: len(l.consts)}
 }
 
 func (l *loader) policy(p *grammar.Policy) {
@@ -340,7 +340,7 @@ func (l *loader) policy(p *grammar.Policy) {
 		return
 	}
 	name := p.Name.Name
-	def := &policyDef{name: name, pos: p.Name.Pos}
+	def := &policyDef{name: name, pos: p.Name.Pos()}
 	for _, s := range p.Body {
 		switch s := s.(type) {
 		case *grammar.Use:
@@ -356,12 +356,12 @@ func (l *loader) policy(p *grammar.Policy) {
 				continue
 			}
 			if a, ok := l.action(s.Action); ok {
-				l.innerDefaults = append(l.innerDefaults, innerDefault{policy: name, pos: s.Pos, action: a, text: actionText(s.Action)})
+				l.innerDefaults = append(l.innerDefaults, innerDefault{policy: name, pos: s.Pos(), action: a, text: actionText(s.Action)})
 			}
 		}
 	}
 	if prev, ok := l.policies[name]; ok {
-		l.errorf(p.Name.Pos, KindRedefined, fmt.Sprintf("first defined at %s", posString(prev.pos)),
+		l.errorf(p.Name.Pos(), KindRedefined, fmt.Sprintf("first defined at %s", posString(prev.pos)),
 			"policy `%s` redefined", name)
 		return
 	}
@@ -386,17 +386,17 @@ func (l *loader) use(u *grammar.Use, in string) *policyDef {
 	}
 	switch at, later := l.definedAt[name]; {
 	case name == in:
-		l.errorf(u.Name.Pos, KindUndefined, "a policy is defined only after its closing brace",
+		l.errorf(u.Name.Pos(), KindUndefined, "a policy is defined only after its closing brace",
 			"policy `%s` cannot USE itself", name)
 	case later:
-		l.errorf(u.Name.Pos, KindUndefined, fmt.Sprintf("`%s` is defined later, at %s; a policy must be defined before it is used", name, posString(at)),
+		l.errorf(u.Name.Pos(), KindUndefined, fmt.Sprintf("`%s` is defined later, at %s; a policy must be defined before it is used", name, posString(at)),
 			"undefined policy `%s`", name)
 	default:
 		var names []string
 		for n := range l.policies {
 			names = append(names, n)
 		}
-		l.errorf(u.Name.Pos, KindUndefined, didYouMean(name, names), "undefined policy `%s`", name)
+		l.errorf(u.Name.Pos(), KindUndefined, didYouMean(name, names), "undefined policy `%s`", name)
 	}
 	return nil
 }
@@ -410,11 +410,11 @@ func (l *loader) fileDefault(d *grammar.Default) {
 		return
 	}
 	if l.deflt != nil {
-		l.errorf(d.Pos, KindRedefined, fmt.Sprintf("first given at %s; DEFAULT may appear once per compilation, includes counted", posString(l.defltPos)),
+		l.errorf(d.Pos(), KindRedefined, fmt.Sprintf("first given at %s; DEFAULT may appear once per compilation, includes counted", posString(l.defltPos)),
 			"DEFAULT given twice")
 		return
 	}
-	l.deflt, l.defltPos, l.defltText = &a, d.Pos, actionText(d.Action)
+	l.deflt, l.defltPos, l.defltText = &a, d.Pos(), actionText(d.Action)
 }
 
 // checkDefaults reconciles DEFAULTs written inside POLICY braces (a
@@ -469,7 +469,7 @@ func (l *loader) action(a *grammar.Action) (bpfgen.Action, bool) {
 		return 0, false
 	}
 	if a.Param.Value > math.MaxUint16 {
-		l.errorf(a.Param.Pos, KindRange, "the value is 16 bits wide", "%s value %s out of range (0-65535)", a.Kind, a.Param.Text)
+		l.errorf(a.Param.Pos(), KindRange, "the value is 16 bits wide", "%s value %s out of range (0-65535)", a.Kind, a.Param.Text)
 		return 0, false
 	}
 	return base.WithData(uint16(a.Param.Value)), true
@@ -516,10 +516,10 @@ func (l *loader) rule(r *grammar.Rule, rd *ruleDef) bool {
 	rd.src = r
 	switch s := r.Syscall; {
 	case s.Number != nil:
-		rd.custom, rd.nr = true, l.syscallNumber(s.Number.Value, s.Number.Pos, s.Number.Text)
+		rd.custom, rd.nr = true, l.syscallNumber(s.Number.Value, s.Number.Pos(), s.Number.Text)
 	case s.Name != nil:
 		if c, ok := l.consts[s.Name.Name]; ok {
-			rd.custom, rd.nr = true, l.syscallNumber(c.value, s.Name.Pos, fmt.Sprintf("%s (%d)", s.Name.Name, c.value))
+			rd.custom, rd.nr = true, l.syscallNumber(c.value, s.Name.Pos(), fmt.Sprintf("%s (%d)", s.Name.Name, c.value))
 		} else {
 			rd.name = s.Name.Name
 		}
@@ -531,13 +531,13 @@ func (l *loader) rule(r *grammar.Rule, rd *ruleDef) bool {
 		rd.declared = true
 		for i, p := range r.Params.Names {
 			if i == maxArgs {
-				l.errorf(p.Pos, KindRange, "", "too many argument names: a syscall has at most %d arguments", maxArgs)
+				l.errorf(p.Pos(), KindRange, "", "too many argument names: a syscall has at most %d arguments", maxArgs)
 				ok = false
 				break
 			}
 			for _, q := range rd.params {
 				if q == p.Name {
-					l.errorf(p.Pos, KindRedefined, "", "argument `%s` declared twice", p.Name)
+					l.errorf(p.Pos(), KindRedefined, "", "argument `%s` declared twice", p.Name)
 					ok = false
 				}
 			}
@@ -550,12 +550,12 @@ func (l *loader) rule(r *grammar.Rule, rd *ruleDef) bool {
 		for _, n := range r.Arch.Names {
 			c, known := canonicalArch(n.Name)
 			if !known {
-				l.errorf(n.Pos, KindUndefined, didYouMean(strings.ToLower(n.Name), archNameList()), "unknown arch `%s`", n.Name)
+				l.errorf(n.Pos(), KindUndefined, didYouMean(strings.ToLower(n.Name), archNameList()), "unknown arch `%s`", n.Name)
 				ok = false
 				continue
 			}
 			if prev, dup := written[c]; dup {
-				l.errorf(n.Pos, KindRedefined, "", "arch `%s` repeated in ON guard (already named as `%s`)", n.Name, prev)
+				l.errorf(n.Pos(), KindRedefined, "", "arch `%s` repeated in ON guard (already named as `%s`)", n.Name, prev)
 				ok = false
 				continue
 			}
@@ -587,23 +587,23 @@ func (l *loader) checkFilter(e grammar.Expr, boolean bool, level int) bool {
 	switch e := e.(type) {
 	case *grammar.Number:
 		if boolean {
-			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "a number is not a condition")
+			l.errorf(e.Pos(), KindInvalidFilter, "compare it: `x != 0`", "a number is not a condition")
 			return false
 		}
 		return true
 	case *grammar.Ident:
 		if boolean {
-			l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "`%s` is not a condition", e.Name)
+			l.errorf(e.Pos(), KindInvalidFilter, "compare it: `x != 0`", "`%s` is not a condition", e.Name)
 			return false
 		}
 		return true
 	case *grammar.NotExpr:
 		if !boolean {
-			l.errorf(e.Pos, KindInvalidFilter, "", "`!` applies to a condition, not to a value")
+			l.errorf(e.Pos(), KindInvalidFilter, "", "`!` applies to a condition, not to a value")
 			return false
 		}
 		if level >= maxExprDepth {
-			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
+			l.errorf(e.Pos(), grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
 			return false
 		}
 		return e.X != nil && l.checkFilter(e.X, true, level+1)
@@ -615,9 +615,9 @@ func (l *loader) checkFilter(e grammar.Expr, boolean bool, level int) bool {
 		isBool := kind != kBitAnd && kind != kBitOr
 		if isBool != boolean {
 			if boolean {
-				l.errorf(e.Pos, KindInvalidFilter, "compare it: `x != 0`", "a value is not a condition")
+				l.errorf(e.Pos(), KindInvalidFilter, "compare it: `x != 0`", "a value is not a condition")
 			} else {
-				l.errorf(e.Pos, KindInvalidFilter, "", "a condition cannot be an operand of `%s`", e.Op)
+				l.errorf(e.Pos(), KindInvalidFilter, "", "a condition cannot be an operand of `%s`", e.Op)
 			}
 			return false
 		}
@@ -625,7 +625,7 @@ func (l *loader) checkFilter(e grammar.Expr, boolean bool, level int) bool {
 			return false
 		}
 		if level >= maxExprDepth {
-			l.errorf(e.Pos, grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
+			l.errorf(e.Pos(), grammar.KindLimit, "", "expression nested too deeply (limit %d)", maxExprDepth)
 			return false
 		}
 		operandsBool := kind == kAnd || kind == kOr

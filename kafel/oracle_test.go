@@ -310,7 +310,7 @@ func checkFold(t *testing.T, read, custom string) bool {
 			continue
 		}
 		if got, want := foldedString(f), condString(simplify(c)); got != want {
-			t.Fatalf("rule at %s:\nfold:   %s\noracle: %s\npolicy:\n%s", posString(r.src.Pos), got, want, src)
+			t.Fatalf("rule at %s:\nfold:   %s\noracle: %s\npolicy:\n%s", posString(r.src.Pos()), got, want, src)
 		}
 	}
 	return true
