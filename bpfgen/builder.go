@@ -80,6 +80,7 @@ type prog struct {
 	dropBuf, targetedBuf []bool
 	redirectBuf          []label
 	valBuf               []int32
+	tails, values        hashIndex // of merge-tails and redundant-loads
 }
 
 // noLabel marks an id that a redirect table does not redirect.
@@ -340,6 +341,9 @@ type placed struct {
 type assemblyBuffers struct {
 	rev   []placed
 	exact []int32
+	// The closest copy of each return (by its k+1) and the closest
+	// trampoline to each id (by id+1), as r-indexes.
+	nearRet, nearJump hashIndex
 }
 
 // layout lays the program out, ready for encode to turn ids into
@@ -361,16 +365,9 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 	rev := buf.rev[:0]
 	exact := grow(buf.exact, int(p.nextID)) // id -> r-index of that instruction
 	buf.exact = exact
-	// The closest copy of each return (by its k+1) and the closest
-	// trampoline to each id (by id+1), as r-indexes.
-	nearRet := newHashIndex(16)
-	defer nearRet.free()
-	var nearJump *hashIndex // rarely needed
-	defer func() {
-		if nearJump != nil {
-			nearJump.free()
-		}
-	}()
+	nearRet, nearJump := &buf.nearRet, &buf.nearJump
+	nearRet.reset(16)
+	nearJump.reset(0)
 	pos := p.positions()
 	insns := p.insns
 	// near returns the r-index of the closest instruction that jumping to
@@ -385,7 +382,7 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 		var ok bool
 		if ti := &insns[pos[id]]; isRet(ti.op) {
 			r, ok = nearRet.get(uint64(ti.k) + 1)
-		} else if nearJump != nil {
+		} else {
 			r, ok = nearJump.get(uint64(id) + 1)
 		}
 		return r, ok && here-r-1 <= maxJump
@@ -421,9 +418,6 @@ func (p *prog) layout(buf *assemblyBuffers) []placed {
 					nearRet.put(uint64(ti.k)+1, len(rev))
 					rev = append(rev, placed{op: ti.op, k: ti.k, noteOf: ti.id})
 				} else {
-					if nearJump == nil {
-						nearJump = newHashIndex(16)
-					}
 					nearJump.put(uint64(far)+1, len(rev))
 					rev = append(rev, placed{op: opJa, rt: exact[far], noteOf: -1})
 				}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Compile turns rs into a seccomp filter that means exactly what rs.Eval
@@ -39,7 +40,7 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 	if rs == nil {
 		return nil, fmt.Errorf("bpfgen: nil rule set")
 	}
-	g := genPool.Get().(*gen)
+	g := getGen()
 	defer g.free()
 	if err := g.program(rs); err != nil {
 		return nil, err
@@ -66,7 +67,8 @@ func Compile(rs *RuleSet, opts Options) (*Program, error) {
 }
 
 // gen generates the unoptimized program. Its tables are recycled from
-// one compilation to the next (genPool): nothing of them outlives Compile.
+// one compilation to the next (getGen, free): nothing of them outlives
+// Compile.
 type gen struct {
 	b        builder
 	rets     map[Action]label // shared return of each action, placed at the end
@@ -75,7 +77,7 @@ type gen struct {
 	// Per arch.
 	outcomes []nrOutcome
 	byAction map[Action]int32 // outcomes that are a verdict
-	byHash   *hashIndex       // outcomes that are argument checks: hash -> the last one with it
+	byHash   hashIndex        // outcomes that are argument checks: hash -> the last one with it
 	names    map[uint32]string
 	err      error // the first error of visit
 	ce       condEmitter
@@ -94,7 +96,35 @@ var genPool = sync.Pool{New: func() any {
 	return &gen{rets: make(map[Action]label), byAction: make(map[Action]int32)}
 }}
 
-// free empties g and returns it to genPool.
+// spareGen keeps one gen of a common size through garbage collections,
+// which empty genPool: a caller that allocates much between two
+// compilations (the Kafel front end does) would otherwise often find
+// it empty.
+var spareGen atomic.Pointer[gen]
+
+// spareMax bounds the programs (in instructions, and in blocks of
+// expression nodes) whose gen spareGen keeps, so that it never holds on
+// to the tables of a huge compilation.
+const (
+	spareMaxInsns  = 2 * MaxInstructions
+	spareMaxBlocks = 64
+)
+
+// small reports whether spareGen may keep g.
+func (g *gen) small() bool {
+	return cap(g.b.insns) <= spareMaxInsns && len(g.lw.bs.blocks) <= spareMaxBlocks &&
+		len(g.lw.ws.blocks) <= spareMaxBlocks && len(g.plan.nodes.blocks) <= spareMaxBlocks
+}
+
+// getGen returns an empty gen, recycled when there is one.
+func getGen() *gen {
+	if g := spareGen.Swap(nil); g != nil {
+		return g
+	}
+	return genPool.Get().(*gen)
+}
+
+// free empties g and keeps it for getGen.
 func (g *gen) free() {
 	clear(g.rets)
 	g.retOrder = g.retOrder[:0]
@@ -102,6 +132,9 @@ func (g *gen) free() {
 	g.names, g.err = nil, nil
 	g.b.reset()
 	g.prog.insns, g.prog.notes = nil, nil
+	if g.small() && spareGen.CompareAndSwap(nil, g) {
+		return
+	}
 	genPool.Put(g)
 }
 
@@ -190,8 +223,7 @@ func (g *gen) program(rs *RuleSet) error {
 func (g *gen) arch(ar *ArchRules, foreign Action) error {
 	g.outcomes = g.outcomes[:0]
 	clear(g.byAction)
-	g.byHash = newHashIndex(len(ar.Syscalls))
-	defer g.byHash.free()
+	g.byHash.reset(len(ar.Syscalls))
 	g.rules = g.rules[:0]
 	g.plan.reset()
 	g.ce.init(&g.b)

@@ -18,9 +18,10 @@ type valNumbers struct {
 
 // newValNumbers returns an empty numbering; its table grows as needed
 // (most values are the words of seccomp_data, which need none).
-func newValNumbers() valNumbers { return valNumbers{t: newHashIndex(32), next: wordValues} }
-
-func (vn *valNumbers) free() { vn.t.free() }
+func newValNumbers(t *hashIndex) valNumbers {
+	t.reset(32)
+	return valNumbers{t: t, next: wordValues}
+}
 
 // Loads of the words of seccomp_data are the values 0..wordValues-1;
 // other values are numbered from wordValues on.
@@ -68,8 +69,7 @@ func (vn *valNumbers) aluValue(in insn, a int32) (v int32, ok bool) {
 func removeRedundantLoads(p *prog) bool {
 	pos := p.positions()
 	targeted := p.targeted(pos)
-	vn := newValNumbers()
-	defer vn.free()
+	vn := newValNumbers(&p.values)
 	insns := p.insns
 	// in[i] is the value A holds when instruction i starts.
 	p.valBuf = grow(p.valBuf, len(insns))

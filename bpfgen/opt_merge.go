@@ -1,7 +1,5 @@
 package bpfgen
 
-import "sync"
-
 // mergeTails shares identical code: a block (a straight run of
 // instructions ending in a jump or a return) that nothing falls into is
 // dropped in favour of an identical run of instructions further on, to
@@ -14,8 +12,8 @@ func mergeTails(p *prog) bool {
 	// tails maps the hash of a run of instructions that ends in a
 	// terminator to the index of the nearest such run seen so far (the
 	// scan goes from the end backwards).
-	tails := newHashIndex(len(p.insns))
-	defer tails.free()
+	tails := &p.tails
+	tails.reset(len(p.insns))
 	var redirect []label // by id, see redirects; nil: none yet
 	var h uint64
 	end := -1 // index of the terminator ending the current block, -1: none
@@ -112,29 +110,29 @@ type hashSlot struct {
 	val int32
 }
 
-// hashIndexPool recycles the tables of hashIndex between passes.
-var hashIndexPool sync.Pool
-
 // newHashIndex returns an empty table with room for about n keys (it
 // grows past them).
 func newHashIndex(n int) *hashIndex {
+	t := new(hashIndex)
+	t.reset(n)
+	return t
+}
+
+// reset empties t, with room for about n keys, reusing its slots when
+// there are enough.
+func (t *hashIndex) reset(n int) {
 	size, bits := 16, uint(4)
 	for 2*size < 3*n {
 		size, bits = size*2, bits+1
 	}
-	t, _ := hashIndexPool.Get().(*hashIndex)
-	if t == nil || cap(t.slots) < size {
-		t = &hashIndex{slots: make([]hashSlot, size)}
+	if cap(t.slots) < size {
+		t.slots = make([]hashSlot, size)
 	} else {
 		t.slots = t.slots[:size]
 		clear(t.slots)
 	}
 	t.mask, t.shift, t.n = uint64(size-1), 64-bits, 0
-	return t
 }
-
-// free returns t to the pool; t must not be used after.
-func (t *hashIndex) free() { hashIndexPool.Put(t) }
 
 // slot finds h's slot or the empty one where it belongs. Key 0 marks an
 // empty slot, so hash 0 is stored as 1 (a collision callers rule out).

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Compile recycles its tables (genPool) and the passes theirs; these
+// Compile recycles its tables (getGen) and the passes theirs; these
 // tests check that nothing of one compilation leaks into the next, and
 // the small tables the recycling rests on.
 
@@ -53,7 +53,6 @@ func TestCompileAfterOtherCompiles(t *testing.T) {
 // finds every key again; absent keys are absent.
 func TestHashIndex(t *testing.T) {
 	tab := newHashIndex(4)
-	defer tab.free()
 	const n = 5000
 	key := func(i int) uint64 { return uint64(i)*0x9e3779b97f4a7c15 + 2 }
 	for i := 0; i < n; i++ {
@@ -136,7 +135,7 @@ func TestTargetedStaysTrue(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
 	for c := 0; c < 300; c++ {
 		rs := randRuleSet(r, 12)
-		g := genPool.Get().(*gen)
+		g := getGen()
 		if err := g.program(rs); err != nil {
 			g.free()
 			t.Fatalf("case %d: %v", c, err)
