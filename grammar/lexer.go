@@ -191,8 +191,10 @@ func (s *scanner) emitValue(typ lexer.TokenType, v string, punct byte) {
 	t.value, t.file = v, s.file
 	t.off, t.line, t.col = int32(s.off), int32(s.line), int32(s.col)
 	t.kind, t.punct = int8(typ), punct
-	s.nest = nestStep(s.nest, punct)
-	s.maxNest = max(s.maxNest, len(s.nest))
+	if punct != 0 || len(s.nest) > 0 && s.nest[len(s.nest)-1] == '!' { // else nestStep does nothing
+		s.nest = nestStep(s.nest, punct)
+		s.maxNest = max(s.maxNest, len(s.nest))
+	}
 	s.off += len(v)
 	s.col += len(v)
 	*s.budget--
