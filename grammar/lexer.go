@@ -493,7 +493,10 @@ func (s *scanner) number() {
 	text = s.text[s.off : s.off+n]
 	s.emit(tokNumber, n)
 	s.counts.numbers++
-	_, err := numberValue(text)
+	var err error
+	if n > 16 { // a shorter literal fits in 64 bits in any base
+		_, err = numberValue(text)
+	}
 	if err == nil && base != 8 {
 		return
 	}
