@@ -332,7 +332,7 @@ func (o *nrOutcome) addNr(nr uint32) {
 	}
 }
 
-// names returns the numbers leading to o, for comments.
+// numbers returns the numbers leading to o, for comments.
 func (o *nrOutcome) numbers() []uint32 { return o.nrs[:o.nnrs] }
 
 // sameChecks reports whether o has the argument checks lr with default d.
