@@ -1,6 +1,7 @@
 package grammar
 
 import (
+	"bytes"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -204,10 +205,43 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isHex(c byte) bool    { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
-// run returns how many bytes from i on satisfy ok.
-func (s *scanner) run(i int, ok func(byte) bool) int {
+// Character classes, for run.
+const (
+	cLetter = 1 << iota
+	cDigit
+	cHex    // 0-9 a-f A-F
+	cBinary // 0 1
+	cUnder  // _
+	cWord   = cLetter | cDigit | cUnder
+)
+
+// classes holds the classes of each byte.
+var classes = func() (t [256]uint8) {
+	for c := range 256 {
+		b := byte(c)
+		if isLetter(b) {
+			t[c] |= cLetter
+		}
+		if isDigit(b) {
+			t[c] |= cDigit
+		}
+		if isHex(b) {
+			t[c] |= cHex
+		}
+		if b == '0' || b == '1' {
+			t[c] |= cBinary
+		}
+		if b == '_' {
+			t[c] |= cUnder
+		}
+	}
+	return t
+}()
+
+// run returns how many bytes from i on are in one of the classes of mask.
+func (s *scanner) run(i int, mask uint8) int {
 	n := 0
-	for i+n < len(s.src) && ok(s.src[i+n]) {
+	for i+n < len(s.src) && classes[s.src[i+n]]&mask != 0 {
 		n++
 	}
 	return n
@@ -217,6 +251,15 @@ func (s *scanner) run(i int, ok func(byte) bool) int {
 var twoCharOps = []string{"==", "!=", "<=", ">=", "||", "&&"}
 
 const oneCharOps = "<>|&[](){},!#"
+
+// oneCharOp holds, for each byte, the operator of one character it is,
+// as a substring of oneCharOps ("" for none).
+var oneCharOp = func() (t [256]string) {
+	for i := range len(oneCharOps) {
+		t[oneCharOps[i]] = oneCharOps[i : i+1]
+	}
+	return t
+}()
 
 // The punctuation codes of the operators of two characters; one of one
 // character is its own code.
@@ -276,7 +319,10 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 			s.col = 1
 		case c == '/' && len(rest) > 1 && rest[1] == '/':
 			start := s.pos()
-			n := s.run(s.off, func(b byte) bool { return b != '\n' })
+			n := len(rest)
+			if k := bytes.IndexByte(rest, '\n'); k >= 0 {
+				n = k
+			}
 			text := string(rest[:n])
 			s.advance(n)
 			s.comments = append(s.comments, &Comment{Range: NewRange(start, s.pos()), Text: text})
@@ -287,7 +333,7 @@ func (s *scanner) scan(includeHook func(s *scanner, d *directive, name *String))
 		case isDigit(c) || c == '-' && len(rest) > 1 && rest[1] >= '1' && rest[1] <= '9':
 			s.number()
 		case isLetter(c):
-			n := 1 + s.run(s.off+1, func(b byte) bool { return isLetter(b) || isDigit(b) || b == '_' })
+			n := 1 + s.run(s.off+1, cWord)
 			if isKeyword(rest[:n]) {
 				s.emit(tokKeyword, n)
 			} else {
@@ -339,11 +385,11 @@ func (s *scanner) operator(rest []byte) bool {
 			}
 		}
 	}
-	i := strings.IndexByte(oneCharOps, c)
-	if i < 0 {
+	v := oneCharOp[c]
+	if v == "" {
 		return false
 	}
-	s.emitValue(tokPunct, oneCharOps[i:i+1], c)
+	s.emitValue(tokPunct, v, c)
 	switch c {
 	case '<', '>', '|', '&':
 		s.counts.binaries++
@@ -472,19 +518,19 @@ func (s *scanner) number() {
 	var base int
 	switch {
 	case rest[0] == '-':
-		n = 1 + s.run(s.off+1, isDigit)
+		n = 1 + s.run(s.off+1, cDigit)
 		base = 10
 	case rest[0] != '0':
-		n = s.run(s.off, isDigit)
+		n = s.run(s.off, cDigit)
 		base = 10
 	case len(rest) > 2 && rest[1] == 'x' && isHex(rest[2]):
-		n = 2 + s.run(s.off+2, isHex)
+		n = 2 + s.run(s.off+2, cHex)
 		base = 16
 	case len(rest) > 2 && rest[1] == 'b' && (rest[2] == '0' || rest[2] == '1'):
-		n = 2 + s.run(s.off+2, func(b byte) bool { return b == '0' || b == '1' })
+		n = 2 + s.run(s.off+2, cBinary)
 		base = 2
 	default:
-		n = s.run(s.off, isDigit)
+		n = s.run(s.off, cDigit)
 		base = 8
 		if n == 1 {
 			base = 10
