@@ -58,7 +58,7 @@ var (
 func number(v uint64) folded { return folded{kind: kNum, num: v, wide: v > math.MaxUint32} }
 
 // value returns f, a value, as the generator's Value.
-func (f folded) value() bpfgen.Value {
+func (f *folded) value() bpfgen.Value {
 	if f.kind == kNum {
 		return bpfgen.Const(f.num)
 	}
@@ -80,50 +80,65 @@ func (f folded) value() bpfgen.Value {
 // An unknown name is reported, and both operands of an operator are
 // resolved before it fails, so that each unknown name is reported.
 func (l *loader) fold(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, e grammar.Expr) (folded, bool) {
+	var f folded
+	ok := l.foldInto(arch, r, sc, e, &f)
+	return f, ok
+}
+
+// foldInto is fold writing its result to *out (the recursion passes
+// results through its callers' frames instead of copying them back).
+func (l *loader) foldInto(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall, e grammar.Expr, out *folded) bool {
 	switch e := e.(type) {
 	case *grammar.Number:
-		return number(e.Value), true
+		*out = number(e.Value)
+		return true
 	case *grammar.Ident:
 		if r.consts > 0 { // else no constant was defined before the rule
 			if c, ok := l.consts[e.Name]; ok && c.seq < r.consts {
-				return number(c.value), true
+				*out = number(c.value)
+				return true
 			}
 		}
 		i, size, ok := l.resolveArg(arch, r, sc, e)
-		if !ok {
-			return folded{}, false
+		if ok {
+			*out = argValue(i, size)
 		}
-		return argValue(i, size), true
+		return ok
 	case *grammar.NotExpr:
-		x, ok := l.fold(arch, r, sc, e.X)
-		if !ok {
-			return folded{}, false
+		var x folded
+		if !l.foldInto(arch, r, sc, e.X, &x) {
+			return false
 		}
 		switch x.kind {
 		case kTrue:
-			return foldedFalse, true
+			*out = foldedFalse
 		case kFalse:
-			return foldedTrue, true
+			*out = foldedTrue
+		default:
+			n := l.lowering.nots.next()
+			n.X = x.expr
+			*out = folded{kind: kNot, expr: n}
 		}
-		n := l.lowering.nots.next()
-		n.X = x.expr
-		return folded{kind: kNot, expr: n}, true
+		return true
 	case *grammar.BinaryExpr:
 		kind, _ := condKindOf(e.Op)
-		x, okx := l.fold(arch, r, sc, e.X)
-		y, oky := l.fold(arch, r, sc, e.Y)
+		var x, y folded
+		okx := l.foldInto(arch, r, sc, e.X, &x)
+		oky := l.foldInto(arch, r, sc, e.Y, &y)
 		if !okx || !oky {
-			return folded{}, false
+			return false
 		}
 		switch kind {
 		case kAnd, kOr:
-			return l.lowering.logical(kind, x, y), true
+			*out = l.lowering.logical(kind, &x, &y)
 		case kBitAnd, kBitOr:
-			return l.lowering.bitwise(kind, x, y), true
+			*out = l.lowering.bitwise(kind, &x, &y)
+		default:
+			*out = l.lowering.compare(cmpOp(e.Op), &x, &y)
 		}
-		return l.lowering.compare(cmpOp(e.Op), x, y), true
+		return true
 	}
-	return folded{}, false
+	return false
 }
 
 // argValue returns argument i of the given width as a value.
@@ -138,7 +153,7 @@ func argValue(i, size int) folded {
 }
 
 // logical folds x && y (kind kAnd) or x || y (kOr).
-func (lw *lowering) logical(kind condKind, x, y folded) folded {
+func (lw *lowering) logical(kind condKind, x, y *folded) folded {
 	dominant, recessive := foldedTrue, kFalse // for ||
 	if kind == kAnd {
 		dominant, recessive = foldedFalse, kTrue
@@ -147,9 +162,9 @@ func (lw *lowering) logical(kind condKind, x, y folded) folded {
 	case x.kind == dominant.kind || y.kind == dominant.kind:
 		return dominant
 	case x.kind == recessive:
-		return y
+		return *y
 	case y.kind == recessive:
-		return x
+		return *x
 	}
 	if kind == kAnd {
 		n := lw.ands.next()
@@ -162,7 +177,7 @@ func (lw *lowering) logical(kind condKind, x, y folded) folded {
 }
 
 // bitwise folds x & y (kind kBitAnd) or x | y (kBitOr).
-func (lw *lowering) bitwise(kind condKind, x, y folded) folded {
+func (lw *lowering) bitwise(kind condKind, x, y *folded) folded {
 	if x.kind == kNum && y.kind == kNum {
 		if kind == kBitAnd {
 			return number(x.num & y.num)
@@ -181,7 +196,7 @@ func (lw *lowering) bitwise(kind condKind, x, y folded) folded {
 		case clobber:
 			return number(clobber)
 		case identity:
-			return x
+			return *x
 		}
 	}
 	f := folded{kind: kind, wide: x.wide || y.wide}
@@ -198,7 +213,7 @@ func (lw *lowering) bitwise(kind condKind, x, y folded) folded {
 }
 
 // compare folds the comparison x op y.
-func (lw *lowering) compare(op bpfgen.CmpOp, x, y folded) folded {
+func (lw *lowering) compare(op bpfgen.CmpOp, x, y *folded) folded {
 	holds := false
 	switch {
 	case x.kind == kNum && y.kind == kNum:
