@@ -252,11 +252,12 @@ var twoCharOps = []string{"==", "!=", "<=", ">=", "||", "&&"}
 
 const oneCharOps = "<>|&[](){},!#"
 
-// oneCharOp holds, for each byte, the operator of one character it is,
-// as a substring of oneCharOps ("" for none).
-var oneCharOp = func() (t [256]string) {
+// oneCharOp holds, for each byte, 1 + its index in oneCharOps (0 for a
+// byte that is no operator): a table without pointers, which the garbage
+// collector need not scan.
+var oneCharOp = func() (t [256]uint8) {
 	for i := range len(oneCharOps) {
-		t[oneCharOps[i]] = oneCharOps[i : i+1]
+		t[oneCharOps[i]] = uint8(i + 1)
 	}
 	return t
 }()
@@ -385,11 +386,11 @@ func (s *scanner) operator(rest []byte) bool {
 			}
 		}
 	}
-	v := oneCharOp[c]
-	if v == "" {
+	i := int(oneCharOp[c])
+	if i == 0 {
 		return false
 	}
-	s.emitValue(tokPunct, v, c)
+	s.emitValue(tokPunct, oneCharOps[i-1:i], c)
 	switch c {
 	case '<', '>', '|', '&':
 		s.counts.binaries++
