@@ -112,6 +112,37 @@ func BenchmarkLaunch(b *testing.B) {
 	})
 }
 
+// BenchmarkLaunchVersus interleaves launches of kafel's jails with bwrap
+// and unshare, one of each per iteration, and reports each one's median
+// and its ratio to kafel's: on a machine whose load changes from second
+// to second the ratios hold better than those of BenchmarkLaunch's
+// separate lines.
+func BenchmarkLaunchVersus(b *testing.B) {
+	requireRoot(b)
+	bwrap := requireBinary(b, "bwrap")
+	unshare := requireBinary(b, "unshare")
+	full := benchConfig()
+	roRoot := benchConfig()
+	roRoot.Mounts, roRoot.Chroot = nil, "/"
+	l, err := NewLauncher(full, 1, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	latency.Compare(b,
+		latency.Contender{Name: "kafel", Launch: func() error { return runQuiet(full) }},
+		latency.Contender{Name: "kafel-warm", Launch: func() error { return launchQuiet(l, full) }},
+		latency.Contender{Name: "kafel-ro-root", Launch: func() error { return runQuiet(roRoot) }},
+		latency.Contender{Name: "kafel-forkexec", Launch: func() error { return runQuietOpts(full, RunOptions{forkExec: true}) }},
+		latency.Contender{Name: "bwrap", Launch: func() error {
+			return exec.Command(bwrap, "--unshare-all", "--ro-bind", "/", "/", "/bin/true").Run()
+		}},
+		latency.Contender{Name: "unshare", Launch: func() error {
+			return exec.Command(unshare, "-Urpf", "--mount-proc", "/bin/true").Run()
+		}},
+	)
+}
+
 // BenchmarkThroughput launches full-isolation jails from 2 workers and
 // reports sandboxes per second; "forkexec" starts the inits with
 // syscall.ForkExec, the baseline of the vfork path.

@@ -43,3 +43,44 @@ func Measure(b *testing.B, launch func() error) {
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	b.ReportMetric(float64(times[len(times)/2].Nanoseconds())/1e6, "median-ms")
 }
+
+// Contender is one of the launches Compare interleaves.
+type Contender struct {
+	Name   string
+	Launch func() error
+}
+
+// Compare runs each contender's launch once per iteration, in turn, b.N
+// times, and reports each one's median launch time (<name>-ms) and its
+// ratio to the first contender's (<name>/<first>). Interleaved, the
+// contenders share whatever load the machine has at each moment, so the
+// ratios hold better than those of separate benchmarks.
+func Compare(b *testing.B, cs ...Contender) {
+	b.Helper()
+	for _, c := range cs {
+		if err := c.Launch(); err != nil { // warm up, and fail early
+			b.Fatalf("%s: %v", c.Name, err)
+		}
+	}
+	times := make([][]time.Duration, len(cs))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, c := range cs {
+			t0 := time.Now()
+			if err := c.Launch(); err != nil {
+				b.Fatalf("%s: %v", c.Name, err)
+			}
+			times[j] = append(times[j], time.Since(t0))
+		}
+	}
+	b.StopTimer()
+	medians := make([]float64, len(cs))
+	for j, ts := range times {
+		sort.Slice(ts, func(a, b int) bool { return ts[a] < ts[b] })
+		medians[j] = float64(ts[len(ts)/2].Nanoseconds()) / 1e6
+		b.ReportMetric(medians[j], cs[j].Name+"-ms")
+	}
+	for j := 1; j < len(cs); j++ {
+		b.ReportMetric(medians[j]/medians[0], cs[j].Name+"/"+cs[0].Name)
+	}
+}
