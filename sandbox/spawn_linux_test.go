@@ -74,3 +74,22 @@ func runJailErr(c *Config, opts RunOptions) (*Result, string, error) {
 	res, err := Run(context.Background(), c, opts)
 	return res, out.String(), err
 }
+
+func TestSpawnOutputHeldAfterExit(t *testing.T) {
+	requireRoot(t)
+	// Without a pid namespace or a session of its own, a process of the
+	// jail can outlive its init while it holds stdout: Run returns once
+	// the init is gone and the output has stopped for a while, with what
+	// came before, instead of waiting for the holder.
+	c := testConfig("/bin/sh", "-c", "(sleep 4; echo late) & echo early")
+	c.Namespaces.PID, c.SkipSetsid = false, true
+	c.Mounts, c.Chroot = nil, "/" // no /proc of its own without a pid namespace
+	var out bytes.Buffer
+	res, err := Run(context.Background(), c, RunOptions{Stdout: &out, Stderr: &out})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("Run: %v, %+v", err, res)
+	}
+	if got := out.String(); got != "early\n" {
+		t.Errorf("output %q, want only what came before the init ended", got)
+	}
+}
