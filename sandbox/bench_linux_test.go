@@ -145,7 +145,8 @@ func BenchmarkLaunchVersus(b *testing.B) {
 
 // BenchmarkThroughput launches full-isolation jails from 2 workers and
 // reports sandboxes per second; "forkexec" starts the inits with
-// syscall.ForkExec, the baseline of the vfork path.
+// syscall.ForkExec, the baseline of the vfork path; "warm" goes through a
+// Launcher; "bwrap" is bwrap --unshare-all from the same 2 workers.
 func BenchmarkThroughput(b *testing.B) {
 	requireRoot(b)
 	c := benchConfig()
@@ -160,6 +161,12 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 		defer l.Close()
 		benchThroughput(b, func() error { return launchQuiet(l, c) })
+	})
+	b.Run("bwrap", func(b *testing.B) {
+		bin := requireBinary(b, "bwrap")
+		benchThroughput(b, func() error {
+			return exec.Command(bin, "--unshare-all", "--ro-bind", "/", "/", "/bin/true").Run()
+		})
 	})
 }
 
