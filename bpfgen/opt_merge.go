@@ -45,16 +45,21 @@ func mergeTails(p *prog) bool {
 		leader := i == 0 || targeted[i] || afterTerminator
 		h = mixInsn(h, in) // the hash of the run i..end
 		if afterTerminator {
-			if q, ok := tails.get(h); ok && sameRun(insns[i:end+1], insns[q:]) {
+			// One probe both looks for an identical run further on and
+			// records this one in its place when there is none.
+			s := tails.claim(h)
+			if s.key != 0 && sameRun(insns[i:end+1], insns[s.val:]) {
 				if redirect == nil {
 					redirect = p.redirects()
 				}
-				redirect[in.id] = insns[q].id
+				redirect[in.id] = insns[s.val].id
 				end = -1
 				continue
 			}
-		}
-		if !usesScratch(*in) {
+			if !usesScratch(*in) {
+				tails.set(s, h, i)
+			}
+		} else if !usesScratch(*in) {
 			tails.put(h, i)
 		}
 		if leader {
@@ -162,6 +167,28 @@ func (t *hashIndex) put(h uint64, v int) {
 			t.rehash()
 			s, h = t.slot(h)
 		}
+		t.n++
+	}
+	s.key, s.val = h, int32(v)
+}
+
+// claim returns h's slot, or the empty one where it belongs (key 0), with
+// room made for one more key: set may fill it. Unlike a get followed by a
+// put, it probes the table once.
+func (t *hashIndex) claim(h uint64) *hashSlot {
+	if 4*(t.n+1) > 3*len(t.slots) {
+		t.rehash()
+	}
+	s, _ := t.slot(h)
+	return s
+}
+
+// set stores v under h in s, a slot that claim returned for h.
+func (t *hashIndex) set(s *hashSlot, h uint64, v int) {
+	if h == 0 {
+		h = 1
+	}
+	if s.key == 0 {
 		t.n++
 	}
 	s.key, s.val = h, int32(v)

@@ -317,3 +317,39 @@ func TestAssembleLongJumps(t *testing.T) {
 		}
 	}
 }
+
+// TestHashIndexClaim checks that claim and set keep the same table as get
+// and put would, across growth and with the hash 0 (stored as 1).
+func TestHashIndexClaim(t *testing.T) {
+	t.Parallel()
+	idx := newHashIndex(0)
+	want := map[uint64]int{}
+	for i := 0; i < 1000; i++ {
+		h := uint64(i%300) * 0x9e3779b97f4a7c15 // repeats: some claims find their key
+		if i == 500 {
+			h = 0
+		}
+		s := idx.claim(h)
+		wantV, found := want[h]
+		if h == 0 {
+			wantV, found = want[1]
+		}
+		if gotFound := s.key != 0; gotFound != found || found && int(s.val) != wantV {
+			t.Fatalf("claim(%#x) = key %#x val %d, want found %v val %d", h, s.key, s.val, found, wantV)
+		}
+		idx.set(s, h, i)
+		if h == 0 {
+			want[1] = i
+		} else {
+			want[h] = i
+		}
+	}
+	if idx.n != len(want) {
+		t.Fatalf("%d keys stored, want %d", idx.n, len(want))
+	}
+	for h, v := range want {
+		if got, ok := idx.get(h); !ok || got != v {
+			t.Errorf("get(%#x) = %d, %v; want %d", h, got, ok, v)
+		}
+	}
+}
