@@ -50,6 +50,9 @@ type Options struct {
 	MaxDepth int
 	// MaxIncludeDepth bounds include nesting (DefaultMaxIncludeDepth when 0).
 	MaxIncludeDepth int
+	// Arena, when set, provides the nodes of the tree and keeps their
+	// memory for the trees of later Parses (see Arena.Reset).
+	Arena *Arena
 }
 
 func (o *Options) withDefaults() Options {
@@ -112,6 +115,12 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	}
 	s.scan(hook)
 	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos(), slowRules: slowRules}
+	if o.Arena != nil {
+		p.nodes = &o.Arena.nodes
+		p.nodes.keepChunks()
+	} else {
+		p.nodes = new(nodeArena)
+	}
 	if !slowRules {
 		p.nodes.reserve(s.counts)
 	}
@@ -227,7 +236,7 @@ type parser struct {
 	// slowRules turns off quickRule (tests compare both ways).
 	slowRules bool
 	// nodes allocates the nodes of the rules quickRule reads.
-	nodes nodeArena
+	nodes *nodeArena
 	// mayNest says whether a statement may nest deeper than maxNesting
 	// (see scanner.maxNest): else checkNesting has nothing to find.
 	mayNest bool
@@ -596,7 +605,7 @@ func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
 		// comma, so sub holds one rule.
 		var quick *Rule
 		if !p.slowRules {
-			quick, _, _ = quickRule(sub, after.pos(), &p.nodes, p.oneFile, p.opts.MaxDepth)
+			quick, _, _ = quickRule(sub, after.pos(), p.nodes, p.oneFile, p.opts.MaxDepth)
 		}
 		var parsed *pRule
 		var err error

@@ -18,7 +18,7 @@ func parseWhole(name, src string) (*File, Diagnostics) {
 	s := &scanner{src: []byte(src), text: src, name: name, line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: o.MaxTokens}
 	s.scan(nil)
 	f := &File{Name: name}
-	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos(), wholePolicies: true}
+	p := &parser{toks: s.toks, dirs: s.dirs, opts: o, diags: &diags, end: s.pos(), wholePolicies: true, nodes: new(nodeArena)}
 	p.file(f)
 	f.Range = NewRange(lexer.Position{Filename: name, Line: 1, Column: 1}, s.pos())
 	f.Comments = s.comments

@@ -154,7 +154,7 @@ func (p *parser) quickBlock(i int) (blk *ActionBlock, end int, ok bool) {
 		if sp.start == sp.end {
 			return nil, 0, false // an empty block, `,,` or a trailing comma
 		}
-		r, check, ok := quickRule(toks[sp.start:sp.end], toks[sp.end].pos(), &p.nodes, true, p.opts.MaxDepth)
+		r, check, ok := quickRule(toks[sp.start:sp.end], toks[sp.end].pos(), p.nodes, true, p.opts.MaxDepth)
 		if !ok {
 			return nil, 0, false
 		}

@@ -91,3 +91,21 @@ func BenchmarkLoadShared300x3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompileShared300x3 compiles the shared benchmark policy of 300
+// syscalls with three argument alternatives each, from source to program.
+func BenchmarkCompileShared300x3(b *testing.B) {
+	src, err := os.ReadFile("../../shared/bench/gen_300x3.policy")
+	if err != nil {
+		b.Skipf("shared benchmark policy not available: %v", err)
+	}
+	opts := x86Opts(b)
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Compile("gen_300x3.policy", src, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

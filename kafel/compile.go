@@ -1,15 +1,54 @@
 package kafel
 
-import "github.com/gokafel/gokafel/bpfgen"
+import (
+	"sync"
+
+	"github.com/gokafel/gokafel/bpfgen"
+	"github.com/gokafel/gokafel/grammar"
+)
 
 // Compile loads the policy src (see Load) and compiles it to a seccomp
 // filter with the code generator's default options. A refused policy gives
 // an *Error; a policy the generator cannot encode (e.g. longer than the
 // kernel allows) gives the generator's error.
+//
+// Unlike Load, whose Policy the caller keeps, Compile drops the syntax tree
+// and the rule set once the generator is done with them, so it takes their
+// nodes from memory that earlier compiles used (see scratch).
 func Compile(name string, src []byte, opts Options) (*bpfgen.Program, error) {
-	p, err := Load(name, src, opts)
+	s := getScratch()
+	defer s.release()
+	l := newLoader(name, src, opts)
+	l.arena, l.lowering = &s.nodes, &s.lowering
+	l.run()
+	p, err := l.finish()
 	if err != nil {
 		return nil, err
 	}
 	return bpfgen.Compile(p.RuleSet(), bpfgen.Options{})
+}
+
+// scratch is the memory of the nodes of one compile: the syntax tree's
+// and the rule set's. Nothing that Compile returns points into it (the
+// Program is instructions, comments and counts; an *Error holds
+// diagnostics, which are positions and text, and the sources), so
+// release can zero it for the next compile.
+type scratch struct {
+	nodes    grammar.Arena
+	lowering lowering
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	s := new(scratch)
+	s.lowering.keepChunks()
+	return s
+}}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// release zeroes the nodes handed out and returns s to the pool.
+func (s *scratch) release() {
+	s.nodes.Reset()
+	s.lowering.reset()
+	scratchPool.Put(s)
 }

@@ -263,3 +263,23 @@ type lowering struct {
 
 // argValues are the arguments as Values, boxed once.
 var argValues = [...]bpfgen.Value{bpfgen.Arg(0), bpfgen.Arg(1), bpfgen.Arg(2), bpfgen.Arg(3), bpfgen.Arg(4), bpfgen.Arg(5)}
+
+// keepChunks makes lw remember its chunks for reset.
+func (lw *lowering) keepChunks() {
+	lw.nots.recycle = true
+	lw.ands.recycle = true
+	lw.ors.recycle = true
+	lw.compares.recycle = true
+	lw.bitAnds.recycle = true
+	lw.bitOrs.recycle = true
+}
+
+// reset zeroes the nodes handed out and keeps their chunks.
+func (lw *lowering) reset() {
+	lw.nots.reset()
+	lw.ands.reset()
+	lw.ors.reset()
+	lw.compares.reset()
+	lw.bitAnds.reset()
+	lw.bitOrs.reset()
+}

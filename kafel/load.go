@@ -102,7 +102,9 @@ type loader struct {
 	hintBudget int
 
 	// lowering hands out the generator's expression nodes of fold.
-	lowering lowering
+	lowering *lowering
+	// arena, when set, holds the nodes of the syntax tree (Compile's).
+	arena *grammar.Arena
 	// args is resolveRule's scratch list of argument names.
 	args []argName
 }
@@ -110,20 +112,54 @@ type loader struct {
 // chunks hands out zeroed Ts from slices allocated a chunk at a time, each
 // twice the size of the last up to 1024, so that a small policy stays
 // small. A chunk lives as long as any T in it: the nodes of a load are
-// kept or dropped together. The zero value is ready.
+// kept or dropped together, or, for Compile, handed back together by
+// reset. The zero value is ready.
 type chunks[T any] struct {
 	free []T
 	size int
+	// kept lists the chunks handed out since the last reset and spare the
+	// zeroed ones to use before allocating (both only when recycle is set).
+	kept, spare [][]T
+	recycle     bool
 }
 
 func (c *chunks[T]) next() *T {
 	if len(c.free) == 0 {
-		c.size = min(max(2*c.size, 16), 1024)
-		c.free = make([]T, c.size)
+		if n := len(c.spare); n > 0 {
+			c.free = c.spare[n-1]
+			c.spare = c.spare[:n-1]
+		} else {
+			c.size = min(max(2*c.size, 16), 1024)
+			c.free = make([]T, c.size)
+		}
+		if c.recycle {
+			c.kept = append(c.kept, c.free)
+		}
 	}
 	x := &c.free[0]
 	c.free = c.free[1:]
 	return x
+}
+
+// maxKeptChunks bounds the chunks of one kind kept for the next compile.
+const maxKeptChunks = 64
+
+// reset zeroes the Ts handed out since the last reset and makes their
+// chunks spare, up to maxKeptChunks of them.
+func (c *chunks[T]) reset() {
+	for i, k := range c.kept {
+		if i == len(c.kept)-1 {
+			clear(k[:len(k)-len(c.free)]) // the rest was never handed out
+		} else {
+			clear(k)
+		}
+		if len(c.spare) < maxKeptChunks {
+			c.spare = append(c.spare, k)
+		}
+	}
+	clear(c.kept)
+	c.kept = c.kept[:0]
+	c.free = nil
 }
 
 type diagKey struct {
@@ -168,6 +204,7 @@ func newLoader(name string, src []byte, opts Options) *loader {
 		definedAt: map[string]Pos{},
 		fixes:     map[fixKey]*fixVote{},
 		declare:   map[fixKey]int{},
+		lowering:  new(lowering),
 	}
 }
 
@@ -215,7 +252,7 @@ func (l *loader) run() {
 		l.errorf(Pos{Filename: l.name, Line: 1, Column: 1}, KindUndefined, "", "no target arch: the host has no syscall table; choose one with --arch")
 		return
 	}
-	file, pdiags := grammar.Parse(l.name, l.src, &grammar.Options{Include: l.include})
+	file, pdiags := grammar.Parse(l.name, l.src, &grammar.Options{Include: l.include, Arena: l.arena})
 	for _, d := range pdiags {
 		if d.Severity == grammar.Error {
 			l.parseError = true
