@@ -69,16 +69,21 @@ type arena struct {
 	zero *wexpr // the constant 0, made once
 }
 
+// newW allocates w with its hash. It stores the node field by field:
+// copying the whole struct into the slab, which holds pointers, would go
+// through the runtime's bulk write barrier, several times dearer while the
+// collector runs (the front end's garbage keeps it running).
 func (a *arena) newW(w wexpr) *wexpr {
 	p := a.ws.alloc()
-	*p = w
+	p.kind, p.k, p.x, p.y = w.kind, w.k, w.x, w.y
 	p.h = p.computeHash()
 	return p
 }
 
+// newB allocates e with its hash, field by field like newW.
 func (a *arena) newB(e bexpr) *bexpr {
 	p := a.bs.alloc()
-	*p = e
+	p.kind, p.op, p.x, p.y, p.l, p.r, p.set = e.kind, e.op, e.x, e.y, e.l, e.r, e.set
 	p.h = p.computeHash()
 	return p
 }
