@@ -12,9 +12,9 @@ import (
 // an *Error; a policy the generator cannot encode (e.g. longer than the
 // kernel allows) gives the generator's error.
 //
-// Unlike Load, whose Policy the caller keeps, Compile drops the syntax tree
-// and the rule set once the generator is done with them, so it takes their
-// nodes from memory that earlier compiles used (see scratch).
+// Unlike Load, whose Policy the caller keeps, Compile drops the rule set
+// once the generator is done with it, so it takes its nodes, like those of
+// the syntax tree, from memory that earlier compiles used (see scratch).
 func Compile(name string, src []byte, opts Options) (*bpfgen.Program, error) {
 	s := getScratch()
 	defer s.release()
@@ -28,11 +28,12 @@ func Compile(name string, src []byte, opts Options) (*bpfgen.Program, error) {
 	return bpfgen.Compile(p.RuleSet(), bpfgen.Options{})
 }
 
-// scratch is the memory of the nodes of one compile: the syntax tree's
-// and the rule set's. Nothing that Compile returns points into it (the
-// Program is instructions, comments and counts; an *Error holds
-// diagnostics, which are positions and text, and the sources), so
-// release can zero it for the next compile.
+// scratch is the memory of the nodes of one load or compile: the syntax
+// tree's (Load and Compile) and the rule set's (Compile only). Nothing they
+// return points into it (a Policy holds the rule set from its own
+// lowering, positions and text; a Program instructions, comments and
+// counts; an *Error diagnostics, which are positions and text, and the
+// sources), so release can zero it for the next one.
 type scratch struct {
 	nodes    grammar.Arena
 	lowering lowering

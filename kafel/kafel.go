@@ -77,7 +77,13 @@ func (p *Policy) Fixes() []Fix { return append([]Fix(nil), p.fixes...) }
 // *Error holding every diagnostic found (errors and warnings); use
 // errors.As with *Error or Diagnostics to inspect it.
 func Load(name string, src []byte, opts Options) (*Policy, error) {
+	s := getScratch()
+	defer s.release()
+	// The syntax tree is dropped once loaded (the Policy holds the rule
+	// set, positions and text, no node of the tree): its nodes come from
+	// the scratch. The rule set's nodes, which the Policy keeps, do not.
 	l := newLoader(name, src, opts)
+	l.arena = &s.nodes
 	l.run()
 	return l.finish()
 }

@@ -25,10 +25,16 @@ func compiled(prog *bpfgen.Program, err error) compileResult {
 	return compileResult{prog: prog}
 }
 
-// freshCompile compiles without Compile's recycled scratch: Load (fresh
-// nodes every time) and the generator.
+// freshLoad is Load without the recycled scratch: fresh nodes every time.
+func freshLoad(name string, src []byte, opts Options) (*Policy, error) {
+	l := newLoader(name, src, opts)
+	l.run()
+	return l.finish()
+}
+
+// freshCompile compiles without the recycled scratch.
 func freshCompile(name string, src []byte, opts Options) compileResult {
-	p, err := Load(name, src, opts)
+	p, err := freshLoad(name, src, opts)
 	if err != nil {
 		return compiled(nil, err)
 	}
@@ -92,8 +98,8 @@ func TestCompileRecyclesScratch(t *testing.T) {
 	}
 }
 
-// TestCompileRecyclesScratchConcurrently runs compiles of different
-// policies at once (run it with -race too): each must give what a fresh
+// TestCompileRecyclesScratchConcurrently runs compiles and loads of
+// different policies at once (run it with -race too): each must give what a fresh
 // compile gives.
 func TestCompileRecyclesScratchConcurrently(t *testing.T) {
 	opts := x86Opts(t)
@@ -117,7 +123,15 @@ func TestCompileRecyclesScratchConcurrently(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < rounds*len(names); i++ {
 				name := names[(i*(w+1)+w)%len(names)]
-				if got := compiled(Compile(name, srcs[name], opts)); !reflect.DeepEqual(got, want[name]) {
+				got := compiled(Compile(name, srcs[name], opts))
+				if i%2 == 1 { // through Load, whose tree comes from the scratch too
+					if p, err := Load(name, srcs[name], opts); err != nil {
+						got = compiled(nil, err)
+					} else {
+						got = compiled(bpfgen.Compile(p.RuleSet(), bpfgen.Options{}))
+					}
+				}
+				if !reflect.DeepEqual(got, want[name]) {
 					errs <- fmt.Errorf("worker %d: Compile(%s) differs from a fresh compile", w, name)
 					return
 				}
@@ -128,5 +142,43 @@ func TestCompileRecyclesScratchConcurrently(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestLoadRecyclesScratch checks that the Policies Load returns (whose
+// syntax trees came from recycled scratch) are not changed by the loads
+// and compiles after them, and equal fresh ones.
+func TestLoadRecyclesScratch(t *testing.T) {
+	opts := x86Opts(t)
+	srcs := scratchPolicies(t)
+	type loaded struct {
+		name string
+		p    *Policy
+		err  error
+	}
+	var kept []loaded
+	for round := 0; round < 2; round++ {
+		for name, src := range srcs {
+			p, err := Load(name, src, opts)
+			kept = append(kept, loaded{name, p, err})
+			Compile(name, src, opts)
+		}
+	}
+	for _, k := range kept {
+		wp, werr := freshLoad(k.name, srcs[k.name], opts)
+		if (k.err == nil) != (werr == nil) || k.err != nil && k.err.Error() != werr.Error() {
+			t.Errorf("Load(%s): error %v, a fresh load's %v", k.name, k.err, werr)
+			continue
+		}
+		if k.err != nil {
+			continue
+		}
+		if !reflect.DeepEqual(k.p, wp) {
+			t.Errorf("Load(%s): the Policy differs from a fresh load's after later loads", k.name)
+		}
+		got := compiled(bpfgen.Compile(k.p.RuleSet(), bpfgen.Options{}))
+		if want := freshCompile(k.name, srcs[k.name], opts); !reflect.DeepEqual(got, want) {
+			t.Errorf("Load(%s): its program differs from a fresh compile's after later loads", k.name)
+		}
 	}
 }
