@@ -150,9 +150,10 @@ func newPlanner(rs []nrRange, space *planSpace) *planner {
 
 func (p *planner) weight(a, b int) int64 { return p.sum[b+1] - p.sum[a] }
 
+// node allocates n, field by field for the reason newW gives.
 func (p *planner) node(n dnode) *dnode {
 	d := p.nodes.alloc()
-	*d = n
+	d.kind, d.out, d.k, d.left, d.right, d.elems, d.lab = n.kind, n.out, n.k, n.left, n.right, n.elems, n.lab
 	return d
 }
 
