@@ -222,6 +222,7 @@ func (a *nodeArena) newNumber() *Number {
 // ready.
 type Arena struct {
 	nodes nodeArena
+	spans []span // the parser's scratch list, kept for the next Parse
 }
 
 // Reset zeroes the nodes of every tree built with a since the last Reset,

@@ -118,6 +118,8 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	if o.Arena != nil {
 		p.nodes = &o.Arena.nodes
 		p.nodes.keepChunks()
+		p.spans = o.Arena.spans
+		defer func() { o.Arena.spans = p.spans[:0] }()
 	} else {
 		p.nodes = new(nodeArena)
 	}

@@ -19,7 +19,7 @@ func Compile(name string, src []byte, opts Options) (*bpfgen.Program, error) {
 	s := getScratch()
 	defer s.release()
 	l := newLoader(name, src, opts)
-	l.arena, l.lowering = &s.nodes, &s.lowering
+	l.arena, l.ruleDefs, l.lowering = &s.nodes, &s.ruleDefs, &s.lowering
 	l.run()
 	p, err := l.finish()
 	if err != nil {
@@ -29,18 +29,21 @@ func Compile(name string, src []byte, opts Options) (*bpfgen.Program, error) {
 }
 
 // scratch is the memory of the nodes of one load or compile: the syntax
-// tree's (Load and Compile) and the rule set's (Compile only). Nothing they
+// tree's and the checked rules' (Load and Compile) and the rule set's
+// (Compile only). Nothing they
 // return points into it (a Policy holds the rule set from its own
 // lowering, positions and text; a Program instructions, comments and
 // counts; an *Error diagnostics, which are positions and text, and the
 // sources), so release can zero it for the next one.
 type scratch struct {
 	nodes    grammar.Arena
+	ruleDefs chunks[ruleDef]
 	lowering lowering
 }
 
 var scratchPool = sync.Pool{New: func() any {
 	s := new(scratch)
+	s.ruleDefs.recycle = true
 	s.lowering.keepChunks()
 	return s
 }}
@@ -50,6 +53,7 @@ func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 // release zeroes the nodes handed out and returns s to the pool.
 func (s *scratch) release() {
 	s.nodes.Reset()
+	s.ruleDefs.reset()
 	s.lowering.reset()
 	scratchPool.Put(s)
 }

@@ -79,11 +79,12 @@ func (p *Policy) Fixes() []Fix { return append([]Fix(nil), p.fixes...) }
 func Load(name string, src []byte, opts Options) (*Policy, error) {
 	s := getScratch()
 	defer s.release()
-	// The syntax tree is dropped once loaded (the Policy holds the rule
-	// set, positions and text, no node of the tree): its nodes come from
-	// the scratch. The rule set's nodes, which the Policy keeps, do not.
+	// The syntax tree and the checked rules are dropped once loaded (the
+	// Policy holds the rule set, positions and text, no node of the tree):
+	// they come from the scratch. The rule set's nodes, which the Policy
+	// keeps, do not.
 	l := newLoader(name, src, opts)
-	l.arena = &s.nodes
+	l.arena, l.ruleDefs = &s.nodes, &s.ruleDefs
 	l.run()
 	return l.finish()
 }

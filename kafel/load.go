@@ -103,8 +103,10 @@ type loader struct {
 
 	// lowering hands out the generator's expression nodes of fold.
 	lowering *lowering
-	// arena, when set, holds the nodes of the syntax tree (Compile's).
+	// arena, when set, holds the nodes of the syntax tree.
 	arena *grammar.Arena
+	// ruleDefs hands out the rules of the action blocks.
+	ruleDefs *chunks[ruleDef]
 	// args is resolveRule's scratch list of argument names.
 	args []argName
 }
@@ -205,6 +207,7 @@ func newLoader(name string, src []byte, opts Options) *loader {
 		fixes:     map[fixKey]*fixVote{},
 		declare:   map[fixKey]int{},
 		lowering:  new(lowering),
+		ruleDefs:  new(chunks[ruleDef]),
 	}
 }
 
@@ -521,10 +524,9 @@ func (l *loader) block(b *grammar.ActionBlock) *blockDef {
 		return nil
 	}
 	out := &blockDef{action: act, rules: make([]*ruleDef, 0, len(b.Rules))}
-	defs := make([]ruleDef, len(b.Rules)) // one allocation for the block
-	for i, r := range b.Rules {
-		if l.rule(r, &defs[i]) {
-			out.rules = append(out.rules, &defs[i])
+	for _, r := range b.Rules {
+		if rd := l.ruleDefs.next(); l.rule(r, rd) {
+			out.rules = append(out.rules, rd)
 		}
 	}
 	return out
