@@ -222,7 +222,8 @@ func (a *nodeArena) newNumber() *Number {
 // ready.
 type Arena struct {
 	nodes nodeArena
-	spans []span // the parser's scratch list, kept for the next Parse
+	spans []span  // the parser's scratch list, kept for the next Parse
+	toks  []token // the token buffer, kept likewise
 }
 
 // Reset zeroes the nodes of every tree built with a since the last Reset,

@@ -106,8 +106,8 @@ func parse(filename string, src []byte, opts *Options, slowRules bool) (f *File,
 	}
 	budget := o.MaxTokens
 	s := &scanner{src: src, text: string(src), name: filename, line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: o.MaxTokens}
-	s.toks = newTokens(min(len(src)/3+16, budget))
-	defer func() { recycleTokens(s.toks) }()
+	s.toks = newTokens(min(len(src)/3+16, budget), o.Arena)
+	defer func() { recycleTokens(s.toks, o.Arena) }()
 	var hook func(*scanner, *directive, *String)
 	if o.Include != nil {
 		inc := &includer{opts: o, stack: []string{filename}}
@@ -149,21 +149,32 @@ var tokenPool sync.Pool // of *[]token
 // maxPooledTokens bounds the buffers kept: a huge policy's is dropped.
 const maxPooledTokens = 1 << 16
 
-// newTokens returns an empty token buffer with room for n tokens.
-func newTokens(n int) []token {
+// newTokens returns an empty token buffer with room for n tokens, the
+// arena's when it has one, else one from the pool.
+func newTokens(n int, a *Arena) []token {
+	if a != nil && cap(a.toks) >= n {
+		b := a.toks
+		a.toks = nil
+		return b
+	}
 	if b, ok := tokenPool.Get().(*[]token); ok && cap(*b) >= n {
 		return (*b)[:0]
 	}
 	return make([]token, 0, n)
 }
 
-// recycleTokens hands toks back to the pool, emptied, unless it is large.
-func recycleTokens(toks []token) {
+// recycleTokens hands toks back to the arena, or else to the pool,
+// emptied, unless it is large.
+func recycleTokens(toks []token, a *Arena) {
 	if cap(toks) > maxPooledTokens {
 		return
 	}
 	clear(toks) // keep no strings alive
 	toks = toks[:0]
+	if a != nil {
+		a.toks = toks
+		return
+	}
 	tokenPool.Put(&toks)
 }
 

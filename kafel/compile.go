@@ -2,6 +2,7 @@ package kafel
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/gokafel/gokafel/bpfgen"
 	"github.com/gokafel/gokafel/grammar"
@@ -48,12 +49,25 @@ var scratchPool = sync.Pool{New: func() any {
 	return s
 }}
 
-func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+// spareScratch keeps one scratch through garbage collections, which empty
+// scratchPool: a program that compiles now and then would otherwise
+// seldom find one there. What a scratch keeps is bounded (maxKeptChunks,
+// and grammar.Arena's own bound).
+var spareScratch atomic.Pointer[scratch]
 
-// release zeroes the nodes handed out and returns s to the pool.
+func getScratch() *scratch {
+	if s := spareScratch.Swap(nil); s != nil {
+		return s
+	}
+	return scratchPool.Get().(*scratch)
+}
+
+// release zeroes the nodes handed out and keeps s for getScratch.
 func (s *scratch) release() {
 	s.nodes.Reset()
 	s.ruleDefs.reset()
 	s.lowering.reset()
-	scratchPool.Put(s)
+	if !spareScratch.CompareAndSwap(nil, s) {
+		scratchPool.Put(s)
+	}
 }

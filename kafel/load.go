@@ -144,7 +144,7 @@ func (c *chunks[T]) next() *T {
 }
 
 // maxKeptChunks bounds the chunks of one kind kept for the next compile.
-const maxKeptChunks = 64
+const maxKeptChunks = 16
 
 // reset zeroes the Ts handed out since the last reset and makes their
 // chunks spare, up to maxKeptChunks of them.
