@@ -80,6 +80,8 @@ type prog struct {
 	dropBuf, targetedBuf []bool
 	redirectBuf          []label
 	valBuf               []int32
+	refsBuf              []uint8   // of twinTerminators
+	keysBuf              []uint64  // of twinTerminators
 	tails, values        hashIndex // of merge-tails and redundant-loads
 }
 

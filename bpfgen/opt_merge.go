@@ -7,6 +7,9 @@ package bpfgen
 // of different syscalls and identical ends of checks are thereby kept
 // once. Paths do not get longer: only jump targets move.
 func mergeTails(p *prog) bool {
+	if !twinTerminators(p) {
+		return false // no two runs are identical
+	}
 	pos := p.positions()
 	targeted := p.targeted(pos)
 	// tails maps the hash of a run of instructions that ends in a
@@ -70,6 +73,54 @@ func mergeTails(p *prog) bool {
 		p.jumpsChanged()
 	}
 	return redirect != nil
+}
+
+// twinTerminators reports whether p may hold two identical terminators
+// (false: it surely does not). Two identical runs of instructions that
+// end in a terminator end in two identical ones, so without them
+// merge-tails has nothing to do, and finds it out much sooner: most
+// jumps are told apart by their targets, counted in a table by id, and
+// only the others (and the returns) go through a hash table.
+func twinTerminators(p *prog) bool {
+	// refs[2*id] counts (up to 2) the jumps whose jt is id,
+	// refs[2*id+1] the conditional jumps whose jf is id.
+	refs := grow(p.refsBuf, 2*int(p.nextID))
+	p.refsBuf = refs
+	clear(refs)
+	for _, in := range p.insns {
+		if isJump(in.op) {
+			refs[2*in.jt] = min(refs[2*in.jt]+1, 2)
+			if in.op != opJa {
+				refs[2*in.jf+1] = min(refs[2*in.jf+1]+1, 2)
+			}
+		}
+	}
+	keys := p.keysBuf[:0]
+	for _, in := range p.insns {
+		switch {
+		case isRet(in.op):
+			keys = append(keys, mix(mix(0, uint64(in.op)), uint64(in.k)))
+		case in.op == opJa:
+			if refs[2*in.jt] == 2 {
+				keys = append(keys, mix(mix(0, uint64(in.op)), uint64(uint32(in.jt))))
+			}
+		case isJump(in.op):
+			if refs[2*in.jt] == 2 && refs[2*in.jf+1] == 2 { // else the only jump to a target
+				keys = append(keys, mixInsn(0, &in))
+			}
+		}
+	}
+	p.keysBuf = keys
+	seen := &p.tails
+	seen.reset(len(keys))
+	for _, key := range keys {
+		s := seen.claim(key)
+		if s.key != 0 {
+			return true // a twin, or (rarely) a hash collision
+		}
+		seen.set(s, key, 0)
+	}
+	return false
 }
 
 // mixInsn adds in to the hash h of the instructions after it.

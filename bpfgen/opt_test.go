@@ -353,3 +353,63 @@ func TestHashIndexClaim(t *testing.T) {
 		}
 	}
 }
+
+// TestTwinTerminators checks the precondition of merge-tails: it sees
+// identical terminators however they are told apart (a return by its
+// value, a JA by its target, a conditional jump by all four fields), and
+// says false only when there are none.
+func TestTwinTerminators(t *testing.T) {
+	t.Parallel()
+	const a0, a1 = offArgs, offArgs + 8
+	ok, no, other := Allow, Errno.WithData(1), Errno.WithData(2)
+	tests := []struct {
+		name string
+		l    []ti
+		want bool
+	}{
+		{"distinct returns", listing(ld(a0), jeq(1, 2, 3), ret(ok), ret(no)), false},
+		{"identical returns", listing(ld(a0), jeq(1, 2, 3), ret(no), ret(ok), ret(no)), true},
+		{"jumps with a target of their own", listing(ld(a0), jeq(1, 3, 2), jeq(2, 3, 4), ret(ok), ret(no)), false},
+		{"identical jumps", listing(ld(a0), jeq(1, 2, 5), ld(a1), jeq(3, 6, 7), jeq(3, 6, 7), ret(ok), ret(no), ret(other)), true},
+		{"jumps differing in the constant", listing(ld(a0), jeq(1, 2, 5), ld(a1), jeq(3, 6, 7), jeq(4, 6, 7), ret(ok), ret(no), ret(other)), false},
+		{"jumps differing in the op", listing(ld(a0), jeq(1, 2, 5), ld(a1), jeq(3, 6, 7), jgt(3, 6, 7), ret(ok), ret(no), ret(other)), false},
+		{"identical JAs", listing(ld(a0), jeq(1, 2, 3), ja(4), ja(4), ret(ok)), true},
+		{"JAs to different targets", listing(ld(a0), jeq(1, 2, 3), ja(4), ja(5), ret(ok), ret(no)), false},
+	}
+	for _, tt := range tests {
+		if got := twinTerminators(progOf(tt.l)); got != tt.want {
+			t.Errorf("%s: twinTerminators = %v, want %v\n%s", tt.name, got, tt.want, formatListing(tt.l))
+		}
+	}
+	// Random programs of few constants and targets, so that twins are
+	// common: false must mean that no two terminators are identical.
+	r := rand.New(rand.NewSource(2))
+	for n := 0; n < 2000; n++ {
+		size := 3 + r.Intn(12)
+		var l []ti
+		for i := 0; i < size-2; i++ {
+			target := func() int { return i + 1 + r.Intn(size-i-1) }
+			switch r.Intn(4) {
+			case 0:
+				l = append(l, ret(Action(r.Intn(2))))
+			case 1:
+				l = append(l, ja(target()))
+			default:
+				l = append(l, jeq(uint32(r.Intn(2)), target(), target()))
+			}
+		}
+		l = append(l, ret(ok), ret(no))
+		p := progOf(l)
+		twins := false
+		for i, x := range p.insns {
+			for _, y := range p.insns[i+1:] {
+				if isTerminator(x.op) && sameRun([]insn{x}, []insn{y}) {
+					twins = true
+				}
+			}
+		}
+		if got := twinTerminators(p); twins && !got {
+			t.Fatalf("twinTerminators = false, but two terminators are identical\n%s", formatListing(l))
+		}
+	}
+}
