@@ -80,3 +80,23 @@ func BenchmarkParseShared300x3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseShared300x3Arena is BenchmarkParseShared300x3 with one
+// Arena reset between parses, as kafel's Load and Compile parse.
+func BenchmarkParseShared300x3Arena(b *testing.B) {
+	src, err := os.ReadFile("../../shared/bench/gen_300x3.policy")
+	if err != nil {
+		b.Skipf("shared benchmark policy not available: %v", err)
+	}
+	var a Arena
+	opts := &Options{Arena: &a}
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, diags := Parse("gen_300x3.policy", src, opts); diags.Err() != nil {
+			b.Fatal(diags.Err())
+		}
+		a.Reset()
+	}
+}

@@ -58,3 +58,25 @@ func ExampleFile() {
 	// syscall number 0xffffffffffffffff
 	// syscall uname on x86_64
 }
+
+// Parse policies one after another with one Arena: each tree is used, then
+// dropped, and Reset hands its memory to the next Parse.
+func ExampleArena() {
+	var arena grammar.Arena
+	for _, src := range []string{
+		"ALLOW { read { fd == 0 } } DEFAULT KILL",
+		"ALLOW { write { fd == 1 || fd == 2 } } DEFAULT KILL",
+	} {
+		f, diags := grammar.Parse("p.policy", []byte(src), &grammar.Options{Arena: &arena})
+		if err := diags.Err(); err != nil {
+			fmt.Println(err)
+			return
+		}
+		rule := f.Stmts[0].(*grammar.ActionBlock).Rules[0]
+		fmt.Println(rule.Syscall.Name.Name, rule.Filter.(*grammar.BinaryExpr).Op)
+		arena.Reset() // f must not be used after this
+	}
+	// Output:
+	// read ==
+	// write ||
+}
