@@ -76,6 +76,8 @@ type prog struct {
 	// targetedOK says that targetedBuf holds what targeted would
 	// return: no jump has changed since it was computed.
 	targetedOK bool
+	// merged says that merge-tails changed the program (see mergeTails).
+	merged bool
 	// Working tables of the passes, reused from pass to pass.
 	dropBuf, targetedBuf []bool
 	redirectBuf          []label
@@ -290,6 +292,7 @@ func (b *builder) finish(p *prog) (*prog, error) {
 		p = new(prog)
 	}
 	p.insns, p.nextID, p.notes, p.posOK, p.targetedOK = b.insns, label(len(b.insns)), b.notes, false, false
+	p.merged = false
 	pos := p.positions()
 	for i := range b.insns {
 		in := &b.insns[i]

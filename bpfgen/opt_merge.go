@@ -7,7 +7,9 @@ package bpfgen
 // of different syscalls and identical ends of checks are thereby kept
 // once. Paths do not get longer: only jump targets move.
 func mergeTails(p *prog) bool {
-	if !twinTerminators(p) {
+	// Once it has merged something, twins are likely: the check would
+	// mostly cost a scan more.
+	if !p.merged && !twinTerminators(p) {
 		return false // no two runs are identical
 	}
 	pos := p.positions()
@@ -71,6 +73,7 @@ func mergeTails(p *prog) bool {
 	}
 	if redirect != nil {
 		p.jumpsChanged()
+		p.merged = true
 	}
 	return redirect != nil
 }
@@ -95,25 +98,20 @@ func twinTerminators(p *prog) bool {
 			}
 		}
 	}
-	keys := p.keysBuf[:0]
+	seen := &p.tails
+	seen.reset(len(p.insns) / 4) // more than the terminators hashed, as a rule
 	for _, in := range p.insns {
+		var key uint64
 		switch {
 		case isRet(in.op):
-			keys = append(keys, mix(mix(0, uint64(in.op)), uint64(in.k)))
-		case in.op == opJa:
-			if refs[2*in.jt] == 2 {
-				keys = append(keys, mix(mix(0, uint64(in.op)), uint64(uint32(in.jt))))
-			}
-		case isJump(in.op):
-			if refs[2*in.jt] == 2 && refs[2*in.jf+1] == 2 { // else the only jump to a target
-				keys = append(keys, mixInsn(0, &in))
-			}
+			key = mix(mix(0, uint64(in.op)), uint64(in.k))
+		case in.op == opJa && refs[2*in.jt] == 2:
+			key = mix(mix(0, uint64(in.op)), uint64(uint32(in.jt)))
+		case isCondJump(in.op) && refs[2*in.jt] == 2 && refs[2*in.jf+1] == 2:
+			key = mixInsn(0, &in)
+		default:
+			continue // not a terminator, or the only jump to a target
 		}
-	}
-	p.keysBuf = keys
-	seen := &p.tails
-	seen.reset(len(keys))
-	for _, key := range keys {
 		s := seen.claim(key)
 		if s.key != 0 {
 			return true // a twin, or (rarely) a hash collision
