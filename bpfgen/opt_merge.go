@@ -100,7 +100,9 @@ func twinTerminators(p *prog) bool {
 	}
 	seen := &p.tails
 	seen.reset(len(p.insns) / 4) // more than the terminators hashed, as a rule
-	for _, in := range p.insns {
+	insns := p.insns
+	for i := range insns {
+		in := &insns[i]
 		var key uint64
 		switch {
 		case isRet(in.op):
@@ -108,7 +110,7 @@ func twinTerminators(p *prog) bool {
 		case in.op == opJa && refs[2*in.jt] == 2:
 			key = mix(mix(0, uint64(in.op)), uint64(uint32(in.jt)))
 		case isCondJump(in.op) && refs[2*in.jt] == 2 && refs[2*in.jf+1] == 2:
-			key = mixInsn(0, &in)
+			key = mixInsn(0, in)
 		default:
 			continue // not a terminator, or the only jump to a target
 		}
