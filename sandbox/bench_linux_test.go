@@ -37,22 +37,16 @@ var devNull = sync.OnceValue(func() *os.File {
 
 func runQuiet(c *Config) error { return runQuietOpts(c, RunOptions{}) }
 
-func launchQuiet(l *Launcher, c *Config) error {
-	null := devNull()
-	res, err := l.Run(context.Background(), c, RunOptions{Stdin: null, Stdout: null, Stderr: null})
-	if err != nil {
-		return err
-	}
-	if res.ExitCode != 0 {
-		return &exec.ExitError{}
-	}
-	return nil
-}
+func runQuietOpts(c *Config, opts RunOptions) error { return quietly(Run, c, opts) }
 
-func runQuietOpts(c *Config, opts RunOptions) error {
+func launchQuiet(l *Launcher, c *Config) error { return quietly(l.Run, c, RunOptions{}) }
+
+// quietly runs c with run, its stdio on /dev/null, and fails unless the
+// program exits 0.
+func quietly(run func(context.Context, *Config, RunOptions) (*Result, error), c *Config, opts RunOptions) error {
 	null := devNull()
 	opts.Stdin, opts.Stdout, opts.Stderr = null, null, null
-	res, err := Run(context.Background(), c, opts)
+	res, err := run(context.Background(), c, opts)
 	if err != nil {
 		return err
 	}

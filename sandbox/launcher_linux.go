@@ -108,30 +108,17 @@ func (l *Launcher) spawner() {
 
 // spawnWarm starts an init with /dev/null as stdio and its socket at fd 3.
 func (l *Launcher) spawnWarm() (*warmInit, error) {
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(pair[1])
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		unix.Close(pair[0])
 		return nil, err
 	}
 	defer null.Close()
 	nfd := int(null.Fd())
-	files, closeFiles, err := childFiles([]int{nfd, nfd, nfd, pair[1]})
+	pid, sock, err := startInit(l.shape, l.exe, [3]int{nfd, nfd, nfd}, nil, 3, false)
 	if err != nil {
-		unix.Close(pair[0])
 		return nil, err
 	}
-	defer closeFiles()
-	pid, err := spawn(initAttr(l.shape, l.exe, 3, files), false)
-	if err != nil {
-		unix.Close(pair[0])
-		return nil, err
-	}
-	return &warmInit{pid: pid, sock: pair[0]}, nil
+	return &warmInit{pid: pid, sock: sock}, nil
 }
 
 // fits reports whether a run of cfg with opts can take an init started

@@ -428,40 +428,52 @@ func initAttr(cfg *Config, exe string, sockNum int, files []uintptr) *spawnAttr 
 	}
 }
 
-// spawnInit starts the run's init with its fd table in place: stdio, the
-// passed fds at their numbers, the socket at sockNum.
+// spawnInit starts the run's init with its fd table in place.
 func (r *runner) spawnInit(stdio *initIO, sockNum int) error {
+	pid, sock, err := startInit(r.cfg, r.opts.Executable, stdio.fds(), r.cfg.PassFDs, sockNum, r.opts.forkExec)
+	if err != nil {
+		return err
+	}
+	r.pid, r.sock = pid, sock
+	return nil
+}
+
+// startInit starts an init for cfg: std as its fds 0 to 2, passFDs at
+// their numbers, its end of a new socket at sockNum; it returns the
+// init's pid and the runner's end of the socket. slow forces
+// syscall.ForkExec.
+func startInit(cfg *Config, exe string, std [3]int, passFDs []int, sockNum int, slow bool) (pid, sock int, err error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("sandbox: socketpair: %w", err)
+		return 0, -1, fmt.Errorf("sandbox: socketpair: %w", err)
 	}
-	r.sock = pair[0]
 	defer unix.Close(pair[1])
 	want := make([]int, sockNum+1)
 	for i := range want {
 		want[i] = -1
 	}
-	std := stdio.fds()
 	copy(want, std[:])
-	for _, fd := range r.cfg.PassFDs {
+	for _, fd := range passFDs {
 		want[fd] = fd
 	}
 	want[sockNum] = pair[1]
 	files, closeFiles, err := childFiles(want)
 	if err != nil {
-		return err
+		unix.Close(pair[0])
+		return 0, -1, err
 	}
 	defer closeFiles()
-	attr := initAttr(r.cfg, r.opts.Executable, sockNum, files)
+	attr := initAttr(cfg, exe, sockNum, files)
 	// The parent-death signal fires when the thread that started the
 	// child exits: start it from a thread that stays.
 	runtime.LockOSThread()
-	r.pid, err = spawn(attr, r.opts.forkExec)
+	pid, err = spawn(attr, slow)
 	runtime.UnlockOSThread()
 	if err != nil {
-		return &SetupError{Op: "start the jail init", Path: attr.path, Err: err}
+		unix.Close(pair[0])
+		return 0, -1, &SetupError{Op: "start the jail init", Path: attr.path, Err: err}
 	}
-	return nil
+	return pid, pair[0], nil
 }
 
 // claim makes r.warm, an init started ahead, the run's init: it sends it
