@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/gokafel/gokafel/internal/cli"
 	"github.com/gokafel/gokafel/sandbox"
@@ -70,11 +69,16 @@ stderr and in the --report file.`,
 		// the runner exits with ExitRunner and CMD's own flags are left
 		// alone after the first word that is not a flag.
 		DisableFlagParsing: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRun(cmd, args)
-		},
 	}
-	nsjailcfg.AddFlags(c.Flags())
+	// The command's own set holds the flags for --help and completion,
+	// and runRun parses into it: registering nsjail's hundred flags is a
+	// good part of the runner's start-up, once is enough. Parsing does not
+	// change what --help shows (a flag's default is kept when it is
+	// registered).
+	flags := nsjailcfg.AddFlags(c.Flags())
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		return runRun(cmd, flags, args)
+	}
 	return c
 }
 
@@ -103,18 +107,17 @@ func runnerError(err error) error {
 	return &cli.ExitError{Code: ExitRunner, Err: err}
 }
 
-func runRun(cmd *cobra.Command, args []string) error {
-	// Parse a fresh set: the command's own set keeps the defaults that
-	// --help shows. The first word that is not a flag starts CMD.
-	set := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	set.SetOutput(io.Discard)
+// runRun parses args into cmd's flag set, where flags are registered, and
+// runs the jail they describe. The first word that is not a flag starts
+// CMD.
+func runRun(cmd *cobra.Command, flags *nsjailcfg.Flags, args []string) error {
+	cmd.InitDefaultHelpFlag() // done by cobra before RunE already; -h must be a flag, not pflag.ErrHelp
+	set := cmd.Flags()
 	set.SetInterspersed(false)
-	flags := nsjailcfg.AddFlags(set)
-	help := set.BoolP("help", "h", false, "help for run")
 	if err := set.Parse(args); err != nil {
 		return runnerError(fmt.Errorf("%w\nRun 'kafel run --help' for usage.", err))
 	}
-	if *help {
+	if help, _ := set.GetBool("help"); help {
 		return cmd.Help()
 	}
 	command := set.Args()

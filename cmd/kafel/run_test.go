@@ -65,6 +65,25 @@ func TestRunHelp(t *testing.T) {
 	}
 }
 
+// TestRunHelpAfterFlags checks that flags given before -h do not change
+// what --help shows: runRun parses into the set that --help prints.
+func TestRunHelpAfterFlags(t *testing.T) {
+	_, want, _ := kafelRun(t, "--help")
+	code, got, stderr := kafelRun(t, "-t", "5", "-R", "/tmp", "-E", "A=1", "--cap", "CAP_CHOWN", "--pass_fd", "3", "-h")
+	if code != 0 || got != want {
+		t.Errorf("kafel run -t 5 ... -h: exit %d, stderr %q, stdout:\n%s\nwant the output of kafel run --help:\n%s", code, stderr, got, want)
+	}
+	for _, line := range []string{
+		"-t, --time_limit uint                 wall-clock limit in seconds (0: none) (default 600)\n",
+		"-E, --env stringArray                 NAME=value to set, or NAME to pass yours (repeatable)\n",
+		"--pass_fd ints                    descriptor to pass to the program besides 0, 1, 2 (repeatable)\n",
+	} {
+		if !strings.Contains(want, line) {
+			t.Errorf("kafel run --help has no line %q:\n%s", line, want)
+		}
+	}
+}
+
 // TestRunScripts runs the scripts under testdata/run: the configuration
 // errors of kafel run, as a person sees them.
 func TestRunScripts(t *testing.T) {

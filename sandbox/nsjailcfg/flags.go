@@ -78,6 +78,28 @@ func (v *orderedValue) Set(s string) error {
 	return v.add(s)
 }
 
+// listValue is a repeatable string flag, as pflag's StringArray (whose
+// first value replaces the default: a nil one here, so each value is
+// appended). pflag's prints every default through a CSV writer with its
+// own buffer, which made registering the flags, at every start of kafel
+// run, noticeably slower; an empty list prints as "" here, which --help
+// omits as pflag's "[]" is.
+type listValue struct{ p *[]string }
+
+func (v listValue) String() string {
+	if len(*v.p) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(*v.p, ",") + "]"
+}
+
+func (v listValue) Type() string { return "stringArray" }
+
+func (v listValue) Set(s string) error {
+	*v.p = append(*v.p, s)
+	return nil
+}
+
 // Names of the namespace flags, in the order of Flags.disableNS.
 var nsFlagNames = []string{"disable_clone_newnet", "disable_clone_newuser", "disable_clone_newns",
 	"disable_clone_newpid", "disable_clone_newipc", "disable_clone_newuts", "disable_clone_newcgroup"}
@@ -116,18 +138,23 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "log warnings and errors only")
 	fs.BoolVarP(&f.reallyQuiet, "really_quiet", "Q", false, "log fatal errors only")
 	fs.BoolVarP(&f.keepEnv, "keep_env", "e", false, "pass all of your environment to the jail")
-	fs.StringArrayVarP(&f.env, "env", "E", nil, "NAME=value to set, or NAME to pass yours (repeatable)")
+	fs.VarP(listValue{&f.env}, "env", "E", "NAME=value to set, or NAME to pass yours (repeatable)")
 	fs.BoolVar(&f.keepCaps, "keep_caps", false, "do not drop capabilities")
-	fs.StringArrayVar(&f.caps, "cap", nil, "capability to keep, e.g. CAP_NET_RAW (repeatable)")
+	fs.Var(listValue{&f.caps}, "cap", "capability to keep, e.g. CAP_NET_RAW (repeatable)")
 	fs.BoolVar(&f.silent, "silent", false, "connect the program's stdin, stdout and stderr to /dev/null")
 	fs.BoolVar(&f.stderrToNull, "stderr_to_null", false, "connect the program's stderr to /dev/null")
 	fs.BoolVar(&f.skipSetsid, "skip_setsid", false, "do not call setsid(): the program shares your terminal (dangerous)")
 	fs.IntSliceVar(&f.passFDs, "pass_fd", nil, "descriptor to pass to the program besides 0, 1, 2 (repeatable)")
 	fs.BoolVar(&f.disableNoNewPrivs, "disable_no_new_privs", false, "do not set no_new_privs (dangerous)")
 	for i, spec := range rlimitSpecs {
-		unit := map[uint64]string{1: "", 1 << 10: " in KiB", 1 << 20: " in MiB"}[spec.mul]
-		if spec.name == "cpu" {
+		var unit string
+		switch {
+		case spec.name == "cpu":
 			unit = " in seconds"
+		case spec.mul == 1<<10:
+			unit = " in KiB"
+		case spec.mul == 1<<20:
+			unit = " in MiB"
 		}
 		fs.StringVar(&f.rlimits[i], "rlimit_"+spec.name, rlimitFlagDefault(spec.name),
 			fmt.Sprintf("RLIMIT_%s%s, or max/hard, def/soft (your current limits), inf%s", strings.ToUpper(spec.name), unit, nsjailRlimitNote(spec.name)))
@@ -154,9 +181,9 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	fs.BoolVar(&f.procRW, "proc_rw", false, "mount proc read-write")
 	fs.StringVarP(&f.seccompPolicy, "seccomp_policy", "P", "", "Kafel policy file")
 	fs.StringVar(&f.policy, "policy", "", "Kafel policy file (same as --seccomp_policy)")
-	fs.StringArrayVar(&f.seccompString, "seccomp_string", nil, "Kafel policy text (repeatable, joined by newlines)")
+	fs.Var(listValue{&f.seccompString}, "seccomp_string", "Kafel policy text (repeatable, joined by newlines)")
 	fs.BoolVar(&f.seccompLog, "seccomp_log", false, "log instead of kill: the log-then-enforce workflow")
-	fs.StringArrayVar(&f.includePaths, "include_path", nil, "directory searched by #include in the policy (repeatable)")
+	fs.Var(listValue{&f.includePaths}, "include_path", "directory searched by #include in the policy (repeatable)")
 	fs.IntVar(&f.niceLevel, "nice_level", 0, "niceness of the program, -20..19 (a config file's default: 19)")
 	fs.IntVar(&f.oomScoreAdj, "oom_score_adj", 0, "oom_score_adj of the program, -1000..1000 (default: left alone)")
 	fs.Uint64Var(&f.cgMemMax, "cgroup_mem_max", 0, "cgroup memory limit in bytes (0: none)")
@@ -177,7 +204,7 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	fs.BoolVar(&f.useV2, "use_cgroupv2", false, "use cgroup v2")
 	fs.BoolVar(&f.detectV2, "detect_cgroupv2", false, "use cgroup v2 if the host has it")
 	fs.BoolVar(&f.ifaceNoLo, "iface_no_lo", false, "leave the loopback interface down")
-	fs.StringArrayVar(&f.ifaceOwn, "iface_own", nil, "move this interface into the jail (not supported)")
+	fs.Var(listValue{&f.ifaceOwn}, "iface_own", "move this interface into the jail (not supported)")
 	fs.StringVarP(&f.macvlanIface, "macvlan_iface", "I", "", "interface to clone into the jail with MACVLAN (not supported)")
 	fs.StringVar(&f.macvlanIP, "macvlan_vs_ip", "192.168.0.2", "IP of the MACVLAN interface")
 	fs.StringVar(&f.macvlanNM, "macvlan_vs_nm", "255.255.255.0", "netmask of the MACVLAN interface")
