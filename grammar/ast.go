@@ -157,7 +157,9 @@ const (
 	ActionTrace                             // TRACE(n)
 )
 
-var actionNames = map[ActionKind]string{
+// actionNames and opNames are arrays, static data (maps would be built at
+// every start of the program).
+var actionNames = [...]string{
 	ActionAllow:       "ALLOW",
 	ActionLog:         "LOG",
 	ActionKill:        "KILL",
@@ -170,8 +172,8 @@ var actionNames = map[ActionKind]string{
 
 // String returns the canonical keyword of k.
 func (k ActionKind) String() string {
-	if s, ok := actionNames[k]; ok {
-		return s
+	if k > 0 && int(k) < len(actionNames) {
+		return actionNames[k]
 	}
 	return "ActionKind(?)"
 }
@@ -259,15 +261,15 @@ const (
 	OpBitAnd               // &
 )
 
-var opNames = map[Op]string{
+var opNames = [...]string{
 	OpOr: "||", OpAnd: "&&", OpEq: "==", OpNe: "!=", OpLt: "<", OpLe: "<=",
 	OpGt: ">", OpGe: ">=", OpBitOr: "|", OpBitAnd: "&",
 }
 
 // String returns the operator as written in Kafel.
 func (o Op) String() string {
-	if s, ok := opNames[o]; ok {
-		return s
+	if o > 0 && int(o) < len(opNames) {
+		return opNames[o]
 	}
 	return "Op(?)"
 }

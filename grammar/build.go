@@ -165,10 +165,28 @@ func (b *builder) block(p *pBlock) *ActionBlock {
 	return blk
 }
 
-var actionKinds = map[string]ActionKind{
-	"ALLOW": ActionAllow, "LOG": ActionLog, "KILL": ActionKill, "KILL_THREAD": ActionKill,
-	"DENY": ActionKill, "KILL_PROCESS": ActionKillProcess, "USER_NOTIF": ActionUserNotif,
-	"ERRNO": ActionErrno, "TRAP": ActionTrap, "TRACE": ActionTrace,
+// actionKindOf returns the kind of the action keyword kw, 0 when kw is
+// none (a switch: a map would be built at every start of the program).
+func actionKindOf(kw string) ActionKind {
+	switch kw {
+	case "ALLOW":
+		return ActionAllow
+	case "LOG":
+		return ActionLog
+	case "KILL", "KILL_THREAD", "DENY":
+		return ActionKill
+	case "KILL_PROCESS":
+		return ActionKillProcess
+	case "USER_NOTIF":
+		return ActionUserNotif
+	case "ERRNO":
+		return ActionErrno
+	case "TRAP":
+		return ActionTrap
+	case "TRACE":
+		return ActionTrace
+	}
+	return 0
 }
 
 func (b *builder) action(p *pAction) *Action {
@@ -176,7 +194,7 @@ func (b *builder) action(p *pAction) *Action {
 	if kw == "" {
 		kw = p.Plain
 	}
-	return &Action{Range: b.span(p.Pos, p.EndPos), Kind: actionKinds[kw], Keyword: kw, Param: b.number(p.Param)}
+	return &Action{Range: b.span(p.Pos, p.EndPos), Kind: actionKindOf(kw), Keyword: kw, Param: b.number(p.Param)}
 }
 
 func (b *builder) rule(p *pRule) *Rule {

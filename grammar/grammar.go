@@ -171,10 +171,13 @@ type pNumber struct {
 	Text string `parser:"@Number"`
 }
 
-// tokenSymbols names the token types for participle.
-var tokenSymbols = map[string]lexer.TokenType{
-	"EOF": tokEOF, "Ident": tokIdent, "Keyword": tokKeyword,
-	"Number": tokNumber, "String": tokString, "Punct": tokPunct,
+// tokenSymbols names the token types for participle; it is asked when a
+// parser is built.
+func tokenSymbols() map[string]lexer.TokenType {
+	return map[string]lexer.TokenType{
+		"EOF": tokEOF, "Ident": tokIdent, "Keyword": tokKeyword,
+		"Number": tokNumber, "String": tokString, "Punct": tokPunct,
+	}
 }
 
 // pRules is the inside of an action block; it serves error recovery, which

@@ -9,7 +9,7 @@ import (
 // TestIsKeyword checks that isKeyword, which the scanner calls on every
 // word, holds exactly the words of keywords.
 func TestIsKeyword(t *testing.T) {
-	for w := range keywords {
+	for _, w := range keywords {
 		if !isKeyword([]byte(w)) {
 			t.Errorf("isKeyword(%q) = false, want true", w)
 		}

@@ -2,37 +2,51 @@ package grammar
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
-var expectedRE = regexp.MustCompile(`\(expected (.*)\)$`)
-
-// expectedFrom extracts participle's "(expected ...)" grammar text.
+// expectedFrom extracts participle's "(expected ...)" grammar text: what
+// the regexp `\(expected (.*)\)$` would match (the first "(expected "
+// followed by no newline up to a ')' that ends msg), without compiling a
+// regexp at every start of every program that imports the package.
 func expectedFrom(msg string) string {
-	m := expectedRE.FindStringSubmatch(msg)
-	if m == nil {
+	const open = "(expected "
+	if !strings.HasSuffix(msg, ")") {
 		return ""
 	}
-	return m[1]
+	for i := 0; ; {
+		j := strings.Index(msg[i:], open)
+		if j < 0 {
+			return ""
+		}
+		start := i + j + len(open)
+		if start <= len(msg)-1 && !strings.Contains(msg[start:len(msg)-1], "\n") {
+			return msg[start : len(msg)-1]
+		}
+		i = i + j + 1
+	}
 }
 
-// grammarWords names the parse-tree types in words a policy author reads.
-var grammarWords = map[string]string{
-	"PAction":     "an action (ALLOW, LOG, KILL, KILL_PROCESS, DENY, USER_NOTIF, ERRNO(n), TRAP(n), TRACE(n))",
-	"PExpr":       "a condition",
-	"POr":         "a condition",
-	"PAnd":        "a condition",
-	"PUnary":      "a condition",
-	"PCond":       "a condition",
-	"PBitOr":      "a value (a number, a name or `(`)",
-	"PBitAnd":     "a value (a number, a name or `(`)",
-	"POperand":    "a value (a number, a name or `(`)",
-	"PNumber":     "a number",
-	"PPolicyItem": "an action block or USE",
-	"PRuleItem":   "a syscall name",
-	"PRule":       "a syscall name",
-	"PStmt":       "a statement",
+// grammarWords names the parse-tree types in words a policy author reads
+// ("" for the others).
+func grammarWords(typ string) string {
+	switch typ {
+	case "PAction":
+		return "an action (ALLOW, LOG, KILL, KILL_PROCESS, DENY, USER_NOTIF, ERRNO(n), TRAP(n), TRACE(n))"
+	case "PExpr", "POr", "PAnd", "PUnary", "PCond":
+		return "a condition"
+	case "PBitOr", "PBitAnd", "POperand":
+		return "a value (a number, a name or `(`)"
+	case "PNumber":
+		return "a number"
+	case "PPolicyItem":
+		return "an action block or USE"
+	case "PRuleItem", "PRule":
+		return "a syscall name"
+	case "PStmt":
+		return "a statement"
+	}
+	return ""
 }
 
 // describeExpected turns participle's expectation (a grammar fragment such
@@ -59,7 +73,7 @@ func describeExpected(expect string, before []token) string {
 	if first == "PIdent" {
 		return nameExpected(before)
 	}
-	if w, ok := grammarWords[first]; ok {
+	if w := grammarWords(first); w != "" {
 		return w
 	}
 	return first
@@ -117,7 +131,7 @@ func hintFor(got token, before []token) string {
 			return "Kafel has no `in`: compare once per value, `x == 1 || x == 2`"
 		}
 	}
-	if got.typ() == tokIdent && keywords[strings.ToUpper(got.value)] {
+	if got.typ() == tokIdent && isKeyword([]byte(strings.ToUpper(got.value))) {
 		return fmt.Sprintf("keywords are upper case: `%s`", strings.ToUpper(got.value))
 	}
 	if got.typ() == tokKeyword && len(before) > 0 {
@@ -173,8 +187,8 @@ func isActionBrace(before []token, i int) bool {
 		return false
 	}
 	if prev := before[i-1]; prev.typ() == tokKeyword {
-		return actionKinds[prev.value] != 0
+		return actionKindOf(prev.value) != 0
 	}
 	// ERRNO ( n ) {
-	return i >= 4 && before[i-1].value == ")" && actionKinds[before[i-4].value].HasParam()
+	return i >= 4 && before[i-1].value == ")" && actionKindOf(before[i-4].value).HasParam()
 }

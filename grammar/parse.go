@@ -336,10 +336,15 @@ func (p *parser) parsePolicy(toks []token) bool {
 	return true
 }
 
-var statementStarts = map[string]bool{
-	"POLICY": true, "USE": true, "DEFAULT": true,
-	"ALLOW": true, "LOG": true, "KILL": true, "KILL_THREAD": true, "KILL_PROCESS": true,
-	"DENY": true, "ERRNO": true, "TRAP": true, "TRACE": true, "USER_NOTIF": true,
+// statementStart reports whether the keyword kw starts a statement.
+func statementStart(kw string) bool {
+	switch kw {
+	case "POLICY", "USE", "DEFAULT",
+		"ALLOW", "LOG", "KILL", "KILL_THREAD", "KILL_PROCESS",
+		"DENY", "ERRNO", "TRAP", "TRACE", "USER_NOTIF":
+		return true
+	}
+	return false
 }
 
 func (p *parser) errorCount() int {
@@ -405,7 +410,7 @@ func (p *parser) startsStatement(i int) bool {
 	if t.punct == '#' {
 		return true
 	}
-	if t.typ() != tokKeyword || !statementStarts[t.value] {
+	if t.typ() != tokKeyword || !statementStart(t.value) {
 		return false
 	}
 	// The action of DEFAULT does not start a statement.
@@ -565,10 +570,10 @@ func (p *parser) flush(cur *int, end int) {
 // here, each rule with participle. handled is false, and nothing done,
 // when toks do not frame a whole block; ok says whether every rule parsed.
 func (p *parser) parseBlock(toks []token) (blk *ActionBlock, handled, ok bool) {
-	if len(toks) < 3 || toks[0].typ() != tokKeyword || actionKinds[toks[0].value] == 0 {
+	if len(toks) < 3 || toks[0].typ() != tokKeyword || actionKindOf(toks[0].value) == 0 {
 		return nil, false, false
 	}
-	kind := actionKinds[toks[0].value]
+	kind := actionKindOf(toks[0].value)
 	action := &Action{Kind: kind, Keyword: toks[0].value}
 	open := 1
 	if kind.HasParam() {

@@ -34,7 +34,7 @@ func (p *parser) quickStmt(i int) (next int, ok bool) {
 		return 0, false
 	case t.value == "POLICY":
 		st, end, ok = p.quickPolicy(i)
-	case actionKinds[t.value] != 0:
+	case actionKindOf(t.value) != 0:
 		st, end, ok = p.quickBlock(i)
 	case t.value == "USE":
 		st, end, ok = p.quickUse(i)
@@ -80,7 +80,7 @@ func (p *parser) quickPolicy(i int) (pol *Policy, end int, ok bool) {
 			}
 			pol.Body = append(pol.Body, use)
 			k = e + 1
-		case actionKinds[t.value] != 0:
+		case actionKindOf(t.value) != 0:
 			blk, e, ok := p.quickBlock(k)
 			if !ok {
 				return nil, 0, false
@@ -174,7 +174,7 @@ func (p *parser) quickAction(i int) (action *Action, end int, ok bool) {
 	if i >= len(toks) || toks[i].typ() != tokKeyword {
 		return nil, 0, false
 	}
-	kind := actionKinds[toks[i].value]
+	kind := actionKindOf(toks[i].value)
 	if kind == 0 {
 		return nil, 0, false
 	}

@@ -140,7 +140,7 @@ func items(toks []token, from, to int, kind frameKind) []span {
 func startsItem(toks []token, i int, kind frameKind) bool {
 	t, prev := toks[i], toks[i-1]
 	if kind == framePolicy {
-		return t.typ() == tokKeyword && statementStarts[t.value] && prev.value != "DEFAULT"
+		return t.typ() == tokKeyword && statementStart(t.value) && prev.value != "DEFAULT"
 	}
 	if t.typ() != tokIdent && t.value != "SYSCALL" {
 		return false

@@ -13,7 +13,7 @@ import (
 type sliceDefinition struct{}
 
 // Symbols implements lexer.Definition.
-func (sliceDefinition) Symbols() map[string]lexer.TokenType { return tokenSymbols }
+func (sliceDefinition) Symbols() map[string]lexer.TokenType { return tokenSymbols() }
 
 // Lex implements lexer.Definition; only sliceLexer values are lexed here.
 func (sliceDefinition) Lex(string, io.Reader) (lexer.Lexer, error) {

@@ -6,30 +6,37 @@ import (
 	"github.com/gokafel/gokafel/syscalls"
 )
 
-// archNames maps every arch name the language accepts in an `ON` guard
-// (lower case) to its canonical Kafel name. The list is the language's, not
-// the syscall tables': a guard may name an arch this build has no table for.
-var archNames = map[string]string{
-	"x86_64":  "x86_64",
-	"amd64":   "x86_64",
-	"x86":     "x86",
-	"i386":    "x86",
-	"aarch64": "aarch64",
-	"arm64":   "aarch64",
-	"arm":     "arm",
-	"mips":    "mips",
-	"mipso32": "mips",
-	"mips64":  "mips64",
-	"riscv64": "riscv64",
-	"rv64":    "riscv64",
-	"m68k":    "m68k",
+// archNames pairs every arch name the language accepts in an `ON` guard
+// (lower case) with its canonical Kafel name. The list is the language's,
+// not the syscall tables': a guard may name an arch this build has no
+// table for. An array is static data; a map would be built at every start
+// of every program that imports the package.
+var archNames = [...]struct{ name, canonical string }{
+	{"x86_64", "x86_64"},
+	{"amd64", "x86_64"},
+	{"x86", "x86"},
+	{"i386", "x86"},
+	{"aarch64", "aarch64"},
+	{"arm64", "aarch64"},
+	{"arm", "arm"},
+	{"mips", "mips"},
+	{"mipso32", "mips"},
+	{"mips64", "mips64"},
+	{"riscv64", "riscv64"},
+	{"rv64", "riscv64"},
+	{"m68k", "m68k"},
 }
 
 // canonicalArch returns the canonical Kafel name of an arch name given in a
 // guard, case-insensitively.
 func canonicalArch(name string) (string, bool) {
-	c, ok := archNames[strings.ToLower(name)]
-	return c, ok
+	name = strings.ToLower(name)
+	for _, a := range archNames {
+		if a.name == name {
+			return a.canonical, true
+		}
+	}
+	return "", false
 }
 
 // archKey returns the canonical Kafel name of a target arch, so that a
@@ -49,8 +56,8 @@ func archKey(a *syscalls.Arch) string {
 // archNameList returns every guard name, for hints.
 func archNameList() []string {
 	out := make([]string, 0, len(archNames))
-	for n := range archNames {
-		out = append(out, n)
+	for _, a := range archNames {
+		out = append(out, a.name)
 	}
 	return out
 }

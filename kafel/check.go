@@ -239,19 +239,69 @@ func (l *loader) ruleLabel(r *ruleDef) string {
 	return "`" + r.name + "`"
 }
 
-// replacements are the syscalls that newer arches (aarch64, riscv64) do
-// not have, with the one that replaces each.
-var replacements = map[string]string{
-	"open": "openat", "creat": "openat", "stat": "newfstatat", "lstat": "newfstatat",
-	"access": "faccessat", "pipe": "pipe2", "dup2": "dup3", "poll": "ppoll",
-	"select": "pselect6", "fork": "clone", "vfork": "clone", "mkdir": "mkdirat",
-	"rmdir": "unlinkat", "unlink": "unlinkat", "rename": "renameat2", "link": "linkat",
-	"symlink": "symlinkat", "readlink": "readlinkat", "chmod": "fchmodat",
-	"chown": "fchownat", "lchown": "fchownat", "mknod": "mknodat", "utimes": "utimensat",
-	"futimesat": "utimensat", "epoll_wait": "epoll_pwait", "epoll_create": "epoll_create1",
-	"getdents": "getdents64", "time": "clock_gettime", "alarm": "setitimer",
-	"pause": "ppoll", "signalfd": "signalfd4", "eventfd": "eventfd2",
-	"inotify_init": "inotify_init1", "getpgrp": "getpgid", "ustat": "statfs",
+// replacement returns the syscall that replaces name on newer arches
+// (aarch64, riscv64), which do not have name. (A switch: a map would be
+// built at every start of every program that imports the package.)
+func replacement(name string) (string, bool) {
+	switch name {
+	case "open", "creat":
+		return "openat", true
+	case "stat", "lstat":
+		return "newfstatat", true
+	case "access":
+		return "faccessat", true
+	case "pipe":
+		return "pipe2", true
+	case "dup2":
+		return "dup3", true
+	case "poll", "pause":
+		return "ppoll", true
+	case "select":
+		return "pselect6", true
+	case "fork", "vfork":
+		return "clone", true
+	case "mkdir":
+		return "mkdirat", true
+	case "rmdir", "unlink":
+		return "unlinkat", true
+	case "rename":
+		return "renameat2", true
+	case "link":
+		return "linkat", true
+	case "symlink":
+		return "symlinkat", true
+	case "readlink":
+		return "readlinkat", true
+	case "chmod":
+		return "fchmodat", true
+	case "chown", "lchown":
+		return "fchownat", true
+	case "mknod":
+		return "mknodat", true
+	case "utimes", "futimesat":
+		return "utimensat", true
+	case "epoll_wait":
+		return "epoll_pwait", true
+	case "epoll_create":
+		return "epoll_create1", true
+	case "getdents":
+		return "getdents64", true
+	case "time":
+		return "clock_gettime", true
+	case "alarm":
+		return "setitimer", true
+	case "signalfd":
+		return "signalfd4", true
+	case "eventfd":
+		return "eventfd2", true
+	case "inotify_init":
+		return "inotify_init1", true
+	case "getpgrp":
+		return "getpgid", true
+	case "ustat":
+		return "statfs", true
+	}
+	return "", false
 }
 
 // maxHints bounds the searches for a near name, so that a policy full of
@@ -300,7 +350,7 @@ func (l *loader) syscallHint(arch *syscalls.Arch, name string) string {
 		}
 		elsewhere = append(elsewhere, o.Name)
 	}
-	if r, ok := replacements[name]; ok && hint == "" {
+	if r, ok := replacement(name); ok && hint == "" {
 		if _, ok := arch.Lookup(r); ok {
 			hint = fmt.Sprintf("%s has no `%s`; its replacement is `%s`", arch.Name, name, r)
 		}

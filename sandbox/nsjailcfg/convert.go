@@ -81,37 +81,51 @@ func (c *converter) origin(goField string, path ...seg) {
 
 func top(name string) seg { return seg{name, 0} }
 
-// topOrigins maps Config fields to the file's field of the same meaning.
-var topOrigins = map[string]string{
-	"Name": "name", "Mode": "mode", "Hostname": "hostname", "Cwd": "cwd",
-	"Path": "exec_bin", "Argv": "exec_bin", "KeepEnv": "keep_env", "Env": "envar",
-	"TimeLimit": "time_limit", "MaxCPUs": "max_cpus",
-	"Namespaces.User": "clone_newuser", "Namespaces.PID": "clone_newpid",
-	"Namespaces.Mount": "clone_newns", "Namespaces.Net": "clone_newnet",
-	"Namespaces.UTS": "clone_newuts", "Namespaces.IPC": "clone_newipc",
-	"Namespaces.Cgroup": "clone_newcgroup", "Namespaces.Time": "clone_newtime",
-	"UIDMap": "uidmap", "GIDMap": "gidmap", "Chroot": "chroot_dir", "RW": "is_root_rw",
-	"NoPivotRoot": "no_pivotroot", "Mounts": "mount", "MountProc": "mount_proc",
-	"Cgroups.MemMax": "cgroup_mem_max", "Cgroups.MemMemswMax": "cgroup_mem_memsw_max",
-	"Cgroups.MemSwapMax": "cgroup_mem_swap_max", "Cgroups.PidsMax": "cgroup_pids_max",
-	"Cgroups.CPUMsPerSec": "cgroup_cpu_ms_per_sec", "Cgroups.NetClsClassID": "cgroup_net_cls_classid",
-	"Cgroups.UseV2": "use_cgroupv2", "Cgroups.DetectV2": "detect_cgroupv2", "Cgroups.V2Mount": "cgroupv2_mount",
-	"Cgroups.V1MemMount": "cgroup_mem_mount", "Cgroups.V1PidsMount": "cgroup_pids_mount",
-	"Cgroups.V1CPUMount": "cgroup_cpu_mount", "Cgroups.V1NetClsMount": "cgroup_net_cls_mount",
-	"Cgroups.V1MemParent": "cgroup_mem_parent", "Cgroups.V1PidsParent": "cgroup_pids_parent",
-	"Cgroups.V1CPUParent": "cgroup_cpu_parent", "Cgroups.V1NetClsParent": "cgroup_net_cls_parent",
-	"Seccomp.PolicyFile": "seccomp_policy_file", "Seccomp.Policy": "seccomp_string", "Seccomp.Log": "seccomp_log",
-	"KeepCaps": "keep_caps", "Caps": "cap", "DisableNoNewPrivs": "disable_no_new_privs",
-	"SkipSetsid": "skip_setsid", "NiceLevel": "nice_level", "OOMScoreAdj": "oom_score_adj",
-	"IfaceNoLo": "iface_no_lo", "PassFDs": "pass_fd", "Silent": "silent", "StderrToNull": "stderr_to_null",
-	"Port": "port", "BindHost": "bindhost", "MaxConns": "max_conns", "MaxConnsPerIP": "max_conns_per_ip",
+// fieldPair pairs a Config (or Mount) field with the file's field of the
+// same meaning. The tables are arrays, static data: maps would be built at
+// every start of kafel, which reads them only for a configuration file.
+type fieldPair struct{ goField, proto string }
+
+// topOrigins pairs Config fields with the file's field of the same meaning.
+var topOrigins = [...]fieldPair{
+	{"Name", "name"}, {"Mode", "mode"}, {"Hostname", "hostname"},
+	{"Cwd", "cwd"}, {"Path", "exec_bin"}, {"Argv", "exec_bin"},
+	{"KeepEnv", "keep_env"}, {"Env", "envar"}, {"TimeLimit", "time_limit"},
+	{"MaxCPUs", "max_cpus"}, {"Namespaces.User", "clone_newuser"}, {"Namespaces.PID", "clone_newpid"},
+	{"Namespaces.Mount", "clone_newns"}, {"Namespaces.Net", "clone_newnet"}, {"Namespaces.UTS", "clone_newuts"},
+	{"Namespaces.IPC", "clone_newipc"}, {"Namespaces.Cgroup", "clone_newcgroup"}, {"Namespaces.Time", "clone_newtime"},
+	{"UIDMap", "uidmap"}, {"GIDMap", "gidmap"}, {"Chroot", "chroot_dir"},
+	{"RW", "is_root_rw"}, {"NoPivotRoot", "no_pivotroot"}, {"Mounts", "mount"},
+	{"MountProc", "mount_proc"}, {"Cgroups.MemMax", "cgroup_mem_max"}, {"Cgroups.MemMemswMax", "cgroup_mem_memsw_max"},
+	{"Cgroups.MemSwapMax", "cgroup_mem_swap_max"}, {"Cgroups.PidsMax", "cgroup_pids_max"}, {"Cgroups.CPUMsPerSec", "cgroup_cpu_ms_per_sec"},
+	{"Cgroups.NetClsClassID", "cgroup_net_cls_classid"}, {"Cgroups.UseV2", "use_cgroupv2"}, {"Cgroups.DetectV2", "detect_cgroupv2"},
+	{"Cgroups.V2Mount", "cgroupv2_mount"}, {"Cgroups.V1MemMount", "cgroup_mem_mount"}, {"Cgroups.V1PidsMount", "cgroup_pids_mount"},
+	{"Cgroups.V1CPUMount", "cgroup_cpu_mount"}, {"Cgroups.V1NetClsMount", "cgroup_net_cls_mount"}, {"Cgroups.V1MemParent", "cgroup_mem_parent"},
+	{"Cgroups.V1PidsParent", "cgroup_pids_parent"}, {"Cgroups.V1CPUParent", "cgroup_cpu_parent"}, {"Cgroups.V1NetClsParent", "cgroup_net_cls_parent"},
+	{"Seccomp.PolicyFile", "seccomp_policy_file"}, {"Seccomp.Policy", "seccomp_string"}, {"Seccomp.Log", "seccomp_log"},
+	{"KeepCaps", "keep_caps"}, {"Caps", "cap"}, {"DisableNoNewPrivs", "disable_no_new_privs"},
+	{"SkipSetsid", "skip_setsid"}, {"NiceLevel", "nice_level"}, {"OOMScoreAdj", "oom_score_adj"},
+	{"IfaceNoLo", "iface_no_lo"}, {"PassFDs", "pass_fd"}, {"Silent", "silent"},
+	{"StderrToNull", "stderr_to_null"}, {"Port", "port"}, {"BindHost", "bindhost"},
+	{"MaxConns", "max_conns"}, {"MaxConnsPerIP", "max_conns_per_ip"},
 }
 
-// mountOrigins maps Mount fields to MountPt fields.
-var mountOrigins = map[string]string{
-	"Src": "src", "SrcContent": "src_content", "Dst": "dst", "FSType": "fstype",
-	"Options": "options", "Bind": "is_bind", "RW": "rw", "IsDir": "is_dir",
-	"Mandatory": "mandatory", "Symlink": "is_symlink",
+// mountOrigins pairs Mount fields with MountPt fields.
+var mountOrigins = [...]fieldPair{
+	{"Src", "src"}, {"SrcContent", "src_content"}, {"Dst", "dst"},
+	{"FSType", "fstype"}, {"Options", "options"}, {"Bind", "is_bind"},
+	{"RW", "rw"}, {"IsDir", "is_dir"}, {"Mandatory", "mandatory"},
+	{"Symlink", "is_symlink"},
+}
+
+// protoField returns the file's field paired with goField in pairs.
+func protoField(pairs []fieldPair, goField string) (string, bool) {
+	for _, p := range pairs {
+		if p.goField == goField {
+			return p.proto, true
+		}
+	}
+	return "", false
 }
 
 // rlimitSpec describes one rlimit_* field pair.
@@ -189,8 +203,8 @@ func resolveRlimit(spec rlimitSpec, value uint64, typ RLimit) (sandbox.Rlimit, e
 
 func (c *converter) convert() {
 	m, cfg := c.m, c.l.Config
-	for goField, name := range topOrigins {
-		c.origin(goField, top(name))
+	for _, p := range topOrigins {
+		c.origin(p.goField, top(p.proto))
 	}
 
 	cfg.Name = m.GetName()
@@ -500,8 +514,8 @@ func (c *converter) mounts() {
 		}
 		k := len(cfg.Mounts)
 		c.origin(fmt.Sprintf("Mounts[%d]", k), path...)
-		for goF, protoF := range mountOrigins {
-			c.origin(fmt.Sprintf("Mounts[%d].%s", k, goF), path[0], top(protoF))
+		for _, p := range mountOrigins {
+			c.origin(fmt.Sprintf("Mounts[%d].%s", k, p.goField), path[0], top(p.proto))
 		}
 		cfg.Mounts = append(cfg.Mounts, mt)
 	}
@@ -574,12 +588,12 @@ func protoNameOf(goField string) (string, bool) {
 	if i := strings.IndexByte(base, '['); i >= 0 {
 		base = base[:i]
 	}
-	n, ok := topOrigins[base]
+	n, ok := protoField(topOrigins[:], base)
 	if !ok {
 		return "", false
 	}
 	if i := strings.LastIndexByte(goField, '.'); i > 0 && strings.HasPrefix(goField, "Mounts[") {
-		if sub, ok := mountOrigins[goField[i+1:]]; ok {
+		if sub, ok := protoField(mountOrigins[:], goField[i+1:]); ok {
 			return "mount " + goField[len("Mounts"):i] + " " + sub, true
 		}
 	}

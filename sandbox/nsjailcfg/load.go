@@ -108,7 +108,7 @@ func (f *File) decodeError(err error) error {
 		if s := suggest.Closest(u[1], fieldNames(md)); s != "" {
 			d.Msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
-		if note, ok := unsupportedNsjail[u[1]]; ok {
+		if note := unsupportedNsjail(u[1]); note != "" {
 			d.Msg = fmt.Sprintf("nsjail field %q is not supported by kafel run: %s", u[1], note)
 		}
 	} else if v := invalidValue().FindStringSubmatch(d.Msg); v != nil {
@@ -146,11 +146,16 @@ func kindName(fd protoreflect.FieldDescriptor) string {
 	return fd.Kind().String()
 }
 
-// unsupportedNsjail names nsjail fields of newer nsjail versions that
-// this schema leaves out on purpose.
-var unsupportedNsjail = map[string]string{
-	"user_net":        "user-mode networking is not implemented",
-	"seccomp_unotify": "seccomp user notification is not implemented",
+// unsupportedNsjail says why a field of newer nsjail versions, which this
+// schema leaves out on purpose, is left out ("" for other names).
+func unsupportedNsjail(field string) string {
+	switch field {
+	case "user_net":
+		return "user-mode networking is not implemented"
+	case "seccomp_unotify":
+		return "seccomp user notification is not implemented"
+	}
+	return ""
 }
 
 // messageAt returns the message descriptor whose fields are written
