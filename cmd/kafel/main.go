@@ -6,6 +6,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	// First of all: the main goroutine's start-up stack in one step.
+	_ "github.com/gokafel/gokafel/cmd/kafel/internal/startstack"
 	"github.com/gokafel/gokafel/internal/cli"
 	"github.com/gokafel/gokafel/sandbox"
 )
