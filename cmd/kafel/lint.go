@@ -9,7 +9,7 @@ import (
 	"github.com/gokafel/gokafel/kafel"
 )
 
-func init() { commands = append(commands, newLintCmd) }
+func init() { commands = append(commands, command{"lint", newLintCmd}) }
 
 // policyFlags are the flags lint and fmt share.
 type policyFlags struct {

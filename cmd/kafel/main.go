@@ -4,6 +4,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 
 	// First of all: the main goroutine's start-up stack in one step.
@@ -12,11 +14,24 @@ import (
 	"github.com/gokafel/gokafel/sandbox"
 )
 
-// commands lists the constructors of the subcommands; each lives in its
-// own file and adds itself in an init function.
-var commands []func() *cobra.Command
+// command is a subcommand: its name (the first word of its Use) and its
+// constructor. Each lives in its own file and adds itself to commands in
+// an init function.
+type command struct {
+	name string
+	new  func() *cobra.Command
+}
 
-func newRootCmd() *cobra.Command {
+var commands []command
+
+// newRootCmd builds the command tree for a process whose arguments are
+// args. When args[0] names a subcommand, the tree holds only that one and
+// no completion command: cobra runs it without looking at the others, and
+// building them (and cobra's completion commands) was a good part of the
+// start of every kafel run. Any other args (help, completion, flags, a
+// typo cobra suggests a command for) get the whole tree, as do tests,
+// which pass no args.
+func newRootCmd(args ...string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kafel",
 		Short: "Kafel seccomp policies and an nsjail-class sandbox in one binary",
@@ -27,13 +42,22 @@ Exit status: 0 ok, 1 findings or policy errors, 2 usage or I/O errors.
 the program's own status, 128+N for signal N, 125 when kafel run itself
 failed before the program ran, 126 cannot execute, 127 not found.`,
 	}
+	if len(args) > 0 {
+		for _, c := range commands {
+			if c.name == args[0] {
+				root.AddCommand(c.new())
+				root.CompletionOptions.DisableDefaultCmd = true
+				return root
+			}
+		}
+	}
 	for _, c := range commands {
-		root.AddCommand(c())
+		root.AddCommand(c.new())
 	}
 	return root
 }
 
 func main() {
 	sandbox.Init() // the jail's init is this binary re-executed: it never returns there
-	cli.Main(newRootCmd())
+	cli.Main(newRootCmd(os.Args[1:]...))
 }

@@ -24,7 +24,7 @@ import (
 // so that test binaries of this package are jail inits too.
 func init() {
 	sandbox.Init()
-	commands = append(commands, newRunCmd)
+	commands = append(commands, command{"run", newRunCmd})
 }
 
 // ExitRunner is the exit status of `kafel run` when it fails itself (bad

@@ -12,7 +12,7 @@ import (
 	"github.com/gokafel/gokafel/syscalls"
 )
 
-func init() { commands = append(commands, newSimCmd) }
+func init() { commands = append(commands, command{"sim", newSimCmd}) }
 
 func newSimCmd() *cobra.Command {
 	var (

@@ -15,7 +15,7 @@ import (
 	"github.com/gokafel/gokafel/syscalls"
 )
 
-func init() { commands = append(commands, newSyscallsCmd) }
+func init() { commands = append(commands, command{"syscalls", newSyscallsCmd}) }
 
 func newSyscallsCmd() *cobra.Command {
 	var archName string
