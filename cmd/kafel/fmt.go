@@ -10,7 +10,7 @@ import (
 	"github.com/gokafel/gokafel/kafel"
 )
 
-func init() { commands = append(commands, command{"fmt", newFmtCmd}) }
+func init() { commands = append(commands, command{name: "fmt", new: newFmtCmd}) }
 
 func newFmtCmd() *cobra.Command {
 	var (

@@ -9,7 +9,7 @@ import (
 	"github.com/gokafel/gokafel/kafel"
 )
 
-func init() { commands = append(commands, command{"lint", newLintCmd}) }
+func init() { commands = append(commands, command{name: "lint", new: newLintCmd}) }
 
 // policyFlags are the flags lint and fmt share.
 type policyFlags struct {

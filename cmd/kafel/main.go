@@ -20,6 +20,9 @@ import (
 type command struct {
 	name string
 	new  func() *cobra.Command
+	// bare, if set, builds the command for a command line that gives it
+	// no flag (see givesFlag), when it is the process's only command.
+	bare func() *cobra.Command
 }
 
 var commands []command
@@ -45,7 +48,11 @@ failed before the program ran, 126 cannot execute, 127 not found.`,
 	if len(args) > 0 {
 		for _, c := range commands {
 			if c.name == args[0] {
-				root.AddCommand(c.new())
+				if c.bare != nil && !givesFlag(args[1:]) {
+					root.AddCommand(c.bare())
+				} else {
+					root.AddCommand(c.new())
+				}
 				root.CompletionOptions.DisableDefaultCmd = true
 				return root
 			}
@@ -55,6 +62,13 @@ failed before the program ran, 126 cannot execute, 127 not found.`,
 		root.AddCommand(c.new())
 	}
 	return root
+}
+
+// givesFlag reports whether a command's args start with a flag, as pflag
+// reads them when flags end at the first other word: a word of two or
+// more characters starting with '-', other than "--".
+func givesFlag(args []string) bool {
+	return len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' && args[0] != "--"
 }
 
 func main() {

@@ -24,7 +24,7 @@ import (
 // so that test binaries of this package are jail inits too.
 func init() {
 	sandbox.Init()
-	commands = append(commands, command{"run", newRunCmd})
+	commands = append(commands, command{name: "run", new: newRunCmd, bare: newBareRunCmd})
 }
 
 // ExitRunner is the exit status of `kafel run` when it fails itself (bad
@@ -33,7 +33,14 @@ func init() {
 // convention of env, chroot, timeout and docker run.
 const ExitRunner = 125
 
-func newRunCmd() *cobra.Command {
+func newRunCmd() *cobra.Command { return newRunCommand(true) }
+
+// newBareRunCmd is run for a command line that gives it no flag (CMD or
+// "--" comes first): without nsjail's flags, which it does not parse, and
+// which registering was a good part of the runner's start-up.
+func newBareRunCmd() *cobra.Command { return newRunCommand(false) }
+
+func newRunCommand(withFlags bool) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run [flags] [--] CMD [ARG...]",
 		Short: "Run a program in a sandbox (nsjail's flags and config files)",
@@ -75,7 +82,10 @@ stderr and in the --report file.`,
 	// good part of the runner's start-up, once is enough. Parsing does not
 	// change what --help shows (a flag's default is kept when it is
 	// registered).
-	flags := nsjailcfg.AddFlags(c.Flags())
+	var flags *nsjailcfg.Flags
+	if withFlags {
+		flags = nsjailcfg.AddFlags(c.Flags())
+	}
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		return runRun(cmd, flags, args)
 	}
@@ -109,18 +119,27 @@ func runnerError(err error) error {
 
 // runRun parses args into cmd's flag set, where flags are registered, and
 // runs the jail they describe. The first word that is not a flag starts
-// CMD.
+// CMD. With flags nil (the bare run command), args give no flag: CMD, or
+// "--" and CMD.
 func runRun(cmd *cobra.Command, flags *nsjailcfg.Flags, args []string) error {
-	cmd.InitDefaultHelpFlag() // done by cobra before RunE already; -h must be a flag, not pflag.ErrHelp
-	set := cmd.Flags()
-	set.SetInterspersed(false)
-	if err := set.Parse(args); err != nil {
-		return runnerError(fmt.Errorf("%w\nRun 'kafel run --help' for usage.", err))
+	command := args
+	if flags == nil {
+		if len(command) > 0 && command[0] == "--" {
+			command = command[1:]
+		}
+		flags = &nsjailcfg.Flags{}
+	} else {
+		cmd.InitDefaultHelpFlag() // done by cobra before RunE already; -h must be a flag, not pflag.ErrHelp
+		set := cmd.Flags()
+		set.SetInterspersed(false)
+		if err := set.Parse(args); err != nil {
+			return runnerError(fmt.Errorf("%w\nRun 'kafel run --help' for usage.", err))
+		}
+		if help, _ := set.GetBool("help"); help {
+			return cmd.Help()
+		}
+		command = set.Args()
 	}
-	if help, _ := set.GetBool("help"); help {
-		return cmd.Help()
-	}
-	command := set.Args()
 	if len(command) == 0 && flags.Config == "" {
 		return runnerError(errors.New("no command: kafel run [flags] -- CMD [ARG...]\nRun 'kafel run --help' for usage."))
 	}

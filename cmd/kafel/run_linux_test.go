@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/gokafel/gokafel/internal/cli"
 	"github.com/gokafel/gokafel/sandbox"
 )
 
@@ -234,5 +238,41 @@ func TestRunRerun(t *testing.T) {
 	// /tmp is empty in every run: no run sees what the one before left.
 	if n := strings.Count(got, "pid 1\n"); n < 3 || strings.Contains(got, "seen") {
 		t.Errorf("output of the reruns:\n%s\nwant 3 or more runs, each with pid 1 and an empty /tmp", got)
+	}
+}
+
+// TestBareRun checks that kafel run without flags (CMD or "--" first),
+// which the process builds without nsjail's flags, runs jails as the
+// command with flags does: same output and exit status.
+func TestBareRun(t *testing.T) {
+	requireJails(t)
+	run := func(root func() *cobra.Command, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		c := root()
+		c.SetOut(&out)
+		c.SetErr(&errb)
+		c.SetIn(strings.NewReader(""))
+		code := cli.Run(c, append([]string{"run"}, args...), &errb)
+		return code, out.String(), errb.String()
+	}
+	for _, args := range [][]string{
+		{"--", "/bin/sh", "-c", "echo hi; echo err >&2; exit 3"},
+		{"/bin/sh", "-c", "echo $0 \"$@\"", "--help", "-t", "1"},
+		{"--", "-h"},
+		{"--", "/no/such/program"},
+		{"--"},
+		{},
+	} {
+		whole := func() *cobra.Command { return newRootCmd() }
+		bare := func() *cobra.Command { return newRootCmd(append([]string{"run"}, args...)...) }
+		if bare().Commands()[0].Flags().Lookup("time_limit") != nil {
+			t.Fatalf("kafel run %q: the process's run command has nsjail's flags, want the bare one", args)
+		}
+		code, out, errs := run(bare, args...)
+		wcode, wout, werrs := run(whole, args...)
+		if code != wcode || out != wout || errs != werrs {
+			t.Errorf("kafel run %q, bare: exit %d, stdout %q, stderr %q; with flags: exit %d, stdout %q, stderr %q",
+				args, code, out, errs, wcode, wout, werrs)
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/gokafel/gokafel/syscalls"
 )
 
-func init() { commands = append(commands, command{"sim", newSimCmd}) }
+func init() { commands = append(commands, command{name: "sim", new: newSimCmd}) }
 
 func newSimCmd() *cobra.Command {
 	var (

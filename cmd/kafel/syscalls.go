@@ -15,7 +15,7 @@ import (
 	"github.com/gokafel/gokafel/syscalls"
 )
 
-func init() { commands = append(commands, command{"syscalls", newSyscallsCmd}) }
+func init() { commands = append(commands, command{name: "syscalls", new: newSyscallsCmd}) }
 
 func newSyscallsCmd() *cobra.Command {
 	var archName string

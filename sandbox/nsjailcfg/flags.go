@@ -15,6 +15,11 @@ import (
 // Flags are nsjail's command-line flags, with its long names, short
 // letters, meanings and defaults, plus a few of kafel run's own. Register
 // them on a flag set with AddFlags, parse, then call Load.
+//
+// The zero Flags is a command line that gives no flag: its Load is that of
+// AddFlags's Flags when nothing was parsed (Load reads a flag's value only
+// when the flag was given, or when its default is the zero value), without
+// registering a hundred flags, a good part of kafel run's start-up.
 type Flags struct {
 	fs *pflag.FlagSet
 
@@ -258,7 +263,7 @@ func (f *Flags) idMapFlag(name, short string, gid, newIDMap bool, usage string) 
 	}}, name, short, usage)
 }
 
-func (f *Flags) changed(name string) bool { return f.fs.Changed(name) }
+func (f *Flags) changed(name string) bool { return f.fs != nil && f.fs.Changed(name) }
 
 // Load builds the configuration of a run: the --config file, or
 // sandbox.DefaultConfig without one; then every flag that was given,

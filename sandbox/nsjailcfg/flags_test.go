@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -410,5 +411,29 @@ func TestIDMapFlagsOverFile(t *testing.T) {
 	_, err = loadFlags("-C", filepath.Join("testdata", "python-sandbox.cfg"), "--disable_clone_newuser")
 	if err == nil || !strings.Contains(err.Error(), "python-sandbox.cfg:24:1: uidmap: id maps need the user namespace") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestZeroFlags checks that the zero Flags loads what a command line
+// without flags does: Load must not read a flag's non-zero default unless
+// the flag was given.
+func TestZeroFlags(t *testing.T) {
+	for _, cmd := range [][]string{{"/bin/true"}, {"/usr/bin/python3", "-c", "print(1)"}, nil} {
+		fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+		parsed := AddFlags(fs)
+		if err := fs.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		want, werr := parsed.Load(cmd)
+		got, err := (&Flags{}).Load(cmd)
+		if fmt.Sprint(err) != fmt.Sprint(werr) {
+			t.Fatalf("command %q: zero Flags: error %v, want %v", cmd, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("command %q: zero Flags load\n%+v\nwant, as a command line without flags,\n%+v", cmd, *got.Config, *want.Config)
+		}
 	}
 }
