@@ -35,9 +35,9 @@ const ExitRunner = 125
 
 func newRunCmd() *cobra.Command { return newRunCommand(true) }
 
-// newBareRunCmd is run for a command line that gives it no flag (CMD or
-// "--" comes first): without nsjail's flags, which it does not parse, and
-// which registering was a good part of the runner's start-up.
+// newBareRunCmd builds run for a command line that gives it no flag (CMD
+// or "--" comes first). It has none of nsjail's flags: there are none to
+// parse, and registering them was a good part of the runner's start-up.
 func newBareRunCmd() *cobra.Command { return newRunCommand(false) }
 
 func newRunCommand(withFlags bool) *cobra.Command {
