@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,11 +20,21 @@ func BenchmarkRunCLI(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root: the default jail has cgroup limits")
 	}
-	bin := filepath.Join(b.TempDir(), "kafel")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	dir := b.TempDir()
+	linked := filepath.Join(dir, "kafel.linked")
+	build := exec.Command("go", "build", "-o", linked, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	// Run a copy, as installed: the file the linker has just written
+	// (through a mapping) launched 0.25-0.55 ms slower per run than a copy
+	// of the same bytes on this host's ext4 (same page faults, each
+	// dearer: how its page cache was filled), a cost that bwrap and
+	// unshare, installed, do not pay either.
+	bin := filepath.Join(dir, "kafel")
+	if err := installCopy(linked, bin); err != nil {
+		b.Fatal(err)
 	}
 	run := func(name string, args ...string) {
 		b.Run(name, func(b *testing.B) {
@@ -38,4 +49,22 @@ func BenchmarkRunCLI(b *testing.B) {
 	run("kafel-no-limits", bin, "run", "--cgroup_mem_max", "0", "--cgroup_pids_max", "0", "--cgroup_cpu_ms_per_sec", "0", "--", "/bin/true")
 	run("bwrap", "bwrap", "--unshare-all", "--ro-bind", "/", "/", "/bin/true")
 	run("unshare", "unshare", "-Urpf", "--mount-proc", "/bin/true")
+}
+
+// installCopy copies the executable src to dst, as install(1) would.
+func installCopy(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
