@@ -30,7 +30,7 @@ func kafelScriptCmd(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
-	root := newRootCmd()
+	root := newRootCmd(abs...) // the tree a kafel process with these args builds
 	root.SetOut(ts.Stdout())
 	root.SetErr(ts.Stderr())
 	code := cli.Run(root, abs, ts.Stderr())

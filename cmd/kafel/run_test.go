@@ -13,15 +13,17 @@ import (
 	"github.com/gokafel/gokafel/internal/cli"
 )
 
-// kafelRun runs `kafel run args...` in-process.
+// kafelRun runs `kafel run args...` in-process, with the command tree a
+// kafel process with these args builds.
 func kafelRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := newRootCmd()
+	args = append([]string{"run"}, args...)
+	root := newRootCmd(args...)
 	root.SetOut(&out)
 	root.SetErr(&errb)
 	root.SetIn(strings.NewReader(""))
-	code = cli.Run(root, append([]string{"run"}, args...), &errb)
+	code = cli.Run(root, args, &errb)
 	return code, out.String(), errb.String()
 }
 
