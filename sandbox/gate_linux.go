@@ -54,8 +54,8 @@ type gateCall struct {
 	Args [3]uint64
 }
 
-// gateCalls lists the calls of the init the gate allows for layout l and
-// the init's socket fd.
+// gateCalls lists the calls of the re-executed init the gate allows for
+// layout l and the init's socket fd.
 func gateCalls(l jail.GateLayout, sock int) []gateCall {
 	calls := []gateCall{
 		{unix.SYS_EXECVE, [3]uint64{l.Addr + uint64(l.PathOff), l.Addr + uint64(l.ArgvOff), l.Addr + uint64(l.EnvpOff)}},
@@ -67,6 +67,20 @@ func gateCalls(l jail.GateLayout, sock int) []gateCall {
 	return calls
 }
 
+// progGateCalls lists the calls of a jail program the gate allows: execve
+// of each place the program may be, the listener's sendmsg, and the exit
+// of a child whose execve failed.
+func progGateCalls(p *jail.Prog, sock int) []gateCall {
+	var calls []gateCall
+	for _, path := range p.PathAddrs {
+		calls = append(calls, gateCall{unix.SYS_EXECVE, [3]uint64{path, p.ArgvAddr, p.EnvpAddr}})
+	}
+	if p.MsgAddr != 0 {
+		calls = append(calls, gateCall{unix.SYS_SENDMSG, [3]uint64{uint64(sock), p.MsgAddr, 0}})
+	}
+	return append(calls, gateCall{unix.SYS_EXIT_GROUP, [3]uint64{jail.ProgFailed, 0, 0}})
+}
+
 // seccomp_data offsets.
 const (
 	offNr   = 0
@@ -75,53 +89,91 @@ const (
 )
 
 // gatePrefix returns the instructions to put in front of a compiled
-// policy:
+// policy. The number is compared once per syscall the gate knows; the
+// calls of one number are tried in turn:
 //
 //	    ld  arch
 //	    jeq NATIVE, 0, policy
-//	c1: ld  nr
-//	    jeq NR1, 0, c2
-//	    ld  arg0.lo; jeq V, 0, policy; ld arg0.hi; jeq V, 0, policy
+//	    ld  nr
+//	    jeq NR1, b1, 0
+//	    jeq NR2, b2, policy
+//	b1: ld  arg0.lo; jeq V, 0, c2; ld arg0.hi; jeq V, 0, c2
 //	    ... arg1, arg2 likewise
 //	    ret ALLOW
-//	c2: ...
+//	c2: (the next call of NR1, whose failures go to policy)
+//	b2: ...
 //	policy:
 func gatePrefix(calls []gateCall) ([]bpf.RawInstruction, error) {
+	var nrs []uint32
+	groups := map[uint32][]gateCall{}
+	for _, c := range calls {
+		if _, ok := groups[c.Nr]; !ok {
+			nrs = append(nrs, c.Nr)
+		}
+		groups[c.Nr] = append(groups[c.Nr], c)
+	}
 	var prog []bpf.Instruction
-	type fixup struct{ at, label int }
-	var fixups []fixup // SkipFalse of prog[at] must reach label
-	var labels []int   // label k: index of block k; len(calls) is the policy
-	jumpFalse := func(val uint32, label int) {
-		fixups = append(fixups, fixup{len(prog), label})
+	type fixup struct {
+		at, label int
+		true      bool // the target is SkipTrue's, not SkipFalse's
+	}
+	var fixups []fixup
+	labels := map[int]int{} // label -> index; label -1 is the policy
+	const policy = -1
+	jump := func(val uint32, trueLabel, falseLabel int) {
+		if trueLabel != 0 {
+			fixups = append(fixups, fixup{len(prog), trueLabel, true})
+		}
+		if falseLabel != 0 {
+			fixups = append(fixups, fixup{len(prog), falseLabel, false})
+		}
 		prog = append(prog, bpf.JumpIf{Cond: bpf.JumpEqual, Val: val})
 	}
-	policy := len(calls)
 	prog = append(prog, bpf.LoadAbsolute{Off: offArch, Size: 4})
-	jumpFalse(nativeAuditArch, policy)
-	for k, c := range calls {
-		labels = append(labels, len(prog))
-		prog = append(prog, bpf.LoadAbsolute{Off: offNr, Size: 4})
-		jumpFalse(c.Nr, k+1)
-		for i, v := range c.Args {
-			loOff, hiOff := uint32(offArgs+8*i), uint32(offArgs+8*i+4)
+	jump(nativeAuditArch, 0, policy)
+	prog = append(prog, bpf.LoadAbsolute{Off: offNr, Size: 4})
+	// Labels of blocks: 1 + the index of the call in the flattened order.
+	label := 1
+	var order []gateCall
+	for k, nr := range nrs {
+		f := policy
+		if k+1 < len(nrs) {
+			f = 0
+		}
+		jump(nr, label, f)
+		label += len(groups[nr])
+		order = append(order, groups[nr]...)
+	}
+	for i, c := range order {
+		labels[1+i] = len(prog)
+		next := policy
+		if i+1 < len(order) && order[i+1].Nr == c.Nr {
+			next = 2 + i
+		}
+		for a, v := range c.Args {
+			loOff, hiOff := uint32(offArgs+8*a), uint32(offArgs+8*a+4)
 			if nativeBigEndian {
 				loOff, hiOff = hiOff, loOff
 			}
 			prog = append(prog, bpf.LoadAbsolute{Off: loOff, Size: 4})
-			jumpFalse(uint32(v), policy)
+			jump(uint32(v), 0, next)
 			prog = append(prog, bpf.LoadAbsolute{Off: hiOff, Size: 4})
-			jumpFalse(uint32(v>>32), policy)
+			jump(uint32(v>>32), 0, next)
 		}
 		prog = append(prog, bpf.RetConstant{Val: seccompRetAllow})
 	}
-	labels = append(labels, len(prog))
+	labels[policy] = len(prog)
 	for _, f := range fixups {
 		skip := labels[f.label] - f.at - 1
 		if skip > 255 {
-			return nil, fmt.Errorf("sandbox: execve gate: jump of %d instructions", skip)
+			return nil, fmt.Errorf("sandbox: execve gate: jump of %d instructions (too many places to look for the program)", skip)
 		}
 		j := prog[f.at].(bpf.JumpIf)
-		j.SkipFalse = uint8(skip)
+		if f.true {
+			j.SkipTrue = uint8(skip)
+		} else {
+			j.SkipFalse = uint8(skip)
+		}
 		prog[f.at] = j
 	}
 	return bpf.Assemble(prog)

@@ -40,7 +40,9 @@ type RunOptions struct {
 	HandleSignals bool
 
 	// Executable is the binary re-executed as the jail's init. Empty means
-	// /proc/self/exe, which is what every caller wants outside tests.
+	// /proc/self/exe, which is what every caller wants outside tests. On
+	// amd64 a run starts no init (the runner clones the jail and runs its
+	// setup as a list of system calls) unless Executable is set.
 	Executable string
 
 	// forkExec makes Run start the init with syscall.ForkExec even where

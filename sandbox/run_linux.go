@@ -75,6 +75,7 @@ type runner struct {
 
 	cg      *jailCgroups
 	warm    *warmInit // an init started ahead, to be claimed
+	prog    *progRun  // the jail's program, when it has one
 	sock    int       // the parent's end
 	pid     int
 	killed  sync.Once
@@ -182,13 +183,25 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	for _, fd := range cfg.PassFDs {
 		sockNum = max(sockNum, fd+1)
 	}
+	// A jail program (no re-executed init) where the runner has an
+	// executor, unless an init was started ahead for the run or the
+	// caller named the init's binary.
+	useProg := progSpawn != nil && r.warm == nil && !r.opts.forkExec && r.opts.Executable == ""
 	filterCh := make(chan filterResult, 1)
-	if wantFilter {
+	compile := func(calls []gateCall) {
 		go func() {
-			prog, err := r.filter(ic.Gate, sockNum)
+			prog, err := r.filter(calls, ic.Notify)
 			filterCh <- filterResult{prog, err}
 		}()
 	}
+	if wantFilter && !useProg {
+		compile(gateCalls(ic.Gate, sockNum))
+	}
+	defer func() {
+		if r.prog != nil {
+			r.prog.done() // the child is gone by now
+		}
+	}()
 	r.sock = -1
 	defer func() {
 		if r.sock >= 0 {
@@ -247,7 +260,13 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 			r.log.Warn(err.Error())
 		}
 	}
-	if r.warm == nil {
+	switch {
+	case r.warm != nil:
+	case useProg:
+		if err = r.spawnProg(ic, stdio, sockNum); err == nil && wantFilter {
+			compile(progGateCalls(r.prog.prog, sockNum))
+		}
+	default:
 		err = r.spawnInit(stdio, sockNum)
 	}
 	stdio.started()
@@ -276,9 +295,15 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		waitCh <- err
 	}()
 
-	if err := r.prepare(ic, newIDMap, root); err != nil {
+	prepare := r.prepare
+	if r.prog != nil {
+		prepare = func(ic *jail.Spec, newIDMap, root bool) error {
+			return r.prepareProg(ic, newIDMap, root, filterCh, wantFilter)
+		}
+	}
+	if err := prepare(ic, newIDMap, root); err != nil {
 		r.kill("", "")
-		if ic.CgroupFollows {
+		if ic.CgroupFollows || r.prog != nil {
 			// The init had its configuration: a failure of its own
 			// (which may be why it could not be added) says more.
 			if ierr := r.initError(); ierr != nil {
@@ -289,6 +314,9 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		return nil, err
 	}
 
+	if r.prog != nil {
+		filterCh = nil // the program has it
+	}
 	events := make(chan initEvent, 16)
 	go r.readInit(events)
 
@@ -388,7 +416,7 @@ type filterResult struct {
 // filter compiles the jail's seccomp filter: the policy (or
 // RunOptions.Filter) with its kill actions mapped and the execve gate in
 // front.
-func (r *runner) filter(l jail.GateLayout, sock int) ([]unix.SockFilter, error) {
+func (r *runner) filter(calls []gateCall, notify bool) ([]unix.SockFilter, error) {
 	policy := r.opts.Filter
 	if policy == nil {
 		var err error
@@ -396,7 +424,7 @@ func (r *runner) filter(l jail.GateLayout, sock int) ([]unix.SockFilter, error) 
 			return nil, err
 		}
 	}
-	prog, err := buildFilter(policy, r.cfg.Seccomp, l, sock)
+	prog, err := buildFilter(policy, r.cfg.Seccomp, calls, notify)
 	if err != nil {
 		return nil, err
 	}
@@ -448,15 +476,7 @@ func startInit(cfg *Config, exe string, std [3]int, passFDs []int, sockNum int, 
 		return 0, -1, fmt.Errorf("sandbox: socketpair: %w", err)
 	}
 	defer unix.Close(pair[1])
-	want := make([]int, sockNum+1)
-	for i := range want {
-		want[i] = -1
-	}
-	copy(want, std[:])
-	for _, fd := range passFDs {
-		want[fd] = fd
-	}
-	want[sockNum] = pair[1]
+	want := initFDs(std, passFDs, sockNum, pair[1])
 	files, closeFiles, err := childFiles(want)
 	if err != nil {
 		unix.Close(pair[0])
@@ -502,6 +522,69 @@ func (r *runner) claim(stdio *initIO, sockNum int) error {
 // of the configuration: id maps by newuidmap, oom_score_adj, cgroups;
 // then it sends the configuration.
 func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool) error {
+	if err := r.prepareIDs(newIDMap, root); err != nil {
+		return err
+	}
+	if r.cg != nil && !ic.CgroupFollows {
+		if err := r.cg.add(r.pid); err != nil {
+			return err
+		}
+	}
+	if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameConfig, jail.EncodeSpec(ic)); err != nil {
+		return &SetupError{Op: "send the configuration to the jail init", Err: err}
+	}
+	if ic.CgroupFollows {
+		// The init waits for this frame before it executes anything; if
+		// the cgroups cannot be joined, the caller kills it.
+		if err := r.cg.add(r.pid); err != nil {
+			return err
+		}
+		if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameCgroup, nil); err != nil {
+			return &SetupError{Op: "tell the jail init its cgroups are joined", Err: err}
+		}
+	}
+	return nil
+}
+
+// prepareProg does for a jail program what prepare does for an init: id
+// maps, oom_score_adj and cgroups, then the filter, each followed by the
+// byte the program waits for.
+func (r *runner) prepareProg(ic *jail.Spec, newIDMap, root bool, filterCh <-chan filterResult, wantFilter bool) error {
+	if err := r.prepareIDs(newIDMap, root); err != nil {
+		return err
+	}
+	if r.cg != nil && !ic.CgroupFollows {
+		if err := r.cg.add(r.pid); err != nil {
+			return err
+		}
+	}
+	next := func(what string) error {
+		if _, err := fdWriter(r.sock).Write([]byte{r.prog.prog.SyncByte}); err != nil {
+			return &SetupError{Op: "tell the jail " + what, Err: err}
+		}
+		return nil
+	}
+	if err := next("its id maps are written"); err != nil {
+		return err
+	}
+	if ic.CgroupFollows {
+		if err := r.cg.add(r.pid); err != nil {
+			return err
+		}
+	}
+	if wantFilter {
+		fr := <-filterCh
+		if fr.err != nil {
+			return fr.err
+		}
+		r.prog.setFilter(fr.prog)
+	}
+	return next("its cgroups are joined and its filter is ready")
+}
+
+// prepareIDs writes the id maps of the jail's user namespace and its
+// oom_score_adj.
+func (r *runner) prepareIDs(newIDMap, root bool) error {
 	cfg := r.cfg
 	if cfg.Namespaces.User && !newIDMap {
 		if err := writeIDMaps(r.pid, cfg.UIDMap, cfg.GIDMap, root); err != nil {
@@ -520,24 +603,6 @@ func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool) error {
 		p := "/proc/" + strconv.Itoa(r.pid) + "/oom_score_adj"
 		if err := os.WriteFile(p, []byte(strconv.Itoa(*cfg.OOMScoreAdj)), 0); err != nil {
 			return &SetupError{Op: "set oom_score_adj " + strconv.Itoa(*cfg.OOMScoreAdj), Path: p, Err: err}
-		}
-	}
-	if r.cg != nil && !ic.CgroupFollows {
-		if err := r.cg.add(r.pid); err != nil {
-			return err
-		}
-	}
-	if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameConfig, jail.EncodeSpec(ic)); err != nil {
-		return &SetupError{Op: "send the configuration to the jail init", Err: err}
-	}
-	if ic.CgroupFollows {
-		// The init waits for this frame before it executes anything; if
-		// the cgroups cannot be joined, the caller kills it.
-		if err := r.cg.add(r.pid); err != nil {
-			return err
-		}
-		if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameCgroup, nil); err != nil {
-			return &SetupError{Op: "tell the jail init its cgroups are joined", Err: err}
 		}
 	}
 	return nil
@@ -591,7 +656,19 @@ func (w fdWriter) Write(p []byte) (int, error) {
 
 // readInit reads the init's messages until EOF.
 func (r *runner) readInit(events chan<- initEvent) {
-	defer func() { events <- initEvent{eof: true, listener: -1} }()
+	defer func() {
+		if r.prog != nil {
+			// The child's end closed: it executed the program or exited.
+			failed, skipped := r.prog.done()
+			for _, s := range skipped {
+				events <- initEvent{log: s, listener: -1}
+			}
+			if failed != nil {
+				events <- initEvent{err: failed, listener: -1}
+			}
+		}
+		events <- initEvent{eof: true, listener: -1}
+	}()
 	var buf []byte
 	chunk := make([]byte, 4<<10) // frames are small; a longer one is put together
 	oob := make([]byte, unix.CmsgSpace(4*4))

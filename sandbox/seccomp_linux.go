@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"github.com/gokafel/gokafel/bpfgen"
-	"github.com/gokafel/gokafel/sandbox/internal/jail"
 
 	"fmt"
 	"os"
@@ -98,7 +97,7 @@ var kernelHasUserNotif = sync.OnceValue(func() bool {
 })
 
 // buildFilter puts the gate in front of policy and maps its kill actions.
-func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l jail.GateLayout, sock int) ([]bpf.RawInstruction, error) {
+func buildFilter(policy []bpf.RawInstruction, sc Seccomp, calls []gateCall, notify bool) ([]bpf.RawInstruction, error) {
 	if nativeAuditArch == 0 {
 		return nil, fmt.Errorf("sandbox: seccomp: no syscall table for this arch: %w", ErrNotSupported)
 	}
@@ -106,7 +105,7 @@ func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l jail.GateLayout, soc
 	switch {
 	case sc.Log:
 		policy, err = mapKills(policy, seccompRetLog)
-	case l.Notify:
+	case notify:
 		policy, err = mapKills(policy, seccompRetUserNotif)
 	default:
 		policy, err = mapKills(policy, seccompRetKillProcess)
@@ -114,7 +113,7 @@ func buildFilter(policy []bpf.RawInstruction, sc Seccomp, l jail.GateLayout, soc
 	if err != nil {
 		return nil, err
 	}
-	prefix, err := gatePrefix(gateCalls(l, sock))
+	prefix, err := gatePrefix(calls)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,261 @@
+package sandbox
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gokafel/gokafel/sandbox/internal/jail"
+)
+
+// Starting a jail with a program (package jail's Prog) instead of a
+// re-executed init: the runner turns the Spec into the list of system
+// calls the init would make, maps it at a random address, and clones a
+// child into the new namespaces that runs the list with a few
+// instructions of assembly and ends with execve of the program. No Go
+// runtime starts for a jail and nothing of the runner's binary is read:
+// the clone shares the runner's memory (CLONE_VM) until its execve.
+//
+// The child reads a byte from its socket twice: once the runner wrote its
+// id maps (and joined its cgroups, unless a cgroup file system is mounted
+// in the jail), and once the cgroups are joined and the filter is in
+// place. It reports a failure in the region (jail.Failure); the runner
+// reads it when the child's end of the socket closes, which happens at
+// its execve or its exit.
+
+// progSpawn clones the child of a program mapped at p.Base with the clone
+// flags and returns its pid; nil where the runner has no executor (the
+// re-executed init does the job there).
+var progSpawn func(p *jail.Prog, flags uintptr) (int, error)
+
+// progRun is a program being run: its mapping stays until the child has
+// executed or exited, as does the filter it points to.
+type progRun struct {
+	prog   *jail.Prog
+	region []byte
+	filter []unix.SockFilter
+	unmap  sync.Once
+}
+
+// done reads what the child left in the region, and unmaps it. It is
+// called once the child's end of the socket has closed.
+func (p *progRun) done() (failed *SetupError, skipped []string) {
+	p.unmap.Do(func() {
+		if e := p.prog.Failed(p.region); e != nil {
+			failed = &SetupError{Op: e.Op, Path: e.Path, Err: e.Err}
+		}
+		skipped = p.prog.Skipped(p.region)
+		unix.Munmap(p.region)
+		runtime.KeepAlive(p.filter)
+		p.filter = nil
+	})
+	return failed, skipped
+}
+
+// setFilter points the program's seccomp step at prog.
+func (p *progRun) setFilter(prog []unix.SockFilter) {
+	p.filter = prog
+	b := p.region[p.prog.FprogOff:]
+	binary.NativeEndian.PutUint64(b, uint64(len(prog)))
+	if len(prog) > 0 {
+		binary.NativeEndian.PutUint64(b[8:], uint64(uintptr(unsafe.Pointer(&prog[0]))))
+	}
+}
+
+// mapProg builds the program for in and maps it at a random address
+// (crypto/rand: the gate's pointers must not be guessable).
+func mapProg(in *jail.ProgInput) (*progRun, error) {
+	page := uint64(unix.Getpagesize())
+	for try := 0; ; try++ {
+		var b [8]byte
+		if _, err := crand.Read(b[:]); err != nil {
+			return nil, &SetupError{Op: "draw the program's address", Err: err}
+		}
+		base := (gateMinAddr + binary.LittleEndian.Uint64(b[:])%(gateMaxAddr-gateMinAddr-1<<32)) &^ (page - 1)
+		prog, err := jail.Build(in, base)
+		if err != nil {
+			if je, ok := err.(*jail.Error); ok {
+				return nil, &SetupError{Op: je.Op, Path: je.Path, Err: je.Err}
+			}
+			return nil, err
+		}
+		size := (uint64(len(prog.Region)) + page - 1) &^ (page - 1)
+		addr := uintptr(base)
+		hint := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
+		ptr, err := unix.MmapPtr(-1, 0, hint, uintptr(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE)
+		if err == unix.EEXIST && try < 4 {
+			continue
+		}
+		if err != nil {
+			return nil, &SetupError{Op: "map the jail program", Err: err}
+		}
+		if uintptr(ptr) != addr {
+			unix.MunmapPtr(ptr, uintptr(size))
+			return nil, &SetupError{Op: "map the jail program", Err: ErrNotSupported}
+		}
+		region := unsafe.Slice((*byte)(ptr), size)
+		copy(region, prog.Region)
+		return &progRun{prog: prog, region: region}, nil
+	}
+}
+
+// progInput gathers what the program needs of the host: caps, affinity,
+// the sources of the mounts, the staging directory.
+func (r *runner) progInput(ic *jail.Spec, files []int, sockNum int) (*jail.ProgInput, error) {
+	cfg := r.cfg
+	in := &jail.ProgInput{
+		Spec: ic, Sock: sockNum, Files: files, Setsid: !cfg.SkipSetsid, Waits: true,
+		Signals: caughtSignals(), LastCap: len(allCaps()) - 1,
+		// Above any fd the setup holds at once: the root, a tree per
+		// bind mount, a mount point and its parent.
+		FixedFD: len(files) + len(ic.Mounts) + 8,
+	}
+	if cfg.Namespaces.User {
+		for _, c := range allCaps() {
+			in.PermittedCaps |= 1 << c
+		}
+		in.SetPCap = true
+	} else {
+		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+		var data [2]unix.CapUserData
+		if err := unix.Capget(&hdr, &data[0]); err != nil {
+			return nil, &SetupError{Op: "capget", Err: err}
+		}
+		in.PermittedCaps = uint64(data[0].Permitted) | uint64(data[1].Permitted)<<32
+		in.SetPCap = data[0].Effective&(1<<unix.CAP_SETPCAP) != 0
+	}
+	if cfg.MaxCPUs > 0 {
+		var set unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &set); err != nil {
+			return nil, &SetupError{Op: "sched_getaffinity", Err: err}
+		}
+		var cpus []int
+		for i := 0; i < len(set)*64; i++ {
+			if set.IsSet(i) {
+				cpus = append(cpus, i)
+			}
+		}
+		if cfg.MaxCPUs < len(cpus) {
+			rand.Shuffle(len(cpus), func(i, j int) { cpus[i], cpus[j] = cpus[j], cpus[i] })
+			set.Zero()
+			for _, c := range cpus[:cfg.MaxCPUs] {
+				set.Set(c)
+			}
+			in.Affinity = &set
+		}
+	}
+	if ic.Mount {
+		staging, err := jail.StagingDir()
+		if err != nil {
+			je := err.(*jail.Error)
+			return nil, &SetupError{Op: je.Op, Path: je.Path, Err: je.Err}
+		}
+		in.Staging = staging
+		in.IsDir = make([]bool, len(ic.Mounts))
+		in.SkipMount = make([]bool, len(ic.Mounts))
+		for i, m := range ic.Mounts {
+			in.IsDir[i] = true
+			if m.Symlink || m.SrcContent != nil || !(m.Bind || (m.FSType == "" && m.Src != "")) {
+				continue
+			}
+			var st unix.Stat_t
+			if err := unix.Stat(m.Src, &st); err != nil {
+				if !m.Mandatory {
+					r.log.Info("skipping the optional mount of " + m.Src + " on " + m.Dst + ": " + err.Error())
+					in.SkipMount[i] = true
+					continue
+				}
+				return nil, &SetupError{Op: "bind", Path: m.Src, Err: err}
+			}
+			in.IsDir[i] = st.Mode&unix.S_IFMT == unix.S_IFDIR
+		}
+	}
+	return in, nil
+}
+
+// spawnProg starts the run's child with its program.
+func (r *runner) spawnProg(ic *jail.Spec, stdio *initIO, sockNum int) error {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return &SetupError{Op: "socketpair", Err: err}
+	}
+	defer unix.Close(pair[1])
+	want := initFDs(stdio.fds(), r.cfg.PassFDs, sockNum, pair[1])
+	files, closeFiles, err := childFiles(want)
+	if err != nil {
+		unix.Close(pair[0])
+		return err
+	}
+	defer closeFiles()
+	fds := make([]int, len(files))
+	for i, f := range files {
+		fds[i] = int(int64(f))
+	}
+	in, err := r.progInput(ic, fds, sockNum)
+	if err != nil {
+		unix.Close(pair[0])
+		return err
+	}
+	pr, err := mapProg(in)
+	if err != nil {
+		unix.Close(pair[0])
+		return err
+	}
+	// The parent-death signal fires when the thread that started the
+	// child exits: start it from a thread that stays.
+	runtime.LockOSThread()
+	pid, err := progSpawn(pr.prog, cloneFlags(r.cfg))
+	runtime.UnlockOSThread()
+	if err != nil {
+		pr.done()
+		unix.Close(pair[0])
+		return &SetupError{Op: "start the jail", Err: err}
+	}
+	r.pid, r.sock, r.prog = pid, pair[0], pr
+	return nil
+}
+
+// initFDs is the fd table of a jail's first process: std as 0 to 2, the
+// passed fds at their numbers, sock at sockNum, -1 elsewhere.
+func initFDs(std [3]int, passFDs []int, sockNum, sock int) []int {
+	want := make([]int, sockNum+1)
+	for i := range want {
+		want[i] = -1
+	}
+	copy(want, std[:])
+	for _, fd := range passFDs {
+		want[fd] = fd
+	}
+	want[sockNum] = sock
+	return want
+}
+
+// caughtSignals lists the signals this process has a handler for: a child
+// that shares its memory resets them first, so that none runs Go code on
+// it. Ignored signals stay ignored, as across execve.
+func caughtSignals() []int {
+	var sigs []int
+	for sig := uintptr(1); sig < 65; sig++ {
+		if sig == uintptr(unix.SIGKILL) || sig == uintptr(unix.SIGSTOP) {
+			continue
+		}
+		var old [4]uintptr
+		_, _, e := syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, 0, uintptr(unsafe.Pointer(&old[0])), 8, 0, 0)
+		if e == 0 && old[0] != sigDfl && old[0] != sigIgn {
+			sigs = append(sigs, int(sig))
+		}
+	}
+	return sigs
+}
+
+// The handlers of struct sigaction that are not functions.
+const (
+	sigDfl = 0
+	sigIgn = 1
+)
