@@ -1,9 +1,6 @@
 package sandbox
 
 import (
-	"crypto/rand"
-	"encoding/binary"
-
 	"fmt"
 
 	"golang.org/x/net/bpf"
@@ -15,33 +12,34 @@ import (
 // The execve gate.
 //
 // The user's policy must not have to allow the runner's own syscalls. The
-// init installs the filter as its last step and then makes at most three
-// calls: sendmsg of the seccomp listener to the parent, execve of the
-// program, and, only if execve failed, one write of the error to the
-// parent. The filter lets exactly these calls through by construction: a
-// short prefix, placed in front of the compiled policy, allows
+// jail's program installs the filter as its last step but one and then
+// makes at most three calls: sendmsg of the seccomp listener to the
+// runner, execve of the program, and, only if that failed, the report of
+// the failure and exit_group. The filter lets exactly these calls through
+// by construction: a short prefix, placed in front of the compiled
+// policy, allows
 //
-//	execve(P, Q, R)             P, Q, R: path, argv and envp of the init
-//	sendmsg(sock, M, 0)         M: the init's msghdr
-//	write(sock, E, n)           E: the init's error frame
+//	execve(P, Q, R)             P: a place the program may be (one per
+//	                            PATH directory searched), Q, R: argv, envp
+//	sendmsg(sock, M, 0)         M: the program's msghdr
+//	exit_group(127, 0, 0)       the end of a failed execve
+//	write(sock, E, n)           E: the report frame (re-executed init only)
 //
-// where every pointer lies in a region the init maps at an address the
-// parent draws at random for each run (crypto/rand, about 2^34 page
-// positions) and sends only to the init. All six 64-bit argument words
-// are compared in full. After execve the init's memory is gone; the
-// program never sees the address and the filter itself cannot be read
-// without CAP_SYS_ADMIN in the initial user namespace, so it cannot
-// reproduce the pointers, and a wrong guess meets the policy's own action
-// for the call. Every other call, and these calls with any other
-// arguments, fall through to the policy unchanged. The prefix only
-// matches the runner's native arch (x32 and compat numbers differ).
+// where every pointer lies in the program's region, which is mapped at an
+// address the runner draws at random for each run (crypto/rand, about
+// 2^34 page positions). All six 64-bit argument words are compared in
+// full. After execve the region is gone from the jail; the program never
+// sees the address and the filter itself cannot be read without
+// CAP_SYS_ADMIN in the initial user namespace, so it cannot reproduce the
+// pointers, and a wrong guess meets the policy's own action for the call.
+// Every other call, and these calls with any other arguments, fall
+// through to the policy unchanged. The prefix only matches the runner's
+// native arch (x32 and compat numbers differ).
 //
-// The filter is installed without TSYNC, on the init's one locked thread,
-// so the Go runtime's other threads are not bound by it; they die at
-// execve. The init sets GODEBUG=asyncpreemptoff=1, so no preemption
-// signal lands in the few instructions between seccomp(2) and execve(2);
-// a signal sent from outside in that window would be reported as a
-// violation of rt_sigreturn and end the run before the program starts.
+// The filter is installed without TSYNC, on one thread: the child of the
+// assembly executor has only one, and the re-executed init runs its
+// program on its one locked thread, with GODEBUG=asyncpreemptoff=1 so
+// that no preemption signal lands between seccomp(2) and execve(2).
 //
 // Jumps in a classic BPF program are relative, so the compiled policy
 // needs no change when the prefix is put in front of it; the prefix jumps
@@ -54,24 +52,15 @@ type gateCall struct {
 	Args [3]uint64
 }
 
-// gateCalls lists the calls of the re-executed init the gate allows for
-// layout l and the init's socket fd.
-func gateCalls(l jail.GateLayout, sock int) []gateCall {
-	calls := []gateCall{
-		{unix.SYS_EXECVE, [3]uint64{l.Addr + uint64(l.PathOff), l.Addr + uint64(l.ArgvOff), l.Addr + uint64(l.EnvpOff)}},
-		{unix.SYS_WRITE, [3]uint64{uint64(sock), l.Addr + uint64(l.ErrOff), jail.ErrFrameSize}},
-	}
-	if l.Notify {
-		calls = append(calls, gateCall{unix.SYS_SENDMSG, [3]uint64{uint64(sock), l.Addr + uint64(l.MsgOff), 0}})
-	}
-	return calls
-}
-
 // progGateCalls lists the calls of a jail program the gate allows: execve
-// of each place the program may be, the listener's sendmsg, and the exit
-// of a child whose execve failed.
-func progGateCalls(p *jail.Prog, sock int) []gateCall {
+// of each place the program may be, the listener's sendmsg, the exit of a
+// child whose execve failed, and the report of a re-executed init.
+func progGateCalls(pr *progRun, sock int) []gateCall {
+	p := pr.prog
 	var calls []gateCall
+	if pr.region == nil {
+		calls = append(calls, gateCall{unix.SYS_WRITE, [3]uint64{uint64(sock), p.ReportAddr, jail.ReportFrameSize}})
+	}
 	for _, path := range p.PathAddrs {
 		calls = append(calls, gateCall{unix.SYS_EXECVE, [3]uint64{path, p.ArgvAddr, p.EnvpAddr}})
 	}
@@ -179,41 +168,10 @@ func gatePrefix(calls []gateCall) ([]bpf.RawInstruction, error) {
 	return bpf.Assemble(prog)
 }
 
-// newGateLayout sizes the region for argv and env and draws its address.
-// The gate region's address is drawn from this range: above Go's heap
-// hint (0xc000000000), below the mmap base and stack near 0x7fff....
+// The program's region is mapped at an address drawn from this range:
+// above Go's heap hint (0xc000000000), below the mmap base and stack near
+// 0x7fff....
 const (
 	gateMinAddr = 1 << 44
 	gateMaxAddr = 7 << 44
 )
-
-func newGateLayout(argv, env []string, notify bool) (jail.GateLayout, error) {
-	page := unix.Getpagesize()
-	l := jail.GateLayout{Notify: notify}
-	off := 0
-	l.ArgvOff = off
-	off += 8 * (len(argv) + 1)
-	l.EnvpOff = off
-	off += 8 * (len(env) + 1)
-	l.PathOff = off
-	off += jail.PathMax
-	l.MsgOff = off
-	off += jail.MsgAreaSize
-	l.ErrOff = off
-	off += (jail.ErrFrameSize + 7) &^ 7
-	l.DataOff = off
-	for _, s := range argv {
-		off += len(s) + 1
-	}
-	for _, s := range env {
-		off += len(s) + 1
-	}
-	l.Size = (off + page - 1) &^ (page - 1)
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return l, fmt.Errorf("drawing the gate address: %w", err)
-	}
-	span := uint64(gateMaxAddr-gateMinAddr) - uint64(l.Size)
-	l.Addr = (gateMinAddr + binary.LittleEndian.Uint64(b[:])%span) &^ uint64(page-1)
-	return l, nil
-}

@@ -34,8 +34,9 @@ import (
 // re-executed init does the job there).
 var progSpawn func(p *jail.Prog, flags uintptr) (int, error)
 
-// progRun is a program being run: its mapping stays until the child has
-// executed or exited, as does the filter it points to.
+// progRun is a program being run. The assembly executor's mapping (region)
+// stays until the child has executed or exited, as does the filter it
+// points to; a re-executed init maps its own copy (region nil).
 type progRun struct {
 	prog   *jail.Prog
 	region []byte
@@ -47,6 +48,9 @@ type progRun struct {
 // called once the child's end of the socket has closed.
 func (p *progRun) done() (failed *SetupError, skipped []string) {
 	p.unmap.Do(func() {
+		if p.region == nil {
+			return // a re-executed init's: it reports in frames
+		}
 		if e := p.prog.Failed(p.region); e != nil {
 			failed = &SetupError{Op: e.Op, Path: e.Path, Err: e.Err}
 		}
@@ -58,9 +62,13 @@ func (p *progRun) done() (failed *SetupError, skipped []string) {
 	return failed, skipped
 }
 
-// setFilter points the program's seccomp step at prog.
+// setFilter points the program's seccomp step at prog (a re-executed
+// init gets it in a frame).
 func (p *progRun) setFilter(prog []unix.SockFilter) {
 	p.filter = prog
+	if p.region == nil {
+		return
+	}
 	b := p.region[p.prog.FprogOff:]
 	binary.NativeEndian.PutUint64(b, uint64(len(prog)))
 	if len(prog) > 0 {
@@ -77,13 +85,10 @@ func mapProg(in *jail.ProgInput) (*progRun, error) {
 		if _, err := crand.Read(b[:]); err != nil {
 			return nil, &SetupError{Op: "draw the program's address", Err: err}
 		}
-		base := (gateMinAddr + binary.LittleEndian.Uint64(b[:])%(gateMaxAddr-gateMinAddr-1<<32)) &^ (page - 1)
+		base := progAddr(b)
 		prog, err := jail.Build(in, base)
 		if err != nil {
-			if je, ok := err.(*jail.Error); ok {
-				return nil, &SetupError{Op: je.Op, Path: je.Path, Err: je.Err}
-			}
-			return nil, err
+			return nil, setupError(err)
 		}
 		size := (uint64(len(prog.Region)) + page - 1) &^ (page - 1)
 		addr := uintptr(base)
@@ -105,16 +110,57 @@ func mapProg(in *jail.ProgInput) (*progRun, error) {
 	}
 }
 
+// sendProg builds the program for the run's re-executed init and sends
+// it; the init maps it at the address drawn here.
+func (r *runner) sendProg(ic *jail.Spec, sockNum int) error {
+	in, err := r.progInput(ic, nil, sockNum)
+	if err != nil {
+		return err
+	}
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		return &SetupError{Op: "draw the program's address", Err: err}
+	}
+	prog, err := jail.Build(in, progAddr(b))
+	if err != nil {
+		return setupError(err)
+	}
+	r.prog = &progRun{prog: prog}
+	if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameProg, jail.EncodeProg(prog)); err != nil {
+		return &SetupError{Op: "send the jail init its program", Err: err}
+	}
+	return nil
+}
+
+// progAddr turns random bytes into a page-aligned address for a region.
+func progAddr(b [8]byte) uint64 {
+	page := uint64(unix.Getpagesize())
+	return (gateMinAddr + binary.LittleEndian.Uint64(b[:])%(gateMaxAddr-gateMinAddr-1<<32)) &^ (page - 1)
+}
+
+// setupError makes a *jail.Error a *SetupError.
+func setupError(err error) error {
+	if je, ok := err.(*jail.Error); ok {
+		return &SetupError{Op: je.Op, Path: je.Path, Err: je.Err}
+	}
+	return err
+}
+
 // progInput gathers what the program needs of the host: caps, affinity,
 // the sources of the mounts, the staging directory.
 func (r *runner) progInput(ic *jail.Spec, files []int, sockNum int) (*jail.ProgInput, error) {
 	cfg := r.cfg
+	// files is nil for a re-executed init: its fd table and session are
+	// set up, and its signal handlers are its own.
 	in := &jail.ProgInput{
-		Spec: ic, Sock: sockNum, Files: files, Setsid: !cfg.SkipSetsid, Waits: true,
-		Signals: caughtSignals(), LastCap: len(allCaps()) - 1,
+		Spec: ic, Sock: sockNum, Files: files, Setsid: files != nil && !cfg.SkipSetsid, Waits: true,
+		LastCap: len(allCaps()) - 1,
 		// Above any fd the setup holds at once: the root, a tree per
 		// bind mount, a mount point and its parent.
-		FixedFD: len(files) + len(ic.Mounts) + 8,
+		FixedFD: max(len(files), sockNum+1) + len(ic.Mounts) + 8,
+	}
+	if files != nil {
+		in.Signals = caughtSignals()
 	}
 	if cfg.Namespaces.User {
 		for _, c := range allCaps() {
@@ -153,8 +199,7 @@ func (r *runner) progInput(ic *jail.Spec, files []int, sockNum int) (*jail.ProgI
 	if ic.Mount {
 		staging, err := jail.StagingDir()
 		if err != nil {
-			je := err.(*jail.Error)
-			return nil, &SetupError{Op: je.Op, Path: je.Path, Err: je.Err}
+			return nil, setupError(err)
 		}
 		in.Staging = staging
 		in.IsDir = make([]bool, len(ic.Mounts))

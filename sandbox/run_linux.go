@@ -165,18 +165,14 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		ic.Unshare |= unix.CLONE_NEWTIME
 	}
 
-	// The seccomp filter is compiled while the init builds the jail (a
-	// policy costs milliseconds to compile) and follows the Spec; the init
-	// reads it when it is about to install it. A policy that does not
-	// compile still keeps the program from running.
+	// The seccomp filter is compiled while the jail is built (a policy
+	// costs milliseconds to compile); the program waits for it before it
+	// drops its privileges. A policy that does not compile still keeps
+	// the program from running.
 	sc := cfg.Seccomp
 	wantFilter := r.opts.Filter != nil || sc.PolicyFile != "" || sc.Policy != "" || sc.Default
 	ic.Notify = wantFilter && !sc.Log && userNotifAvailable()
-	ic.FilterFollows = wantFilter
-	ic.Gate, err = newGateLayout(ic.Argv, ic.Env, ic.Notify)
-	if err != nil {
-		return nil, err
-	}
+	ic.Filter = wantFilter
 
 	// The socket goes right after the passed fds.
 	sockNum := 3
@@ -193,9 +189,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 			prog, err := r.filter(calls, ic.Notify)
 			filterCh <- filterResult{prog, err}
 		}()
-	}
-	if wantFilter && !useProg {
-		compile(gateCalls(ic.Gate, sockNum))
 	}
 	defer func() {
 		if r.prog != nil {
@@ -263,11 +256,16 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	switch {
 	case r.warm != nil:
 	case useProg:
-		if err = r.spawnProg(ic, stdio, sockNum); err == nil && wantFilter {
-			compile(progGateCalls(r.prog.prog, sockNum))
-		}
+		err = r.spawnProg(ic, stdio, sockNum)
 	default:
 		err = r.spawnInit(stdio, sockNum)
+	}
+	if err == nil && r.prog == nil {
+		// An init: it runs the program the runner sends it.
+		err = r.sendProg(ic, sockNum)
+	}
+	if err == nil && wantFilter {
+		compile(progGateCalls(r.prog, sockNum))
 	}
 	stdio.started()
 	if err != nil {
@@ -295,15 +293,9 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		waitCh <- err
 	}()
 
-	prepare := r.prepare
-	if r.prog != nil {
-		prepare = func(ic *jail.Spec, newIDMap, root bool) error {
-			return r.prepareProg(ic, newIDMap, root, filterCh, wantFilter)
-		}
-	}
-	if err := prepare(ic, newIDMap, root); err != nil {
+	if err := r.prepare(ic, newIDMap, root, filterCh, wantFilter); err != nil {
 		r.kill("", "")
-		if ic.CgroupFollows || r.prog != nil {
+		{
 			// The init had its configuration: a failure of its own
 			// (which may be why it could not be added) says more.
 			if ierr := r.initError(); ierr != nil {
@@ -314,9 +306,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		return nil, err
 	}
 
-	if r.prog != nil {
-		filterCh = nil // the program has it
-	}
+	filterCh = nil // the program has it
 	events := make(chan initEvent, 16)
 	go r.readInit(events)
 
@@ -336,17 +326,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	)
 	for !exited || !eventsEOF {
 		select {
-		case fr := <-filterCh:
-			filterCh = nil
-			if fr.err != nil {
-				if setupErr == nil {
-					setupErr = fr.err
-				}
-				r.kill("", "")
-				break
-			}
-			// A write error means the init is gone: its end says why.
-			jail.WriteFrame(fdWriter(r.sock), jail.FrameFilter, jail.EncodeFilter(fr.prog))
 		case ev := <-events:
 			switch {
 			case ev.eof:
@@ -518,38 +497,10 @@ func (r *runner) claim(stdio *initIO, sockNum int) error {
 	return nil
 }
 
-// prepare does what must happen between the init's start and its reading
-// of the configuration: id maps by newuidmap, oom_score_adj, cgroups;
-// then it sends the configuration.
-func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool) error {
-	if err := r.prepareIDs(newIDMap, root); err != nil {
-		return err
-	}
-	if r.cg != nil && !ic.CgroupFollows {
-		if err := r.cg.add(r.pid); err != nil {
-			return err
-		}
-	}
-	if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameConfig, jail.EncodeSpec(ic)); err != nil {
-		return &SetupError{Op: "send the configuration to the jail init", Err: err}
-	}
-	if ic.CgroupFollows {
-		// The init waits for this frame before it executes anything; if
-		// the cgroups cannot be joined, the caller kills it.
-		if err := r.cg.add(r.pid); err != nil {
-			return err
-		}
-		if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameCgroup, nil); err != nil {
-			return &SetupError{Op: "tell the jail init its cgroups are joined", Err: err}
-		}
-	}
-	return nil
-}
-
-// prepareProg does for a jail program what prepare does for an init: id
-// maps, oom_score_adj and cgroups, then the filter, each followed by the
-// byte the program waits for.
-func (r *runner) prepareProg(ic *jail.Spec, newIDMap, root bool, filterCh <-chan filterResult, wantFilter bool) error {
+// prepare does what must happen while the jail's program runs: id maps,
+// oom_score_adj and cgroups, then the filter, each followed by the byte
+// the program waits for.
+func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool, filterCh <-chan filterResult, wantFilter bool) error {
 	if err := r.prepareIDs(newIDMap, root); err != nil {
 		return err
 	}
@@ -579,7 +530,16 @@ func (r *runner) prepareProg(ic *jail.Spec, newIDMap, root bool, filterCh <-chan
 		}
 		r.prog.setFilter(fr.prog)
 	}
-	return next("its cgroups are joined and its filter is ready")
+	if err := next("its cgroups are joined and its filter is ready"); err != nil {
+		return err
+	}
+	if wantFilter && r.prog.region == nil {
+		// A re-executed init reads it when it gets to the filter.
+		if err := jail.WriteFrame(fdWriter(r.sock), jail.FrameFilter, jail.EncodeFilter(r.prog.filter)); err != nil {
+			return &SetupError{Op: "send the jail init its filter", Err: err}
+		}
+	}
+	return nil
 }
 
 // prepareIDs writes the id maps of the jail's user namespace and its
@@ -689,8 +649,6 @@ func (r *runner) readInit(events chan<- initEvent) {
 			}
 			typ, p := buf[0], buf[jail.FrameHeader:jail.FrameHeader+size]
 			switch typ {
-			case jail.FrameLog:
-				events <- initEvent{log: string(p), listener: -1}
 			case jail.FrameError:
 				events <- initEvent{err: fromWire(p), listener: -1}
 			case jail.FrameListener:
@@ -700,14 +658,17 @@ func (r *runner) readInit(events chan<- initEvent) {
 				}
 				events <- initEvent{listener: fds[0]}
 				fds = fds[1:]
-			case jail.FrameExecError:
-				stage := binary.LittleEndian.Uint32(p)
-				errno := syscall.Errno(binary.LittleEndian.Uint32(p[4:]))
-				op := "execve"
-				if stage == jail.ExecStageSendmsg {
-					op = "pass the seccomp listener to the runner"
+			case jail.FrameProgFail, jail.FrameSkipped:
+				i, errno, err := jail.DecodeReport(p)
+				switch {
+				case err != nil:
+					events <- initEvent{err: &SetupError{Op: "read the jail's report", Err: err}, listener: -1}
+				case typ == jail.FrameSkipped:
+					events <- initEvent{log: r.prog.prog.SkipText(i, errno), listener: -1}
+				default:
+					e := r.prog.prog.Failure(i, errno, nil)
+					events <- initEvent{err: &SetupError{Op: e.Op, Path: e.Path, Err: e.Err}, listener: -1}
 				}
-				events <- initEvent{err: &SetupError{Op: op, Path: r.cfg.Path, Err: errno}, listener: -1}
 			}
 			buf = buf[jail.FrameHeader+size:]
 		}

@@ -4,13 +4,23 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"strings"
 	"testing"
 )
 
+// reexecFlag runs the suite with the re-executed init as the executor of
+// every jail's program, as on the architectures without the assembly one
+// (make test runs the suite both ways).
+var reexecFlag = flag.Bool("sandbox.reexec", false, "start every jail with a re-executed init instead of the assembly executor")
+
 func TestMain(m *testing.M) {
 	Init()
+	flag.Parse()
+	if *reexecFlag {
+		progSpawn = nil
+	}
 	if os.Getenv(testRunnerEnv) != "" {
 		os.Exit(testRunnerMain())
 	}

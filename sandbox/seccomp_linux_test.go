@@ -16,8 +16,13 @@ import (
 // calls pass, every other value of each argument word, another syscall,
 // another arch and an x32 number fall through to the policy.
 func TestGatePrefix(t *testing.T) {
-	l := jail.GateLayout{Addr: 0x1234_5678_9000, ArgvOff: 0, EnvpOff: 64, PathOff: 128, MsgOff: 4224, ErrOff: 4480, Notify: true}
-	calls := gateCalls(l, 7)
+	const base = 0x1234_5678_9000
+	p := &jail.Prog{Base: base, PathAddrs: []uint64{base + 128, base + 4224}, ArgvAddr: base, EnvpAddr: base + 64, MsgAddr: base + 8320, ReportAddr: base + 8576}
+	// A re-executed init's: every kind of call, execve twice.
+	calls := progGateCalls(&progRun{prog: p}, 7)
+	if len(calls) != 5 {
+		t.Fatalf("%d gate calls, want 5", len(calls))
+	}
 	prefix, err := gatePrefix(calls)
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,7 @@ const (
 	OpEExistOK    = 1 << 9 // EEXIST is a success
 	OpNeedNonzero = 1 << 10
 	OpNeedZero    = 1 << 11
+	OpReport      = 1 << 12 // an executor that does not share memory with the runner reports the failure of this op
 )
 
 // OpAbort as Op.OnFail makes a failure end the program: the executor
@@ -85,22 +86,22 @@ type Prog struct {
 	Desc   []OpDesc
 
 	// Offsets in Region of what the runner fills in or reads.
-	FailOff    int // the Failure
-	FprogOff   int // the seccomp sock_fprog: length and pointer of the filter
-	StackTop   uint64
+	FailOff  int // the Failure
+	FprogOff int // the seccomp sock_fprog: length and pointer of the filter
+	StackTop uint64
 	// MaskAll and MaskSaved are where the spawner finds the mask that
 	// blocks every signal and keeps the one it replaced, which the
 	// program restores before the filter.
 	MaskAll, MaskSaved uint64
-	SyncByte   byte // what the runner writes for each wait
-	pathVar    string
-	firstCheck int
-	PathAddrs  []uint64 // the execve paths the gate must allow
-	ArgvAddr   uint64
-	EnvpAddr   uint64
-	MsgAddr    uint64 // the listener's msghdr; 0 without Notify
-	ErrAddr    uint64 // the error frame of the re-executed init
-	optional   []int  // first op of each optional group, -1 ended
+	SyncByte           byte // what the runner writes for each wait
+	pathVar            string
+	firstCheck         int
+	PathAddrs          []uint64 // the execve paths the gate must allow
+	ArgvAddr           uint64
+	EnvpAddr           uint64
+	MsgAddr            uint64 // the listener's msghdr; 0 without Notify
+	ReportAddr         uint64 // where the re-executed init writes its report frames
+	optional           []int  // first op of each optional group, -1 ended
 }
 
 // ProgInput is what the program needs besides the Spec: facts the runner
@@ -248,7 +249,9 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 		}
 		b.op(OpDesc{Op: "set up fd " + strconv.Itoa(i)}, unix.SYS_DUP3, ci(fd), ci(i), c(0))
 	}
-	b.op(OpDesc{Op: "close_range"}, unix.SYS_CLOSE_RANGE, ci(len(in.Files)), c(^uint64(0)>>32), c(0))
+	if in.Files != nil {
+		b.op(OpDesc{Op: "close_range"}, unix.SYS_CLOSE_RANGE, ci(len(in.Files)), c(^uint64(0)>>32), c(0))
+	}
 	oneByte := b.slot()
 	wait := func(what string) {
 		i := b.op(OpDesc{Op: what, Err: errors.New("the runner gave up")}, unix.SYS_READ, ci(in.Sock), c(oneByte), c(1))
@@ -332,7 +335,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	if s.Notify {
 		p.MsgAddr, listenerFD = b.listenerMsg()
 	}
-	p.ErrAddr = b.bytes(make([]byte, ErrFrameSize))
+	p.ReportAddr = b.bytes(make([]byte, ReportFrameSize))
 	fprog := b.words(0, 0)
 	p.FprogOff = int(fprog - base)
 
@@ -352,7 +355,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	for k := range cands {
 		t := len(b.ops)
 		tails = append(tails, t)
-		if s.FilterFollows || len(s.Filter) > 0 {
+		if s.Filter {
 			flags := uint64(0)
 			if s.Notify {
 				flags = unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
@@ -530,7 +533,7 @@ func (b *progBuilder) creds(in *ProgInput) error {
 // a slash, else each directory of PATH (of its environment, or a
 // standard one), as execvp searches.
 func candidates(name string, env []string) ([]string, error) {
-	if len(name)+1 > pathMax {
+	if len(name)+1 > PathMax {
 		return nil, &Error{Op: "exec", Path: name, Err: unix.ENAMETOOLONG}
 	}
 	if strings.Contains(name, "/") {
@@ -541,7 +544,7 @@ func candidates(name string, env []string) ([]string, error) {
 		if dir == "" {
 			dir = "."
 		}
-		if p := dir + "/" + name; len(p)+1 <= pathMax {
+		if p := dir + "/" + name; len(p)+1 <= PathMax {
 			out = append(out, p)
 		}
 	}
@@ -674,6 +677,7 @@ func (b *progBuilder) endGroup(start int) {
 	}
 	for i := start; i < len(b.ops); i++ {
 		b.ops[i].OnFail = uint64(len(b.ops))
+		b.ops[i].Ctl |= OpReport
 	}
 	b.group = ""
 	// A no-op to land on, so that a group at the end has a target.
@@ -804,16 +808,21 @@ func (p *Prog) Failed(region []byte) *Error {
 	if f.Failed == 0 {
 		return nil
 	}
-	i := int(f.Index)
+	return p.Failure(int(f.Index), syscall.Errno(f.Errno), region)
+}
+
+// Failure describes the failure of op i with errno (0: a result check
+// failed). region, if not nil, holds the results of the ops before it.
+func (p *Prog) Failure(i int, errno syscall.Errno, region []byte) *Error {
 	if i >= len(p.Desc) {
 		return &Error{Op: "jail setup", Err: errors.New("the program ran off its end")}
 	}
 	d := p.Desc[i]
 	err := d.Err
 	if err == nil {
-		err = syscall.Errno(f.Errno)
+		err = errno
 	}
-	if d.Op == "exec" && d.Err != nil {
+	if d.Op == "exec" && d.Err != nil && region != nil {
 		// Not found in PATH: the first candidate that exists but cannot
 		// be executed says more than ENOENT.
 		for j := p.firstCheck; j < i; j++ {
@@ -840,7 +849,7 @@ func (p *Prog) Skipped(region []byte) []string {
 			continue
 		}
 		if errno, failed := p.opFailed(region, i); failed {
-			out = append(out, fmt.Sprintf("skipping the optional mount %s: %s: %v", d.Optional, d.Op, errno))
+			out = append(out, p.SkipText(i, errno))
 			last = d.Optional
 		}
 	}
@@ -857,6 +866,9 @@ func (p *Prog) opFailed(region []byte, i int) (syscall.Errno, bool) {
 	return syscall.Errno(-r), true
 }
 
+// stagingDirs are tried in order as the place to build the root on.
+var stagingDirs = []string{"/tmp", "/mnt", "/run", "/var/tmp", "/dev"}
+
 // StagingDir returns the directory the root is built on: the first of
 // stagingDirs that exists.
 func StagingDir() (string, error) {
@@ -868,3 +880,16 @@ func StagingDir() (string, error) {
 	}
 	return "", &Error{Op: "find a directory to build the root on", Path: strings.Join(stagingDirs, ", "), Err: unix.ENOENT}
 }
+
+// SkipText says that the optional op i failed with errno and its mount
+// was skipped.
+func (p *Prog) SkipText(i int, errno syscall.Errno) string {
+	if i < 0 || i >= len(p.Desc) {
+		return fmt.Sprintf("op %d failed: %v", i, errno)
+	}
+	d := p.Desc[i]
+	return fmt.Sprintf("skipping the optional mount %s: %s: %v", d.Optional, d.Op, errno)
+}
+
+// PathMax is PATH_MAX, the NUL included.
+const PathMax = 4096

@@ -8,33 +8,31 @@ import (
 	"syscall"
 )
 
-// The runner and the jail's init talk over one unix stream socket, the
-// init's end of which is close-on-exec: the parent reads until EOF, which
-// comes when the program has been executed or the init has died.
+// The runner and the jail's re-executed init talk over one unix stream
+// socket, the init's end of which is close-on-exec: the runner reads until
+// EOF, which comes when the program has been executed or the init has
+// died.
 //
 // Every message is a frame: one type byte, a little-endian uint32 length
 // and the payload. An init started ahead of its run (sandbox.Launcher)
 // first gets a FrameFDs, which carries its stdio and passed fds as
-// SCM_RIGHTS (EncodeFDs). The parent sends one FrameConfig; then, when the Spec
-// says CgroupFollows, an empty FrameCgroup once it has put the init in
-// the jail's cgroups (the parent does that while the init builds the
-// jail: joining a v1 hierarchy waits for an RCU grace period, several
-// milliseconds); then, when the Spec says FilterFollows, one FrameFilter
-// (the policy is compiled while the init builds the jail); the init answers
-// with any number of FrameLog, then either FrameError (the setup failed,
-// the program never runs), or FrameListener (carrying the seccomp
-// listener fd) followed by EOF, or EOF alone. FrameExecError comes after
-// FrameListener when execve itself failed.
+// SCM_RIGHTS (EncodeFDs). Then the runner sends a FrameProg (EncodeProg),
+// then the bytes the program waits for, and after the last one a
+// FrameFilter (EncodeFilter) when the program installs a filter. The init (or
+// the child of the assembly executor, which shares the runner's memory
+// and has no other report to make) answers with a FrameListener carrying
+// the seccomp listener fd, when the filter has one; the init also sends
+// a FrameSkipped for each optional mount that failed, and a FrameProgFail
+// if the program failed, or a FrameError if it could not run it.
 const (
-	FrameHeader    = 5
-	FrameFDs       = 'D'
-	FrameConfig    = 'C'
-	FrameFilter    = 'P'
-	FrameCgroup    = 'G'
-	FrameLog       = 'L'
-	FrameError     = 'E'
-	FrameListener  = 'F'
-	FrameExecError = 'X'
+	FrameHeader   = 5
+	FrameFDs      = 'D'
+	FrameProg     = 'P'
+	FrameFilter   = 'B'
+	FrameError    = 'E'
+	FrameListener = 'F'
+	FrameProgFail = 'X'
+	FrameSkipped  = 'S'
 )
 
 // EnvVar names the environment variable that marks the jail's init; its
