@@ -23,6 +23,9 @@ vet:
 test: deps vet static
 	$(GO) test -tags $(TEST_TAGS) -count=1 -timeout 12m ./...
 	$(GO) test -race -count=1 -timeout 5m ./sandbox/... ./cmd/kafel
+	# Again with the re-executed init running every jail's program, the
+	# executor of the architectures without the assembly one.
+	$(GO) test -count=1 -timeout 5m ./sandbox/ -args -sandbox.reexec
 
 # The shipped binaries are static: no cgo.
 static:

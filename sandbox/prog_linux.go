@@ -42,6 +42,20 @@ type progRun struct {
 	region []byte
 	filter []unix.SockFilter
 	unmap  sync.Once
+	// The ops a re-executed init reported as failed and passed over.
+	excused map[int]syscall.Errno
+}
+
+func (p *progRun) passed(i int, errno syscall.Errno) {
+	if p.excused == nil {
+		p.excused = map[int]syscall.Errno{}
+	}
+	p.excused[i] = errno
+}
+
+func (p *progRun) passedOver(i int) (syscall.Errno, bool) {
+	e, ok := p.excused[i]
+	return e, ok
 }
 
 // done reads what the child left in the region, and unmaps it. It is

@@ -663,10 +663,12 @@ func (r *runner) readInit(events chan<- initEvent) {
 				switch {
 				case err != nil:
 					events <- initEvent{err: &SetupError{Op: "read the jail's report", Err: err}, listener: -1}
-				case typ == jail.FrameSkipped:
+				case typ == jail.FrameSkipped && r.prog.prog.Optional(i):
 					events <- initEvent{log: r.prog.prog.SkipText(i, errno), listener: -1}
+				case typ == jail.FrameSkipped:
+					r.prog.passed(i, errno)
 				default:
-					e := r.prog.prog.Failure(i, errno, nil)
+					e := r.prog.prog.Failure(i, errno, r.prog.passedOver)
 					events <- initEvent{err: &SetupError{Op: e.Op, Path: e.Path, Err: e.Err}, listener: -1}
 				}
 			}

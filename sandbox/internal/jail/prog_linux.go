@@ -95,6 +95,7 @@ type Prog struct {
 	MaskAll, MaskSaved uint64
 	SyncByte           byte // what the runner writes for each wait
 	pathVar            string
+	listenerAt         uint64
 	firstCheck         int
 	PathAddrs          []uint64 // the execve paths the gate must allow
 	ArgvAddr           uint64
@@ -335,6 +336,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	if s.Notify {
 		p.MsgAddr, listenerFD = b.listenerMsg()
 	}
+	p.listenerAt = listenerFD
 	p.ReportAddr = b.bytes(make([]byte, ReportFrameSize))
 	fprog := b.words(0, 0)
 	p.FprogOff = int(fprog - base)
@@ -347,7 +349,9 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	for _, cand := range cands {
 		pa := b.str(cand)
 		p.PathAddrs = append(p.PathAddrs, pa)
-		checks = append(checks, b.op(OpDesc{Op: "exec", Path: cand}, unix.SYS_FACCESSAT2, ci(unix.AT_FDCWD), c(pa), c(unix.X_OK), c(unix.AT_EACCESS)))
+		i := b.op(OpDesc{Op: "exec", Path: cand}, unix.SYS_FACCESSAT2, ci(unix.AT_FDCWD), c(pa), c(unix.X_OK), c(unix.AT_EACCESS))
+		b.ops[i].Ctl |= OpReport // why a place was passed over
+		checks = append(checks, i)
 	}
 	p.pathVar = pathVar(s.Env)
 	notFound := b.op(OpDesc{Op: "exec", Path: s.Path, Err: notFoundErr(p.pathVar, unix.ENOENT)}, unix.SYS_GETPID)
@@ -808,12 +812,12 @@ func (p *Prog) Failed(region []byte) *Error {
 	if f.Failed == 0 {
 		return nil
 	}
-	return p.Failure(int(f.Index), syscall.Errno(f.Errno), region)
+	return p.Failure(int(f.Index), syscall.Errno(f.Errno), func(j int) (syscall.Errno, bool) { return p.opFailed(region, j) })
 }
 
 // Failure describes the failure of op i with errno (0: a result check
-// failed). region, if not nil, holds the results of the ops before it.
-func (p *Prog) Failure(i int, errno syscall.Errno, region []byte) *Error {
+// failed); failed tells which earlier ops failed and were passed over.
+func (p *Prog) Failure(i int, errno syscall.Errno, failed func(j int) (syscall.Errno, bool)) *Error {
 	if i >= len(p.Desc) {
 		return &Error{Op: "jail setup", Err: errors.New("the program ran off its end")}
 	}
@@ -822,12 +826,11 @@ func (p *Prog) Failure(i int, errno syscall.Errno, region []byte) *Error {
 	if err == nil {
 		err = errno
 	}
-	if d.Op == "exec" && d.Err != nil && region != nil {
+	if d.Op == "exec" && d.Err != nil {
 		// Not found in PATH: the first candidate that exists but cannot
 		// be executed says more than ENOENT.
 		for j := p.firstCheck; j < i; j++ {
-			r := int64(p.opRes(region, j))
-			if e := syscall.Errno(-r); r < 0 && e != unix.ENOENT && e != unix.ENOTDIR {
+			if e, ok := failed(j); ok && e != unix.ENOENT && e != unix.ENOTDIR {
 				err = notFoundErr(p.pathVar, e)
 				break
 			}
@@ -893,3 +896,10 @@ func (p *Prog) SkipText(i int, errno syscall.Errno) string {
 
 // PathMax is PATH_MAX, the NUL included.
 const PathMax = 4096
+
+// Optional reports whether op i belongs to an optional mount.
+func (p *Prog) Optional(i int) bool { return i >= 0 && i < len(p.Desc) && p.Desc[i].Optional != "" }
+
+// listenerFD is where the listener's fd goes in the message to the
+// runner.
+func (p *Prog) listenerFD() uint64 { return p.listenerAt }
