@@ -220,7 +220,18 @@ func at(slot uint64) arg { return arg{v: slot, ind: true} }
 // Build lays the program for in out at base.
 func Build(in *ProgInput, base uint64) (*Prog, error) {
 	s := in.Spec
-	b := &progBuilder{base: base, made: map[string]bool{}}
+	// Room for a typical jail's program up front: growing the slices
+	// costs more in fresh pages than their size.
+	nops := 160 + 12*len(s.Mounts)
+	ndata := 2048 + 160*len(s.Mounts) + 2*len(in.Spec.Path)*len(in.Spec.Env)
+	for _, a := range s.Argv {
+		ndata += len(a) + 16
+	}
+	for _, e := range s.Env {
+		ndata += len(e) + 16
+	}
+	// The ops are appended to the data at the end.
+	b := &progBuilder{base: base, made: map[string]bool{}, data: make([]byte, 0, ndata+nops*OpSize), ops: make([]Op, 0, nops), desc: make([]OpDesc, 0, nops)}
 	p := &Prog{Base: base, SyncByte: 'S'}
 	failAt := b.words(0, 0, 0)
 	p.FailOff = int(failAt - base)
@@ -390,10 +401,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	b.align()
 	p.OpsOff = len(b.data)
 	p.NumOps = len(b.ops)
-	p.Region = b.data
-	for _, o := range b.ops {
-		p.Region = append(p.Region, unsafe.Slice((*byte)(unsafe.Pointer(&o)), OpSize)...)
-	}
+	p.Region = append(b.data, unsafe.Slice((*byte)(unsafe.Pointer(&b.ops[0])), len(b.ops)*OpSize)...)
 	p.Desc = b.desc
 	return p, nil
 }
