@@ -33,9 +33,13 @@ type Launcher struct {
 	closed sync.Once
 }
 
-// warmInit is an init started ahead of its run.
+// warmInit is an init started ahead of its run, or a parked child that
+// waits for its program (pre, its prelude, not nil; child, its end of
+// the socket in the shared fd table).
 type warmInit struct {
 	pid, sock int
+	child     int
+	pre       *progRun
 }
 
 // discard kills an init no run took and reaps it.
@@ -48,6 +52,12 @@ func (w *warmInit) discard() {
 		}
 	}
 	unix.Close(w.sock)
+	if w.pre != nil {
+		if w.child >= 0 {
+			unix.Close(w.child)
+		}
+		w.pre.done()
+	}
 }
 
 // NewLauncher returns a Launcher for jails with the namespaces and
@@ -106,8 +116,13 @@ func (l *Launcher) spawner() {
 	}
 }
 
-// spawnWarm starts an init with /dev/null as stdio and its socket at fd 3.
+// spawnWarm parks a child where the runner has the assembly executor,
+// and otherwise starts an init with /dev/null as stdio and its socket at
+// fd 3.
 func (l *Launcher) spawnWarm() (*warmInit, error) {
+	if progSpawn != nil && l.exe == "" {
+		return parkChild(l.shape)
+	}
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return nil, err
@@ -128,7 +143,7 @@ func (l *Launcher) fits(cfg *Config, opts RunOptions) bool {
 		cfg.SkipSetsid == l.shape.SkipSetsid &&
 		cfg.Namespaces.User == l.shape.Namespaces.User &&
 		opts.Executable == l.exe && !opts.forkExec &&
-		3+len(cfg.PassFDs) <= jail.FrameFDsMax
+		(progSpawn != nil && l.exe == "" || 3+len(cfg.PassFDs) <= jail.FrameFDsMax)
 }
 
 // Run runs cfg's program in a jail as sandbox.Run does, with an init

@@ -96,10 +96,14 @@ func TestLauncherInitDiedWaiting(t *testing.T) {
 	// The init waiting for a run dies; the run starts its own.
 	w := <-l.warm
 	unix.Kill(w.pid, unix.SIGKILL)
-	// Once it is gone, its end of the socket is closed.
-	pfd := []unix.PollFd{{Fd: int32(w.sock), Events: unix.POLLRDHUP}}
-	if _, err := unix.Poll(pfd, 5000); err != nil || pfd[0].Revents&(unix.POLLRDHUP|unix.POLLHUP) == 0 {
-		t.Fatalf("the killed init's socket did not close: %v, revents %#x", err, pfd[0].Revents)
+	pidfd, err := unix.PidfdOpen(w.pid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pidfd)
+	pfd := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	if _, err := unix.Poll(pfd, 5000); err != nil || pfd[0].Revents&unix.POLLIN == 0 {
+		t.Fatalf("the killed init did not end: %v, revents %#x", err, pfd[0].Revents)
 	}
 	l.warm <- w
 	var out bytes.Buffer

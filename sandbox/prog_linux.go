@@ -3,6 +3,7 @@ package sandbox
 import (
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -22,7 +23,9 @@ import (
 // runtime starts for a jail and nothing of the runner's binary is read:
 // the clone shares the runner's memory (CLONE_VM) until its execve.
 //
-// The child reads a byte from its socket twice: once the runner wrote its
+// The child is cloned early with a prelude that waits (parkChild; the
+// Launcher parks children ahead of their runs); it then reads a byte
+// from its socket twice: once the runner wrote its
 // id maps (and joined its cgroups, unless a cgroup file system is mounted
 // in the jail), and once the cgroups are joined and the filter is in
 // place. It reports a failure in the region (jail.Failure); the runner
@@ -93,35 +96,43 @@ func (p *progRun) setFilter(prog []unix.SockFilter) {
 // mapProg builds the program for in and maps it at a random address
 // (crypto/rand: the gate's pointers must not be guessable).
 func mapProg(in *jail.ProgInput) (*progRun, error) {
-	page := uint64(unix.Getpagesize())
 	for try := 0; ; try++ {
 		var b [8]byte
 		if _, err := crand.Read(b[:]); err != nil {
 			return nil, &SetupError{Op: "draw the program's address", Err: err}
 		}
-		base := progAddr(b)
-		prog, err := jail.Build(in, base)
+		prog, err := jail.Build(in, progAddr(b))
 		if err != nil {
 			return nil, setupError(err)
 		}
-		size := (uint64(len(prog.Region)) + page - 1) &^ (page - 1)
-		addr := uintptr(base)
-		hint := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
-		ptr, err := unix.MmapPtr(-1, 0, hint, uintptr(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE)
+		pr, err := mapRegion(prog)
 		if err == unix.EEXIST && try < 4 {
 			continue
 		}
 		if err != nil {
 			return nil, &SetupError{Op: "map the jail program", Err: err}
 		}
-		if uintptr(ptr) != addr {
-			unix.MunmapPtr(ptr, uintptr(size))
-			return nil, &SetupError{Op: "map the jail program", Err: ErrNotSupported}
-		}
-		region := unsafe.Slice((*byte)(ptr), size)
-		copy(region, prog.Region)
-		return &progRun{prog: prog, region: region}, nil
+		return pr, nil
 	}
+}
+
+// mapRegion maps prog's region at its address.
+func mapRegion(prog *jail.Prog) (*progRun, error) {
+	page := uint64(unix.Getpagesize())
+	size := (uint64(len(prog.Region)) + page - 1) &^ (page - 1)
+	addr := uintptr(prog.Base)
+	hint := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
+	ptr, err := unix.MmapPtr(-1, 0, hint, uintptr(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE)
+	if err != nil {
+		return nil, err
+	}
+	if uintptr(ptr) != addr {
+		unix.MunmapPtr(ptr, uintptr(size))
+		return nil, ErrNotSupported
+	}
+	region := unsafe.Slice((*byte)(ptr), size)
+	copy(region, prog.Region)
+	return &progRun{prog: prog, region: region}, nil
 }
 
 // sendProg builds the program for the run's re-executed init and sends
@@ -164,17 +175,13 @@ func setupError(err error) error {
 // the sources of the mounts, the staging directory.
 func (r *runner) progInput(ic *jail.Spec, files []int, sockNum int) (*jail.ProgInput, error) {
 	cfg := r.cfg
-	// files is nil for a re-executed init: its fd table and session are
-	// set up, and its signal handlers are its own.
+	// files is nil for a re-executed init: its fd table is set up.
 	in := &jail.ProgInput{
-		Spec: ic, Sock: sockNum, Files: files, Setsid: files != nil && !cfg.SkipSetsid, Waits: true,
+		Spec: ic, Sock: sockNum, Files: files, Waits: true,
 		LastCap: len(allCaps()) - 1,
 		// Above any fd the setup holds at once: the root, a tree per
 		// bind mount, a mount point and its parent.
 		FixedFD: max(len(files), sockNum+1) + len(ic.Mounts) + 8,
-	}
-	if files != nil {
-		in.Signals = caughtSignals()
 	}
 	if cfg.Namespaces.User {
 		for _, c := range allCaps() {
@@ -238,17 +245,53 @@ func (r *runner) progInput(ic *jail.Spec, files []int, sockNum int) (*jail.ProgI
 	return in, nil
 }
 
-// spawnProg starts the run's child with its program.
-func (r *runner) spawnProg(ic *jail.Spec, stdio *initIO, sockNum int) error {
+// parkChild clones a child with cfg's namespaces that waits for its
+// program (jail.BuildPrelude). It shares the runner's fd table until then
+// (CLONE_FILES), so that the run's stdio can be given to it later.
+func parkChild(cfg *Config) (*warmInit, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return &SetupError{Op: "socketpair", Err: err}
+		return nil, &SetupError{Op: "socketpair", Err: err}
 	}
-	defer unix.Close(pair[1])
-	want := initFDs(stdio.fds(), r.cfg.PassFDs, sockNum, pair[1])
-	files, closeFiles, err := childFiles(want)
+	var pre *progRun
+	for try := 0; ; try++ {
+		var b [8]byte
+		if _, err := crand.Read(b[:]); err != nil {
+			unix.Close(pair[0])
+			unix.Close(pair[1])
+			return nil, &SetupError{Op: "draw the program's address", Err: err}
+		}
+		prog := jail.BuildPrelude(progAddr(b), pair[1], caughtSignals(), !cfg.SkipSetsid)
+		if pre, err = mapRegion(prog); err == nil || err != unix.EEXIST || try == 4 {
+			break
+		}
+	}
 	if err != nil {
 		unix.Close(pair[0])
+		unix.Close(pair[1])
+		return nil, &SetupError{Op: "map the jail program", Err: err}
+	}
+	// The parent-death signal fires when the thread that started the
+	// child exits: start it from a thread that stays.
+	runtime.LockOSThread()
+	pid, err := progSpawn(pre.prog, cloneFlags(cfg)|unix.CLONE_FILES)
+	runtime.UnlockOSThread()
+	if err != nil {
+		pre.done()
+		unix.Close(pair[0])
+		unix.Close(pair[1])
+		return nil, &SetupError{Op: "start the jail", Err: err}
+	}
+	return &warmInit{pid: pid, sock: pair[0], child: pair[1], pre: pre}, nil
+}
+
+// claimParked gives r.warm, a parked child, the run's program and fd
+// table and lets it go.
+func (r *runner) claimParked(ic *jail.Spec, stdio *initIO, sockNum int) error {
+	w := r.warm
+	want := initFDs(stdio.fds(), r.cfg.PassFDs, sockNum, w.child)
+	files, closeFiles, err := childFiles(want)
+	if err != nil {
 		return err
 	}
 	defer closeFiles()
@@ -258,26 +301,73 @@ func (r *runner) spawnProg(ic *jail.Spec, stdio *initIO, sockNum int) error {
 	}
 	in, err := r.progInput(ic, fds, sockNum)
 	if err != nil {
-		unix.Close(pair[0])
 		return err
 	}
+	in.SavedMask = w.pre.prog.MaskSaved
 	pr, err := mapProg(in)
 	if err != nil {
-		unix.Close(pair[0])
 		return err
 	}
-	// The parent-death signal fires when the thread that started the
-	// child exits: start it from a thread that stays.
-	runtime.LockOSThread()
-	pid, err := progSpawn(pr.prog, cloneFlags(r.cfg))
-	runtime.UnlockOSThread()
+	sw := w.pre.region[w.pre.prog.SwitchAddr-w.pre.prog.Base:]
+	binary.NativeEndian.PutUint64(sw, pr.prog.Base+uint64(pr.prog.OpsOff))
+	binary.NativeEndian.PutUint64(sw[8:], uint64(pr.prog.NumOps))
+	binary.NativeEndian.PutUint64(sw[16:], pr.prog.Base+uint64(pr.prog.FailOff))
+	// Wake it; it answers once it has its own copy of the fd table, after
+	// which the runner's duplicates and its end of the socket can go.
+	_, err = fdWriter(w.sock).Write([]byte{pr.prog.SyncByte})
+	if err == nil {
+		err = awaitAck(w.sock, w.pid)
+	}
+	unix.Close(w.child)
+	w.child = -1
 	if err != nil {
 		pr.done()
-		unix.Close(pair[0])
-		return &SetupError{Op: "start the jail", Err: err}
+		unix.Kill(w.pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		for {
+			if _, werr := unix.Wait4(w.pid, &ws, 0, nil); werr != unix.EINTR {
+				break
+			}
+		}
+		if failed, _ := w.pre.done(); failed != nil {
+			return failed
+		}
+		if err == errChildGone {
+			return err
+		}
+		return &SetupError{Op: "start the jail's program", Err: err}
 	}
-	r.pid, r.sock, r.prog = pid, pair[0], pr
+	r.pid, r.sock, r.prog = w.pid, w.sock, pr
 	return nil
+}
+
+// errChildGone is a parked child that died before it took its program.
+var errChildGone = errors.New("the parked child is gone")
+
+// awaitAck reads the byte a woken child answers with. The socket does not
+// tell a child's death (the runner holds the child's end until then), its
+// pidfd does.
+func awaitAck(sock, pid int) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pidfd)
+	pfd := []unix.PollFd{{Fd: int32(sock), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(pfd, -1); err != nil && err != unix.EINTR {
+			return err
+		}
+		if pfd[0].Revents&unix.POLLIN != 0 {
+			var ack [1]byte
+			if n, err := unix.Read(sock, ack[:]); n == 1 || err != nil && err != unix.EINTR && err != unix.EAGAIN {
+				return err
+			}
+		}
+		if pfd[1].Revents != 0 {
+			return errChildGone
+		}
+	}
 }
 
 // initFDs is the fd table of a jail's first process: std as 0 to 2, the

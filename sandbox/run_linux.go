@@ -183,6 +183,14 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// executor, unless an init was started ahead for the run or the
 	// caller named the init's binary.
 	useProg := progSpawn != nil && r.warm == nil && !r.opts.forkExec && r.opts.Executable == ""
+	if useProg {
+		// Cloned now, the child makes its namespaces (a millisecond, most
+		// of it the network namespace) while the runner sets up cgroups,
+		// stdio and the program on another CPU.
+		if r.warm, err = parkChild(cfg); err != nil {
+			return nil, err
+		}
+	}
 	filterCh := make(chan filterResult, 1)
 	compile := func(calls []gateCall) {
 		go func() {
@@ -191,8 +199,12 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		}()
 	}
 	defer func() {
+		// The child is gone by now.
 		if r.prog != nil {
-			r.prog.done() // the child is gone by now
+			r.prog.done()
+		}
+		if r.warm != nil && r.warm.pre != nil && r.pid != 0 {
+			r.warm.pre.done()
 		}
 	}()
 	r.sock = -1
@@ -247,16 +259,22 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}
 
 	start := time.Now()
-	if r.warm != nil {
+	switch {
+	case r.warm != nil && r.warm.pre != nil:
+		if err = r.claimParked(ic, stdio, sockNum); err == errChildGone {
+			// It died waiting: park another.
+			r.log.Warn("sandbox: a child started ahead is gone; starting another")
+			r.warm.discard()
+			if r.warm, err = parkChild(cfg); err == nil {
+				err = r.claimParked(ic, stdio, sockNum)
+			}
+		}
+	case r.warm != nil:
 		if err = r.claim(stdio, sockNum); err != nil {
 			// It died waiting: start one as if there had been none.
 			r.log.Warn(err.Error())
+			err = r.spawnInit(stdio, sockNum)
 		}
-	}
-	switch {
-	case r.warm != nil:
-	case useProg:
-		err = r.spawnProg(ic, stdio, sockNum)
 	default:
 		err = r.spawnInit(stdio, sockNum)
 	}
@@ -617,6 +635,12 @@ func (w fdWriter) Write(p []byte) (int, error) {
 // readInit reads the init's messages until EOF.
 func (r *runner) readInit(events chan<- initEvent) {
 	defer func() {
+		if r.warm != nil && r.warm.pre != nil {
+			// A child that failed before its program.
+			if failed, _ := r.warm.pre.done(); failed != nil {
+				events <- initEvent{err: failed, listener: -1}
+			}
+		}
 		if r.prog != nil {
 			// The child's end closed: it executed the program or exited.
 			failed, skipped := r.prog.done()

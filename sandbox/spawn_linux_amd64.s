@@ -158,6 +158,8 @@ ploop:
 	MOVQ	BX, R15
 	IMULQ	$OP_SIZE_PROG, R15
 	ADDQ	R12, R15
+	CMPQ	0(R15), $-1
+	JEQ	pswitch
 	MOVQ	56(R15), CX // ctl
 	MOVQ	8(R15), DI
 	TESTQ	$1, CX
@@ -227,6 +229,15 @@ pfail:
 	CMPQ	DX, $-1
 	JEQ	pabort
 	MOVQ	DX, BX
+	JMP	ploop
+pswitch:
+	// OpSwitch: go on with the program whose ops, their number and
+	// failure record are the three words at arg 0.
+	MOVQ	8(R15), DX
+	MOVQ	0(DX), R12
+	MOVQ	8(DX), R13
+	MOVQ	16(DX), R14
+	XORQ	BX, BX
 	JMP	ploop
 pend:
 	XORQ	AX, AX

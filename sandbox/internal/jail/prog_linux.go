@@ -53,6 +53,11 @@ const (
 	OpReport      = 1 << 12 // an executor that does not share memory with the runner reports the failure of this op
 )
 
+// OpSwitch as Op.Nr is no system call: the executor goes on with the
+// program whose ops address, number and failure record address are the
+// three words at Args[0] (a prelude's switch, which the runner fills in).
+const OpSwitch = ^uint64(0)
+
 // OpAbort as Op.OnFail makes a failure end the program: the executor
 // records it (Failure) and exits with ProgFailed.
 const OpAbort = ^uint64(0)
@@ -88,11 +93,12 @@ type Prog struct {
 	// Offsets in Region of what the runner fills in or reads.
 	FailOff  int // the Failure
 	FprogOff int // the seccomp sock_fprog: length and pointer of the filter
-	StackTop uint64
-	// MaskAll and MaskSaved are where the spawner finds the mask that
-	// blocks every signal and keeps the one it replaced, which the
-	// program restores before the filter.
+	// A prelude's (BuildPrelude): the top of the child's stack; where the
+	// spawner finds the mask that blocks every signal and keeps the one
+	// it replaced; where the runner writes the program to switch to.
+	StackTop           uint64
 	MaskAll, MaskSaved uint64
+	SwitchAddr         uint64
 	SyncByte           byte // what the runner writes for each wait
 	pathVar            string
 	listenerAt         uint64
@@ -111,16 +117,16 @@ type ProgInput struct {
 	Spec *Spec
 	Sock int // the socket to the runner in the child
 	// Files is the child's fd table: fd i becomes Files[i] (-1: none);
-	// the runner's other fds are closed. Setsid starts a session.
-	Files  []int
-	Setsid bool
+	// the runner's other fds are closed. A re-executed init has its
+	// table already (nil).
+	Files []int
+	// SavedMask is the address of the signal mask the program restores
+	// before its filter (0: none, for a re-executed init).
+	SavedMask uint64
 	// Waits says the program starts by reading a byte from Sock (the id
 	// maps are written), and reads another before it drops privileges
 	// (the cgroups are joined and the filter is in place).
 	Waits bool
-	// Signals lists the signals whose handlers the child resets to the
-	// default first (those the runner catches).
-	Signals []int
 	// Staging is the directory the root is built on; FixedFD a number no
 	// fd of the child has, used to name a mount point in /proc/self/fd.
 	Staging string
@@ -235,21 +241,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	p := &Prog{Base: base, SyncByte: 'S'}
 	failAt := b.words(0, 0, 0)
 	p.FailOff = int(failAt - base)
-	masks := b.words(^uint64(0), 0)
-	p.MaskAll, p.MaskSaved = masks, masks+8
-	stack := b.bytes(make([]byte, 512))
-	p.StackTop = stack + 512 - 16
 
-	// Signals first: the child starts with all of them blocked and the
-	// runner's handlers, which must never run on it.
-	dfl := b.words(0, 0, 0, 0)
-	for _, sig := range in.Signals {
-		b.op(OpDesc{Op: "reset the handler of signal " + strconv.Itoa(sig)}, unix.SYS_RT_SIGACTION, ci(sig), c(dfl), c(0), c(8))
-	}
-	if in.Setsid {
-		b.op(OpDesc{Op: "setsid"}, unix.SYS_SETSID)
-	}
-	b.op(OpDesc{Op: "set the parent-death signal"}, unix.SYS_PRCTL, c(unix.PR_SET_PDEATHSIG), c(uint64(unix.SIGKILL)))
 	// The fd table: the given fds in place, every other one the child
 	// got with the runner's memory closed now (a copy of another run's
 	// pipe would hold it open).
@@ -338,7 +330,9 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 		lim := b.words(rl.Soft, rl.Hard)
 		b.op(OpDesc{Op: "setrlimit " + rlimitName(rl.Resource)}, unix.SYS_PRLIMIT64, c(0), ci(rl.Resource), c(lim), c(0))
 	}
-	b.op(OpDesc{Op: "restore the signal mask"}, unix.SYS_RT_SIGPROCMASK, c(unix.SIG_SETMASK), c(p.MaskSaved), c(0), c(8))
+	if in.SavedMask != 0 {
+		b.op(OpDesc{Op: "restore the signal mask"}, unix.SYS_RT_SIGPROCMASK, c(unix.SIG_SETMASK), c(in.SavedMask), c(0), c(8))
+	}
 
 	// The execve gate's data: argv, envp, the paths, the listener message.
 	p.ArgvAddr = b.strv(s.Argv)
@@ -911,3 +905,40 @@ func (p *Prog) Optional(i int) bool { return i >= 0 && i < len(p.Desc) && p.Desc
 // listenerFD is where the listener's fd goes in the message to the
 // runner.
 func (p *Prog) listenerFD() uint64 { return p.listenerAt }
+
+// BuildPrelude lays out, at base, the program of a child started before
+// its run's program exists (the fd table is still the runner's, CLONE_FILES):
+// it resets the handlers of signals (the runner's, which must never run on
+// the child), starts a session when setsid, sets the parent-death signal
+// and waits for a byte on fd sock. Then it takes a private copy of the fd
+// table, acknowledges with a byte, and switches to the program the runner
+// wrote the address of at SwitchAddr.
+func BuildPrelude(base uint64, sock int, signals []int, setsid bool) *Prog {
+	b := &progBuilder{base: base, made: map[string]bool{}, data: make([]byte, 0, 4096), ops: make([]Op, 0, 80), desc: make([]OpDesc, 0, 80)}
+	p := &Prog{Base: base, SyncByte: 'S'}
+	p.FailOff = int(b.words(0, 0, 0) - base)
+	masks := b.words(^uint64(0), 0)
+	p.MaskAll, p.MaskSaved = masks, masks+8
+	p.StackTop = b.bytes(make([]byte, 512)) + 512 - 16
+	p.SwitchAddr = b.words(0, 0, 0)
+	dfl := b.words(0, 0, 0, 0)
+	for _, sig := range signals {
+		b.op(OpDesc{Op: "reset the handler of signal " + strconv.Itoa(sig)}, unix.SYS_RT_SIGACTION, ci(sig), c(dfl), c(0), c(8))
+	}
+	if setsid {
+		b.op(OpDesc{Op: "setsid"}, unix.SYS_SETSID)
+	}
+	b.op(OpDesc{Op: "set the parent-death signal"}, unix.SYS_PRCTL, c(unix.PR_SET_PDEATHSIG), c(uint64(unix.SIGKILL)))
+	one := b.slot()
+	i := b.op(OpDesc{Op: "wait for the jail's program", Err: errors.New("the runner gave up")}, unix.SYS_READ, ci(sock), c(one), c(1))
+	b.ops[i].Ctl |= OpNeedNonzero
+	b.op(OpDesc{Op: "unshare CLONE_FILES"}, unix.SYS_UNSHARE, c(unix.CLONE_FILES))
+	b.op(OpDesc{Op: "tell the runner its fds are copied"}, unix.SYS_WRITE, ci(sock), c(b.bytes([]byte{'A'})), c(1))
+	b.op(OpDesc{Op: "switch to the jail's program"}, uintptr(OpSwitch), c(p.SwitchAddr))
+	b.align()
+	p.OpsOff = len(b.data)
+	p.NumOps = len(b.ops)
+	p.Region = append(b.data, unsafe.Slice((*byte)(unsafe.Pointer(&b.ops[0])), len(b.ops)*OpSize)...)
+	p.Desc = b.desc
+	return p
+}
