@@ -3,7 +3,9 @@ package sandbox
 import "github.com/gokafel/gokafel/sandbox/internal/jail"
 
 // Init must be the first call in main of every binary that calls Run:
-// when the process is a jail's init (Run re-executes its own binary), Init
+// when the process is a jail's init (Run re-executes its own binary where
+// it has no assembly executor for the jail's program, or when
+// RunOptions.Executable is set), Init
 // sets the jail up and executes the program, and never returns. Otherwise
 // it returns at once.
 //

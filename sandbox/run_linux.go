@@ -23,13 +23,15 @@ import (
 
 // Run runs cfg's program in a jail and reports how it ended.
 //
-// The jail's first process is this binary re-executed (see Init) in the
-// configured namespaces, with its uid/gid maps written and its per-run
-// cgroup joined before it reads its configuration; it builds the root,
-// drops privileges, installs the seccomp filter last and executes the
-// program in place. Anything asked for that cannot be applied is a
-// *SetupError and the program never runs. The program's end, however it
-// comes, is a Result: a nil error means the program ran.
+// The jail's setup is a program of system calls (package
+// sandbox/internal/jail) run by the jail's first process: a clone of the
+// runner on amd64, this binary re-executed elsewhere (see Init). It waits
+// until its uid/gid maps are written and until its cgroups are joined and
+// its filter is compiled; it builds the root, drops privileges, installs
+// the seccomp filter last and executes the program in place. Anything
+// asked for that cannot be applied is a *SetupError and the program never
+// runs. The program's end, however it comes, is a Result: a nil error
+// means the program ran.
 //
 // Run kills the whole jail when the time limit passes, the seccomp policy
 // forbids a call, ctx ends, or (with RunOptions.HandleSignals) the runner
