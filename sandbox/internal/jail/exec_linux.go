@@ -45,7 +45,9 @@ func decodeProg(b []byte) (progHeader, []byte, error) {
 		ReportAddr: binary.LittleEndian.Uint64(b[32:]),
 	}
 	body := b[progHeaderSize:]
-	if h.OpsOff+h.NumOps*OpSize > uint64(len(body)) || h.FailOff+24 > uint64(len(body)) || h.ReportAddr-h.Base+ReportFrameSize > uint64(len(body)) {
+	n := uint64(len(body))
+	if n == 0 || h.Base == 0 || h.OpsOff > n || h.NumOps > (n-h.OpsOff)/OpSize || h.OpsOff%8 != 0 || h.FailOff > n || n-h.FailOff < 24 ||
+		h.ReportAddr < h.Base || h.ReportAddr-h.Base > n || n-(h.ReportAddr-h.Base) < ReportFrameSize || h.Base%uint64(unix.Getpagesize()) != 0 {
 		return h, nil, errors.New("program frame out of bounds")
 	}
 	page := uint64(unix.Getpagesize())

@@ -144,3 +144,27 @@ func TestBuildRejects(t *testing.T) {
 		t.Error("a path longer than PATH_MAX accepted")
 	}
 }
+
+// FuzzDecodeProg: a program frame that does not fit its own bounds is an
+// error, never a mapping that reads outside it.
+func FuzzDecodeProg(f *testing.F) {
+	p, err := Build(sampleInput(), 0x2000_0000_0000)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(EncodeProg(p))
+	f.Add(EncodeProg(p)[:progHeaderSize])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, region, err := decodeProg(b)
+		if err != nil {
+			return
+		}
+		defer unix.Munmap(region)
+		body := uint64(len(b) - progHeaderSize)
+		if h.OpsOff+h.NumOps*OpSize > body || h.FailOff+24 > body || h.ReportAddr-h.Base+ReportFrameSize > body {
+			t.Fatalf("accepted a frame whose parts lie outside its %d bytes: %+v", body, h)
+		}
+		_ = opsOf(&Prog{Region: region, OpsOff: int(h.OpsOff), NumOps: int(h.NumOps)})
+	})
+}
