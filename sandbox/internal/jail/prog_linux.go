@@ -226,18 +226,21 @@ func at(slot uint64) arg { return arg{v: slot, ind: true} }
 // Build lays the program for in out at base.
 func Build(in *ProgInput, base uint64) (*Prog, error) {
 	s := in.Spec
-	// Room for a typical jail's program up front: growing the slices
-	// costs more in fresh pages than their size.
-	nops := 160 + 12*len(s.Mounts)
-	ndata := 2048 + 160*len(s.Mounts) + 2*len(in.Spec.Path)*len(in.Spec.Env)
+	// Room for the program up front: growing the slices costs more in
+	// fresh pages than their size. The estimate counts the ops each part
+	// of the setup makes.
+	nops := 64 + in.LastCap + 12*len(s.Mounts) + len(s.Rlimits) + len(s.PassFDs) + len(in.Files) + 4*8
+	ndata := 1024 + 160*len(s.Mounts) + 8*PathMax/64
 	for _, a := range s.Argv {
 		ndata += len(a) + 16
 	}
 	for _, e := range s.Env {
 		ndata += len(e) + 16
 	}
-	// The ops are appended to the data at the end.
-	b := &progBuilder{base: base, made: map[string]bool{}, data: make([]byte, 0, ndata+nops*OpSize), ops: make([]Op, 0, nops), desc: make([]OpDesc, 0, nops)}
+	for _, m := range s.Mounts {
+		ndata += len(m.SrcContent)
+	}
+	b := &progBuilder{base: base, made: map[string]bool{}, data: make([]byte, 0, ndata), ops: make([]Op, 0, nops), desc: make([]OpDesc, 0, nops)}
 	p := &Prog{Base: base, SyncByte: 'S'}
 	failAt := b.words(0, 0, 0)
 	p.FailOff = int(failAt - base)
@@ -395,7 +398,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	b.align()
 	p.OpsOff = len(b.data)
 	p.NumOps = len(b.ops)
-	p.Region = append(b.data, unsafe.Slice((*byte)(unsafe.Pointer(&b.ops[0])), len(b.ops)*OpSize)...)
+	p.Region = b.region()
 	p.Desc = b.desc
 	return p, nil
 }
@@ -914,7 +917,7 @@ func (p *Prog) listenerFD() uint64 { return p.listenerAt }
 // table, acknowledges with a byte, and switches to the program the runner
 // wrote the address of at SwitchAddr.
 func BuildPrelude(base uint64, sock int, signals []int, setsid bool) *Prog {
-	b := &progBuilder{base: base, made: map[string]bool{}, data: make([]byte, 0, 4096), ops: make([]Op, 0, 80), desc: make([]OpDesc, 0, 80)}
+	b := &progBuilder{base: base, data: make([]byte, 0, 1024), ops: make([]Op, 0, len(signals)+8), desc: make([]OpDesc, 0, len(signals)+8)}
 	p := &Prog{Base: base, SyncByte: 'S'}
 	p.FailOff = int(b.words(0, 0, 0) - base)
 	masks := b.words(^uint64(0), 0)
@@ -938,7 +941,16 @@ func BuildPrelude(base uint64, sock int, signals []int, setsid bool) *Prog {
 	b.align()
 	p.OpsOff = len(b.data)
 	p.NumOps = len(b.ops)
-	p.Region = append(b.data, unsafe.Slice((*byte)(unsafe.Pointer(&b.ops[0])), len(b.ops)*OpSize)...)
+	p.Region = b.region()
 	p.Desc = b.desc
 	return p
+}
+
+// region returns the data and the ops after it, in one slice of the
+// exact size.
+func (b *progBuilder) region() []byte {
+	r := make([]byte, len(b.data)+len(b.ops)*OpSize)
+	copy(r, b.data)
+	copy(r[len(b.data):], unsafe.Slice((*byte)(unsafe.Pointer(&b.ops[0])), len(b.ops)*OpSize))
+	return r
 }
