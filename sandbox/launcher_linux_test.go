@@ -3,9 +3,12 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -139,4 +142,62 @@ func TestLauncherCloseLeavesNothing(t *testing.T) {
 	if _, err := l.Run(context.Background(), testConfig("/bin/true"), RunOptions{}); err != nil {
 		t.Errorf("Run after Close (starts its own init): %v", err)
 	}
+}
+
+// testLauncherEnv makes the test binary a runner that parks children in a
+// Launcher, prints their pids and waits to be killed.
+const testLauncherEnv = "KAFEL_SANDBOX_TEST_LAUNCHER"
+
+func testLauncherMain() int {
+	l, err := NewLauncher(testConfig("/bin/true"), 2, "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	a, b := <-l.warm, <-l.warm
+	fmt.Printf("%d %d\n", a.pid, b.pid)
+	select {}
+}
+
+// TestLauncherRunnerKilled: children parked ahead of their runs die with a
+// runner that is SIGKILLed (their parent-death signal).
+func TestLauncherRunnerKilled(t *testing.T) {
+	requireRoot(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), testLauncherEnv+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var a, b int
+	if _, err := fmt.Fscan(out, &a, &b); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("reading the parked children's pids: %v", err)
+	}
+	for _, pid := range []int{a, b} {
+		if err := unix.Kill(pid, 0); err != nil {
+			t.Fatalf("parked child %d is not there: %v", pid, err)
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitGone(t, "parked children", func() []int {
+		var left []int
+		for _, pid := range []int{a, b} {
+			if unix.Kill(pid, 0) == nil {
+				left = append(left, pid)
+			}
+		}
+		return left
+	})
 }

@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 	if *reexecFlag {
 		progSpawn = nil
 	}
+	if os.Getenv(testLauncherEnv) != "" {
+		os.Exit(testLauncherMain())
+	}
 	if os.Getenv(testRunnerEnv) != "" {
 		os.Exit(testRunnerMain())
 	}
