@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
@@ -261,7 +262,7 @@ func parkChild(cfg *Config) (*warmInit, error) {
 			unix.Close(pair[1])
 			return nil, &SetupError{Op: "draw the program's address", Err: err}
 		}
-		prog := jail.BuildPrelude(progAddr(b), pair[1], caughtSignals(), !cfg.SkipSetsid)
+		prog := jail.BuildPrelude(progAddr(b), pair[1], runnerPidfd(), caughtSignals(), !cfg.SkipSetsid)
 		if pre, err = mapRegion(prog); err == nil || err != unix.EEXIST || try == 4 {
 			break
 		}
@@ -284,6 +285,16 @@ func parkChild(cfg *Config) (*warmInit, error) {
 	}
 	return &warmInit{pid: pid, sock: pair[0], child: pair[1], pre: pre}, nil
 }
+
+// runnerPidfd is a pidfd of this process, for parked children to watch
+// (-1 where the kernel has none).
+var runnerPidfd = sync.OnceValue(func() int {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+})
 
 // claimParked gives r.warm, a parked child, the run's program and fd
 // table and lets it go.

@@ -916,7 +916,12 @@ func (p *Prog) listenerFD() uint64 { return p.listenerAt }
 // and waits for a byte on fd sock. Then it takes a private copy of the fd
 // table, acknowledges with a byte, and switches to the program the runner
 // wrote the address of at SwitchAddr.
-func BuildPrelude(base uint64, sock int, signals []int, setsid bool) *Prog {
+//
+// The child shares the runner's fd table while it waits, so the socket
+// does not tell it the runner died; runnerPidfd, a pidfd of the runner
+// (-1: none) in that table, does, even when the runner died before the
+// child set its parent-death signal.
+func BuildPrelude(base uint64, sock, runnerPidfd int, signals []int, setsid bool) *Prog {
 	b := &progBuilder{base: base, data: make([]byte, 0, 1024), ops: make([]Op, 0, len(signals)+8), desc: make([]OpDesc, 0, len(signals)+8)}
 	p := &Prog{Base: base, SyncByte: 'S'}
 	p.FailOff = int(b.words(0, 0, 0) - base)
@@ -933,7 +938,10 @@ func BuildPrelude(base uint64, sock int, signals []int, setsid bool) *Prog {
 	}
 	b.op(OpDesc{Op: "set the parent-death signal"}, unix.SYS_PRCTL, c(unix.PR_SET_PDEATHSIG), c(uint64(unix.SIGKILL)))
 	one := b.slot()
-	i := b.op(OpDesc{Op: "wait for the jail's program", Err: errors.New("the runner gave up")}, unix.SYS_READ, ci(sock), c(one), c(1))
+	fds := append(pollFd(sock, unix.POLLIN), pollFd(runnerPidfd, unix.POLLIN)...)
+	b.op(OpDesc{Op: "wait for the jail's program"}, unix.SYS_POLL, c(b.bytes(fds)), c(2), ci(-1))
+	// The byte is there, or the runner is gone and nothing will come.
+	i := b.op(OpDesc{Op: "wait for the jail's program", Err: errors.New("the runner is gone")}, unix.SYS_RECVFROM, ci(sock), c(one), c(1), c(unix.MSG_DONTWAIT), c(0), c(0))
 	b.ops[i].Ctl |= OpNeedNonzero
 	b.op(OpDesc{Op: "unshare CLONE_FILES"}, unix.SYS_UNSHARE, c(unix.CLONE_FILES))
 	b.op(OpDesc{Op: "tell the runner its fds are copied"}, unix.SYS_WRITE, ci(sock), c(b.bytes([]byte{'A'})), c(1))
