@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -79,4 +80,52 @@ func TestProgSetupFailureNamed(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("the program ran: %q", out.String())
 	}
+}
+
+// TestProgLeavesNoMapping: a run unmaps its program and its prelude, and
+// closes every fd it opened, whichever way it started its jail.
+func TestProgLeavesNoMapping(t *testing.T) {
+	requireRoot(t)
+	count := func() (maps, fds int) {
+		b, err := os.ReadFile("/proc/self/maps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Count(b, []byte("\n")), len(e)
+	}
+	c := testConfig("/bin/true")
+	l, err := NewLauncher(c, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct {
+		name string
+		run  func() error
+	}{
+		{"cold", func() error { _, err := Run(context.Background(), c, RunOptions{}); return err }},
+		{"launcher", func() error { _, err := l.Run(context.Background(), c, RunOptions{}); return err }},
+		{"forkexec", func() error { _, err := Run(context.Background(), c, RunOptions{forkExec: true}); return err }},
+	} {
+		if err := v.run(); err != nil { // first use: pools, the runner's pidfd
+			t.Fatal(err)
+		}
+		waitWarm(l)
+		m0, f0 := count()
+		for range 20 {
+			if err := v.run(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitWarm(l)
+		// The Go runtime may map a little more as its heap grows; a
+		// mapping per run would be 20 or 40 more.
+		if m, f := count(); m > m0+8 || f != f0 {
+			t.Errorf("%s: 20 runs took mappings %d -> %d, fds %d -> %d", v.name, m0, m, f0, f)
+		}
+	}
+	l.Close()
 }

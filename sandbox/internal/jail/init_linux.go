@@ -228,11 +228,16 @@ const (
 
 func nsNames(flags uintptr) string {
 	var n []string
-	if flags&unix.CLONE_NEWCGROUP != 0 {
-		n = append(n, "CLONE_NEWCGROUP")
-	}
-	if flags&unix.CLONE_NEWTIME != 0 {
-		n = append(n, "CLONE_NEWTIME")
+	for _, f := range []struct {
+		flag uintptr
+		name string
+	}{
+		{unix.CLONE_NEWNS, "CLONE_NEWNS"}, {unix.CLONE_NEWNET, "CLONE_NEWNET"}, {unix.CLONE_NEWUTS, "CLONE_NEWUTS"},
+		{unix.CLONE_NEWIPC, "CLONE_NEWIPC"}, {unix.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {unix.CLONE_NEWTIME, "CLONE_NEWTIME"},
+	} {
+		if flags&f.flag != 0 {
+			n = append(n, f.name)
+		}
 	}
 	return strings.Join(n, "|")
 }

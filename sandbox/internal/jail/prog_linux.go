@@ -921,7 +921,11 @@ func (p *Prog) listenerFD() uint64 { return p.listenerAt }
 // does not tell it the runner died; runnerPidfd, a pidfd of the runner
 // (-1: none) in that table, does, even when the runner died before the
 // child set its parent-death signal.
-func BuildPrelude(base uint64, sock, runnerPidfd int, signals []int, setsid bool) *Prog {
+//
+// unshare lists namespaces the child makes itself first (clone makes them
+// in the runner's thread, unshare in the child's, which runs on another
+// CPU while the runner goes on).
+func BuildPrelude(base uint64, sock, runnerPidfd int, unshare uint64, signals []int, setsid bool) *Prog {
 	b := &progBuilder{base: base, data: make([]byte, 0, 1024), ops: make([]Op, 0, len(signals)+8), desc: make([]OpDesc, 0, len(signals)+8)}
 	p := &Prog{Base: base, SyncByte: 'S'}
 	p.FailOff = int(b.words(0, 0, 0) - base)
@@ -932,6 +936,9 @@ func BuildPrelude(base uint64, sock, runnerPidfd int, signals []int, setsid bool
 	dfl := b.words(0, 0, 0, 0)
 	for _, sig := range signals {
 		b.op(OpDesc{Op: "reset the handler of signal " + strconv.Itoa(sig)}, unix.SYS_RT_SIGACTION, ci(sig), c(dfl), c(0), c(8))
+	}
+	if unshare != 0 {
+		b.op(OpDesc{Op: "unshare " + nsNames(uintptr(unshare))}, unix.SYS_UNSHARE, c(unshare))
 	}
 	if setsid {
 		b.op(OpDesc{Op: "setsid"}, unix.SYS_SETSID)

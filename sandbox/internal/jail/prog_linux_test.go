@@ -160,7 +160,7 @@ func FuzzDecodeProg(f *testing.F) {
 		if err != nil {
 			return
 		}
-		defer unix.Munmap(region)
+		defer unix.MunmapPtr(unsafe.Pointer(&region[0]), uintptr(len(region)))
 		body := uint64(len(b) - progHeaderSize)
 		if h.OpsOff+h.NumOps*OpSize > body || h.FailOff+24 > body || h.ReportAddr-h.Base+ReportFrameSize > body {
 			t.Fatalf("accepted a frame whose parts lie outside its %d bytes: %+v", body, h)
