@@ -161,10 +161,15 @@ func (r *runner) sendProg(ic *jail.Spec, sockNum int) error {
 	return nil
 }
 
-// progAddr turns random bytes into a page-aligned address for a region.
+// progAddr turns random bytes into a page-aligned address for a region:
+// 2^34 page positions on a 64-bit arch, 2^18 in a 32-bit address space.
 func progAddr(b [8]byte) uint64 {
 	page := uint64(unix.Getpagesize())
-	return (gateMinAddr + binary.LittleEndian.Uint64(b[:])%(gateMaxAddr-gateMinAddr-1<<32)) &^ (page - 1)
+	lo, hi := uint64(gateMinAddr), uint64(gateMaxAddr)
+	if unsafe.Sizeof(uintptr(0)) == 4 {
+		lo, hi = 0x1000_0000, 0x5000_0000
+	}
+	return (lo + binary.LittleEndian.Uint64(b[:])%(hi-lo-1<<20)) &^ (page - 1)
 }
 
 // setupError makes a *jail.Error a *SetupError.

@@ -190,8 +190,8 @@ func (b *progBuilder) words(w ...uint64) uint64 {
 
 // op appends a system call and returns its index; args that are slots
 // (marked with ind) are loaded when the op runs.
-func (b *progBuilder) op(d OpDesc, nr uintptr, args ...arg) int {
-	o := Op{Nr: uint64(nr), OnFail: OpAbort}
+func (b *progBuilder) op(d OpDesc, nr uint64, args ...arg) int {
+	o := Op{Nr: nr, OnFail: OpAbort}
 	for i, a := range args {
 		o.Args[i] = a.v
 		if a.ind {
@@ -311,7 +311,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	// then make sure the runner did not die in between.
 	b.op(OpDesc{Op: "prctl PR_SET_PDEATHSIG"}, unix.SYS_PRCTL, c(unix.PR_SET_PDEATHSIG), c(uint64(unix.SIGKILL)))
 	pfd := b.bytes(pollFd(in.Sock, unix.POLLRDHUP))
-	i := b.op(OpDesc{Op: "check that the runner is alive", Err: errors.New("the runner is gone")}, unix.SYS_POLL, c(pfd), c(1), c(0))
+	i := b.op(OpDesc{Op: "check that the runner is alive", Err: errors.New("the runner is gone")}, unix.SYS_PPOLL, c(pfd), c(1), c(b.words(0, 0)), c(0), c(0))
 	b.ops[i].Ctl |= OpNeedZero
 	if s.Cwd != "" {
 		b.op(OpDesc{Op: "chdir", Path: s.Cwd}, unix.SYS_CHDIR, c(b.str(s.Cwd)))
@@ -639,7 +639,7 @@ func (b *progBuilder) buildRoot(in *ProgInput) error {
 	} else {
 		b.op(OpDesc{Op: "mount the root tmpfs on", Path: in.Staging}, unix.SYS_MOUNT, c(b.str("tmpfs")), c(staging), c(b.str("tmpfs")), c(unix.MS_NOSUID|unix.MS_NODEV), c(b.str("mode=0755")))
 	}
-	root := b.store(b.op(OpDesc{Op: "open the new root", Path: in.Staging}, unix.SYS_OPEN, c(staging), c(unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)))
+	root := b.store(b.op(OpDesc{Op: "open the new root", Path: in.Staging}, unix.SYS_OPENAT, ci(unix.AT_FDCWD), c(staging), c(unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)))
 	for _, m := range mounts {
 		start := len(b.ops)
 		if !m.Mandatory {
@@ -946,13 +946,13 @@ func BuildPrelude(base uint64, sock, runnerPidfd int, unshare uint64, signals []
 	b.op(OpDesc{Op: "set the parent-death signal"}, unix.SYS_PRCTL, c(unix.PR_SET_PDEATHSIG), c(uint64(unix.SIGKILL)))
 	one := b.slot()
 	fds := append(pollFd(sock, unix.POLLIN), pollFd(runnerPidfd, unix.POLLIN)...)
-	b.op(OpDesc{Op: "wait for the jail's program"}, unix.SYS_POLL, c(b.bytes(fds)), c(2), ci(-1))
+	b.op(OpDesc{Op: "wait for the jail's program"}, unix.SYS_PPOLL, c(b.bytes(fds)), c(2), c(0), c(0), c(0))
 	// The byte is there, or the runner is gone and nothing will come.
 	i := b.op(OpDesc{Op: "wait for the jail's program", Err: errors.New("the runner is gone")}, unix.SYS_RECVFROM, ci(sock), c(one), c(1), c(unix.MSG_DONTWAIT), c(0), c(0))
 	b.ops[i].Ctl |= OpNeedNonzero
 	b.op(OpDesc{Op: "unshare CLONE_FILES"}, unix.SYS_UNSHARE, c(unix.CLONE_FILES))
 	b.op(OpDesc{Op: "tell the runner its fds are copied"}, unix.SYS_WRITE, ci(sock), c(b.bytes([]byte{'A'})), c(1))
-	b.op(OpDesc{Op: "switch to the jail's program"}, uintptr(OpSwitch), c(p.SwitchAddr))
+	b.op(OpDesc{Op: "switch to the jail's program"}, OpSwitch, c(p.SwitchAddr))
 	b.align()
 	p.OpsOff = len(b.data)
 	p.NumOps = len(b.ops)
