@@ -72,6 +72,6 @@ func givesFlag(args []string) bool {
 }
 
 func main() {
-	sandbox.Init() // the jail's init is this binary re-executed: it never returns there
+	sandbox.Init() // where the jail's init is this binary re-executed: it never returns there
 	cli.Main(newRootCmd(os.Args[1:]...))
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/gokafel/gokafel/sandbox/nsjailcfg"
 )
 
-// The jail's init is this binary re-executed by sandbox.Run: sandbox.Init
-// takes over (and never returns) when the process is one, before any
-// command runs. It is called from here, the package's only user of Run,
+// Where sandbox.Run re-executes this binary as the jail's init (on
+// architectures without its assembly executor), sandbox.Init takes over
+// (and never returns) when the process is one, before any command runs. It is called from here, the package's only user of Run,
 // so that test binaries of this package are jail inits too.
 func init() {
 	sandbox.Init()
@@ -216,13 +216,13 @@ func (r *jailRunner) run(ctx context.Context, opts sandbox.RunOptions) (*sandbox
 	return sandbox.Run(ctx, r.cfg, opts)
 }
 
-// startLauncher makes the runs of r.cfg that follow take inits started
+// startLauncher makes the runs of r.cfg that follow take jails started
 // ahead; the returned function stops that. Without a Launcher the runs
-// still go, each starting its own init.
+// still go, each starting its own.
 func (r *jailRunner) startLauncher(n int) func() {
 	l, err := sandbox.NewLauncher(r.cfg, n, "")
 	if err != nil {
-		r.logger.Warn("inits are not started ahead", "err", err)
+		r.logger.Warn("jails are not started ahead", "err", err)
 		return func() {}
 	}
 	r.launcher = l
