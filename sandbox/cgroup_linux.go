@@ -140,7 +140,7 @@ func prefetchAttachGP(mount string) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := strconv.Itoa(unix.Gettid())
-	b, err := os.ReadFile("/proc/thread-self/cgroup")
+	b, err := readKernelFile("/proc/thread-self/cgroup")
 	if err != nil {
 		return
 	}
@@ -151,7 +151,7 @@ func prefetchAttachGP(mount string) {
 			continue
 		}
 		dir := filepath.Join(mount, f[2])
-		tasks, err := os.ReadFile(filepath.Join(dir, "tasks"))
+		tasks, err := readKernelFile(filepath.Join(dir, "tasks"))
 		if err != nil || !slices.Contains(strings.Fields(string(tasks)), tid) {
 			return
 		}
@@ -265,7 +265,7 @@ func (cg *jailCgroups) memV1(g *Cgroups) error {
 
 // ownCgroupV2 returns the runner's cgroup path in the v2 hierarchy.
 func ownCgroupV2() string {
-	b, err := os.ReadFile("/proc/self/cgroup")
+	b, err := readKernelFile("/proc/self/cgroup")
 	if err != nil {
 		return "/"
 	}
@@ -279,7 +279,7 @@ func ownCgroupV2() string {
 
 func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any)) error {
 	base := filepath.Join(v2Mount(g), ownCgroupV2())
-	avail, err := os.ReadFile(filepath.Join(base, "cgroup.controllers"))
+	avail, err := readKernelFile(filepath.Join(base, "cgroup.controllers"))
 	if err != nil {
 		return limitErr(g, warn, "v2 hierarchy", err)
 	}
@@ -354,16 +354,9 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 
 func writeCgroup(dir, file, value string) error {
 	p := filepath.Join(dir, file)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_TRUNC, 0)
-	if err != nil {
-		return &SetupError{Op: "cgroup write " + value + " to", Path: p, Err: err}
-	}
-	_, err = f.WriteString(value)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return &SetupError{Op: "cgroup write " + value + " to", Path: p, Err: err}
+	if err := writeKernelFile(p, []byte(value)); err != nil {
+		// The path is in the SetupError already.
+		return &SetupError{Op: "cgroup write " + value + " to", Path: p, Err: err.(*os.PathError).Err}
 	}
 	return nil
 }
@@ -413,7 +406,7 @@ func (cg *jailCgroups) stats() cgroupStats {
 }
 
 func readUint(p string) (uint64, error) {
-	b, err := os.ReadFile(p)
+	b, err := readKernelFile(p)
 	if err != nil {
 		return 0, err
 	}
@@ -422,7 +415,7 @@ func readUint(p string) (uint64, error) {
 
 // readKey reads the value of key in a flat-keyed cgroup file.
 func readKey(p, key string) uint64 {
-	b, err := os.ReadFile(p)
+	b, err := readKernelFile(p)
 	if err != nil {
 		return 0
 	}
@@ -459,7 +452,7 @@ func killCgroupDir(d string) {
 }
 
 func cgroupPids(d string) []int {
-	b, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+	b, err := readKernelFile(filepath.Join(d, "cgroup.procs"))
 	if err != nil {
 		return nil
 	}

@@ -581,7 +581,7 @@ func (r *runner) prepareIDs(newIDMap, root bool) error {
 	}
 	if cfg.OOMScoreAdj != nil {
 		p := "/proc/" + strconv.Itoa(r.pid) + "/oom_score_adj"
-		if err := os.WriteFile(p, []byte(strconv.Itoa(*cfg.OOMScoreAdj)), 0); err != nil {
+		if err := writeKernelFile(p, []byte(strconv.Itoa(*cfg.OOMScoreAdj))); err != nil {
 			return &SetupError{Op: "set oom_score_adj " + strconv.Itoa(*cfg.OOMScoreAdj), Path: p, Err: err}
 		}
 	}
@@ -763,10 +763,15 @@ func (r *runner) kill(reason ReasonKind, text string) {
 	})
 }
 
-// killRest kills processes of the jail that may outlive its init: those
-// of its session when it has no pid namespace, and any in its cgroup.
+// killRest kills processes of the jail that may outlive its init when it
+// has no pid namespace: those of its session and any in its cgroup. (The
+// kernel kills a pid namespace's processes when its init dies, and the
+// init's wait returns once they are gone.)
 func (r *runner) killRest() {
-	if !r.cfg.Namespaces.PID && !r.cfg.SkipSetsid {
+	if r.cfg.Namespaces.PID {
+		return
+	}
+	if !r.cfg.SkipSetsid {
 		unix.Kill(-r.pid, unix.SIGKILL)
 	}
 	r.cg.kill()
@@ -774,7 +779,7 @@ func (r *runner) killRest() {
 
 var allCaps = sync.OnceValue(func() []uintptr {
 	last := unix.CAP_LAST_CAP
-	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+	if b, err := readKernelFile("/proc/sys/kernel/cap_last_cap"); err == nil {
 		if n, err := strconv.Atoi(string(bytesTrim(b))); err == nil {
 			last = n
 		}
@@ -816,7 +821,7 @@ func cloneFlags(cfg *Config) uintptr {
 func writeIDMaps(pid int, uids, gids []IDMap, root bool) error {
 	dir := "/proc/" + strconv.Itoa(pid) + "/"
 	write := func(name, text string) error {
-		if err := os.WriteFile(dir+name, []byte(text), 0); err != nil {
+		if err := writeKernelFile(dir+name, []byte(text)); err != nil {
 			return &SetupError{Op: "write " + name + " of the jail's user namespace", Path: dir + name, Err: err}
 		}
 		return nil

@@ -4,7 +4,6 @@ import (
 	"github.com/gokafel/gokafel/bpfgen"
 
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"unsafe"
@@ -84,7 +83,7 @@ var userNotifAvailable = func() bool { return kernelHasUserNotif() }
 
 // kernelHasUserNotif reads the kernel's seccomp actions once per process.
 var kernelHasUserNotif = sync.OnceValue(func() bool {
-	b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
+	b, err := readKernelFile("/proc/sys/kernel/seccomp/actions_avail")
 	if err != nil {
 		return false
 	}
