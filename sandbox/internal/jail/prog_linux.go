@@ -19,8 +19,9 @@ import (
 // runner's memory until it executes the program (no second Go runtime
 // starts for a jail), elsewhere by the re-executed init.
 //
-// The program lives in one region at a fixed address (the gate address of
-// the Spec): its data (strings, structs, slots for results), then its ops.
+// The program lives in one region at a fixed address, drawn by the runner
+// for each run: its data (strings, structs, slots for results), then its
+// ops.
 // Every pointer in it is absolute, so the region works only at that
 // address; an executor maps it there. An op is a system call whose
 // arguments are constants or loaded from slots that earlier ops stored
@@ -33,7 +34,7 @@ import (
 type Op struct {
 	Nr     uint64
 	Args   [6]uint64
-	Ctl    uint64 // OpIndirect0<<i, OpStore, OpEExistOK, OpNeedNonzero, OpNeedZero
+	Ctl    uint64 // OpIndirect0<<i, OpStore, OpEExistOK, OpNeedNonzero, OpNeedZero, OpReport
 	Out    uint64 // OpStore: where the result goes
 	Next   uint64 // index of the op after a success; 0: the next one
 	OnFail uint64 // index of the op after a failure; OpAbort: give up
@@ -88,27 +89,32 @@ type Prog struct {
 	Region []byte // its contents; ops at OpsOff
 	OpsOff int
 	NumOps int
-	Desc   []OpDesc
+	Desc   []OpDesc // what each op does
 
 	// Offsets in Region of what the runner fills in or reads.
 	FailOff  int // the Failure
 	FprogOff int // the seccomp sock_fprog: length and pointer of the filter
+
+	// Addresses the execve gate allows calls with: the places the program
+	// may be, argv and envp, the listener's msghdr (0 without Notify), the
+	// report frame of a re-executed init.
+	PathAddrs          []uint64
+	ArgvAddr, EnvpAddr uint64
+	MsgAddr            uint64
+	ReportAddr         uint64
+
 	// A prelude's (BuildPrelude): the top of the child's stack; where the
 	// spawner finds the mask that blocks every signal and keeps the one
 	// it replaced; where the runner writes the program to switch to.
 	StackTop           uint64
 	MaskAll, MaskSaved uint64
 	SwitchAddr         uint64
-	SyncByte           byte // what the runner writes for each wait
-	pathVar            string
-	listenerAt         uint64
-	firstCheck         int
-	PathAddrs          []uint64 // the execve paths the gate must allow
-	ArgvAddr           uint64
-	EnvpAddr           uint64
-	MsgAddr            uint64 // the listener's msghdr; 0 without Notify
-	ReportAddr         uint64 // where the re-executed init writes its report frames
-	optional           []int  // first op of each optional group, -1 ended
+
+	SyncByte byte // what the runner writes for each wait
+
+	pathVar    string // the PATH searched, for errors
+	firstCheck int    // the first op of the search
+	listenerAt uint64 // where the listener's fd goes in the message
 }
 
 // ProgInput is what the program needs besides the Spec: facts the runner
