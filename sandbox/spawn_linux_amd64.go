@@ -11,35 +11,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spawnOp is one system call of the vfork child's list.
-type spawnOp struct {
-	nr   uintptr
-	args [6]uintptr
-}
-
-// spawnFailure is where the vfork child records the call that failed.
-type spawnFailure struct {
-	index, errno, failed uintptr
-}
-
-// rawVforkExec blocks every signal on the calling thread, clones a child
-// with flags|CLONE_VM|CLONE_VFORK on the caller's stack and returns the
-// child's pid once the child has executed or exited. The child runs ops
-// in order; the first that fails is recorded in fail and the child exits
-// with status 127. It is in spawn_linux_amd64.s.
-//
-//go:noescape
-func rawVforkExec(flags uintptr, ops *spawnOp, nops uintptr, all, saved *uint64, fail *spawnFailure) (pid, errno uintptr)
-
 // vforkArena holds everything the vfork child reads, in one heap object
-// that stays put while the child uses it.
+// that stays put while the child uses it: the parent's thread waits until
+// the child has executed or exited (CLONE_VFORK).
 type vforkArena struct {
 	all, saved uint64
-	fail       spawnFailure
+	fail       jail.Failure
+	stack      [256]byte
 	capHeader  unix.CapUserHeader
 	capData    [2]unix.CapUserData
 	dfl        [4]uintptr // a struct sigaction with SIG_DFL
-	ops        []spawnOp
+	ops        []jail.Op
 	what       []opName // what each op does, for errors
 }
 
@@ -58,8 +40,10 @@ func (o opName) String() string {
 }
 
 func (a *vforkArena) op(what opName, nr uintptr, args ...uintptr) {
-	op := spawnOp{nr: nr}
-	copy(op.args[:], args)
+	op := jail.Op{Nr: uint64(nr), OnFail: jail.OpAbort}
+	for i, x := range args {
+		op.Args[i] = uint64(x)
+	}
 	a.ops = append(a.ops, op)
 	a.what = append(a.what, what)
 }
@@ -122,7 +106,9 @@ func vforkExec(s *spawnAttr) (int, error) {
 	// O_CLOEXEC may reach the init, but the init marks every fd it was
 	// not given close-on-exec before it executes the program, and
 	// concurrent launches do not wait for each other's clones.
-	pid, errno := rawVforkExec(s.cloneflags|unix.CLONE_VM|unix.CLONE_VFORK|uintptr(unix.SIGCHLD), &a.ops[0], uintptr(len(a.ops)), &a.all, &a.saved, &a.fail)
+	stackTop := uintptr(unsafe.Pointer(&a.stack[len(a.stack)-16])) &^ 15
+	pid, errno := rawCloneProg(s.cloneflags|unix.CLONE_VM|unix.CLONE_VFORK|uintptr(unix.SIGCHLD), stackTop,
+		unsafe.Pointer(&a.ops[0]), uintptr(len(a.ops)), unsafe.Pointer(&a.fail), &a.all, &a.saved)
 	runtime.KeepAlive(argv0)
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envv)
@@ -130,18 +116,26 @@ func vforkExec(s *spawnAttr) (int, error) {
 	if errno != 0 {
 		return 0, &spawnError{op: "clone", err: syscall.Errno(errno)}
 	}
-	if a.fail.failed != 0 {
+	if a.fail.Failed != 0 {
 		var ws unix.WaitStatus
 		for {
 			if _, err := unix.Wait4(int(pid), &ws, 0, nil); err != unix.EINTR {
 				break
 			}
 		}
-		return 0, &spawnError{op: a.what[a.fail.index].String(), err: syscall.Errno(a.fail.errno)}
+		return 0, &spawnError{op: a.what[a.fail.Index].String(), err: syscall.Errno(a.fail.Errno)}
 	}
 	return int(pid), nil
 }
 
+// rawCloneProg blocks every signal on the calling thread (saving the mask
+// it replaces in saved), clones a child with flags on stack, restores the
+// mask and returns the child's pid. The child runs the jail program ops
+// (nops of them, package jail's Op) with every signal blocked until an op
+// restores the mask; the op that ends it is recorded in fail, and it
+// exits with jail.ProgFailed. With CLONE_VFORK in flags the call returns
+// once the child has executed or exited. It is in spawn_linux_amd64.s.
+//
 //go:noescape
 func rawCloneProg(flags, stack uintptr, ops unsafe.Pointer, nops uintptr, fail unsafe.Pointer, all, saved *uint64) (pid, errno uintptr)
 
