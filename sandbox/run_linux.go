@@ -195,6 +195,14 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}
 	filterCh := make(chan filterResult, 1)
 	compile := func(calls []gateCall) {
+		if r.opts.Filter != nil || sc.Default && sc.PolicyFile == "" && sc.Policy == "" {
+			// Compiled already (the default policy ships compiled): the
+			// gate and the kill mapping take microseconds, less than a
+			// goroutine, which early in a process starts a thread.
+			prog, err := r.filter(calls, ic.Notify)
+			filterCh <- filterResult{prog, err}
+			return
+		}
 		go func() {
 			prog, err := r.filter(calls, ic.Notify)
 			filterCh <- filterResult{prog, err}
