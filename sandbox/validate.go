@@ -98,6 +98,9 @@ func checkHostname(c *Config) []error {
 }
 
 func checkCwd(c *Config) []error {
+	if strings.IndexByte(c.Cwd, 0) >= 0 {
+		return []error{fieldErr("Cwd", "contains a NUL byte")}
+	}
 	if c.Cwd != "" && !path.IsAbs(c.Cwd) {
 		return []error{fieldErr("Cwd", "%q is not an absolute path", c.Cwd)}
 	}
@@ -184,6 +187,9 @@ func overlap(a, na, b, nb uint32) bool {
 }
 
 func checkRoot(c *Config) []error {
+	if strings.IndexByte(c.Chroot, 0) >= 0 {
+		return []error{fieldErr("Chroot", "contains a NUL byte")}
+	}
 	if c.Chroot != "" && !path.IsAbs(c.Chroot) {
 		return []error{fieldErr("Chroot", "%q is not an absolute path", c.Chroot)}
 	}

@@ -68,6 +68,8 @@ func TestValidate(t *testing.T) {
 		{"unknown mode", func(c *Config) { c.Mode = 9 }, "Mode", "unknown mode"},
 		{"no program", func(c *Config) { c.Path = "" }, "Path", "no program"},
 		{"NUL in argv", func(c *Config) { c.Argv[1] = "a\x00b" }, "Argv[1]", "NUL"},
+		{"NUL in cwd", func(c *Config) { c.Cwd = "/tmp\x00/x" }, "Cwd", "NUL"},
+		{"NUL in chroot", func(c *Config) { c.Chroot = "/srv\x00/x" }, "Chroot", "NUL"},
 		{"long hostname", func(c *Config) { c.Hostname = strings.Repeat("h", 65) }, "Hostname", "longer than 64"},
 		{"hostname without UTS", func(c *Config) { c.Namespaces.UTS = false }, "Hostname", "UTS namespace"},
 		{"relative cwd", func(c *Config) { c.Cwd = "tmp" }, "Cwd", "absolute"},

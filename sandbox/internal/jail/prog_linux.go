@@ -160,6 +160,7 @@ type progBuilder struct {
 	desc  []OpDesc
 	group string // the optional mount being built, if any
 	made  map[string]bool
+	err   error // the first string that cannot be placed
 }
 
 func (b *progBuilder) align() {
@@ -176,8 +177,12 @@ func (b *progBuilder) bytes(p []byte) uint64 {
 	return a
 }
 
-// str places s NUL-terminated.
+// str places s NUL-terminated. A string with a NUL of its own would mean
+// something shorter to the kernel: the build fails.
 func (b *progBuilder) str(s string) uint64 {
+	if strings.IndexByte(s, 0) >= 0 && b.err == nil {
+		b.err = &Error{Op: "jail program", Path: strconv.Quote(s), Err: errors.New("a string with a NUL byte")}
+	}
 	a := b.bytes([]byte(s))
 	b.data = append(b.data, 0)
 	return a
@@ -404,6 +409,9 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	b.align()
 	p.OpsOff = len(b.data)
 	p.NumOps = len(b.ops)
+	if b.err != nil {
+		return nil, b.err
+	}
 	p.Region = b.region()
 	p.Desc = b.desc
 	return p, nil

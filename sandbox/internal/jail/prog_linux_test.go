@@ -139,6 +139,11 @@ func TestBuildRejects(t *testing.T) {
 		t.Error("capability 70 accepted")
 	}
 	in = sampleInput()
+	in.Spec.Cwd = "/tmp\x00/etc"
+	if _, err := Build(in, 0x2000_0000_0000); err == nil {
+		t.Error("a cwd with a NUL byte accepted (the kernel would see /tmp)")
+	}
+	in = sampleInput()
 	in.Spec.Path = string(bytes.Repeat([]byte("x"), PathMax))
 	if _, err := Build(in, 0x2000_0000_0000); err == nil {
 		t.Error("a path longer than PATH_MAX accepted")
@@ -166,5 +171,57 @@ func FuzzDecodeProg(f *testing.F) {
 			t.Fatalf("accepted a frame whose parts lie outside its %d bytes: %+v", body, h)
 		}
 		_ = opsOf(&Prog{Region: region, OpsOff: int(h.OpsOff), NumOps: int(h.NumOps)})
+	})
+}
+
+// FuzzBuild builds programs from random specs and checks what the
+// executors rely on: every jump lands on an op or is OpAbort, every
+// address an op stores to or loads from lies in the region's data, and
+// each place searched for the program is a NUL-terminated string there.
+func FuzzBuild(f *testing.F) {
+	f.Add("python3", "/usr/local/bin:/usr/bin", "/usr", "/opt/x", "size=1m", uint8(3), true, false)
+	f.Add("/bin/sh", "", "", "/", "", uint8(0), false, true)
+	f.Add("a", ":::", "/a/../b", "//c/./d/", "x=y,z", uint8(255), true, true)
+	f.Fuzz(func(t *testing.T, path, pathVar, src, dst, opts string, n uint8, optional, rw bool) {
+		in := sampleInput()
+		s := in.Spec
+		s.Path = path
+		s.Env = []string{"PATH=" + pathVar}
+		s.RW = rw
+		for i := 0; i < int(n%6); i++ {
+			s.Mounts = append(s.Mounts,
+				Mount{Src: src, Dst: dst, Bind: i%2 == 0, Mandatory: !optional, RW: rw},
+				Mount{Dst: dst + "/t", FSType: "tmpfs", Options: opts, Mandatory: !optional},
+				Mount{Src: src, Dst: dst + "/l", Symlink: true, Mandatory: !optional},
+				Mount{SrcContent: []byte(opts), Dst: dst + "/f", Mandatory: !optional, RW: rw})
+		}
+		in.IsDir = make([]bool, len(s.Mounts))
+		in.SkipMount = make([]bool, len(s.Mounts))
+		const base = 0x2000_0000_0000
+		p, err := Build(in, base)
+		if err != nil {
+			return // a path too long for PATH_MAX, say: an error, not a program
+		}
+		ops := opsOf(p)
+		data := func(a uint64) bool { return a >= base && a+8 <= base+uint64(p.OpsOff) }
+		for i, o := range ops {
+			if o.Next > uint64(len(ops)) || o.OnFail != OpAbort && o.OnFail > uint64(len(ops)) {
+				t.Fatalf("op %d (%s) jumps to %d / %d of %d", i, p.Desc[i].Op, o.Next, o.OnFail, len(ops))
+			}
+			if o.Ctl&OpStore != 0 && !data(o.Out) {
+				t.Fatalf("op %d (%s) stores at %#x, outside the data", i, p.Desc[i].Op, o.Out)
+			}
+			for k := 0; k < 6; k++ {
+				if o.Ctl&(OpIndirect0<<k) != 0 && !data(o.Args[k]) {
+					t.Fatalf("op %d (%s) loads arg %d from %#x, outside the data", i, p.Desc[i].Op, k, o.Args[k])
+				}
+			}
+		}
+		if len(p.PathAddrs) == 0 {
+			t.Fatal("no place to look for the program")
+		}
+		for _, a := range p.PathAddrs {
+			cstring(t, p, a)
+		}
 	})
 }
