@@ -3,8 +3,10 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/gokafel/gokafel/sandbox/internal/jail"
@@ -40,6 +42,17 @@ type warmInit struct {
 	pid, sock int
 	child     int
 	pre       *progRun
+	ahead     *aheadState // what a Launcher set up for the run to come
+}
+
+// aheadState is what a Launcher does for a parked child besides the
+// clone: the uid/gid maps of its user namespace, its cgroups made and
+// joined. A run of the Launcher's shape with the same maps and limits
+// takes them as they are.
+type aheadState struct {
+	maps     bool
+	cg       *jailCgroups
+	warnings []string // what making the cgroups warned of, for the run's log
 }
 
 // discard kills an init no run took and reaps it.
@@ -57,6 +70,9 @@ func (w *warmInit) discard() {
 			unix.Close(w.child)
 		}
 		w.pre.done()
+	}
+	if w.ahead != nil {
+		w.ahead.cg.destroy()
 	}
 }
 
@@ -121,7 +137,15 @@ func (l *Launcher) spawner() {
 // fd 3.
 func (l *Launcher) spawnWarm() (*warmInit, error) {
 	if progSpawn != nil && l.exe == "" {
-		return parkChild(l.shape)
+		w, err := parkChild(l.shape)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.setUpAhead(l.shape); err != nil {
+			w.discard()
+			return nil, err
+		}
+		return w, nil
 	}
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
@@ -136,6 +160,31 @@ func (l *Launcher) spawnWarm() (*warmInit, error) {
 	return &warmInit{pid: pid, sock: sock}, nil
 }
 
+// setUpAhead writes the child's id maps and makes and joins its cgroups
+// for a run of shape.
+func (w *warmInit) setUpAhead(shape *Config) error {
+	a := &aheadState{}
+	w.ahead = a
+	root := os.Geteuid() == 0
+	if shape.Namespaces.User && !needNewIDMap(shape, root) {
+		if err := writeIDMaps(w.pid, shape.UIDMap, shape.GIDMap, root); err != nil {
+			return err
+		}
+		a.maps = true
+	}
+	cg, err := newJailCgroups(&shape.Cgroups, func(format string, args ...any) {
+		a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
+	})
+	if err != nil {
+		return err
+	}
+	if cg == nil {
+		return nil // no limits asked for
+	}
+	a.cg = cg
+	return cg.add(w.pid)
+}
+
 // fits reports whether a run of cfg with opts can take an init started
 // for l's shape.
 func (l *Launcher) fits(cfg *Config, opts RunOptions) bool {
@@ -143,7 +192,10 @@ func (l *Launcher) fits(cfg *Config, opts RunOptions) bool {
 		cfg.SkipSetsid == l.shape.SkipSetsid &&
 		cfg.Namespaces.User == l.shape.Namespaces.User &&
 		opts.Executable == l.exe && !opts.forkExec &&
-		(progSpawn != nil && l.exe == "" || 3+len(cfg.PassFDs) <= jail.FrameFDsMax)
+		(progSpawn != nil && l.exe == "" || 3+len(cfg.PassFDs) <= jail.FrameFDsMax) &&
+		// The maps and cgroups a parked child got ahead.
+		slices.Equal(cfg.UIDMap, l.shape.UIDMap) && slices.Equal(cfg.GIDMap, l.shape.GIDMap) &&
+		cfg.Cgroups == l.shape.Cgroups
 }
 
 // Run runs cfg's program in a jail as sandbox.Run does, with an init

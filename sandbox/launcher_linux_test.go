@@ -201,3 +201,34 @@ func TestLauncherRunnerKilled(t *testing.T) {
 		return left
 	})
 }
+
+// TestLauncherCgroupsAhead: a child parked by a Launcher comes with its
+// cgroups made and joined; a run that takes it is held by its limits,
+// and neither the run nor Close leaves a cgroup behind.
+func TestLauncherCgroupsAhead(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	c := limitedConfig("for i in $(seq 40); do sleep 5 & done; wait")
+	c.TimeLimit = 0
+	l, err := NewLauncher(c, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWarm(l)
+	w := <-l.warm
+	if progSpawn != nil && (w.ahead == nil || w.ahead.cg == nil) {
+		t.Fatalf("the parked child has no cgroups made ahead: %+v", w.ahead)
+	}
+	l.warm <- w
+	var out bytes.Buffer
+	res, err := l.Run(context.Background(), c, RunOptions{Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ReasonKind != ReasonPidsLimit && !strings.Contains(res.Reason, "pids limit") {
+		t.Fatalf("result %+v, output %q; want the pids limit", res, out.String())
+	}
+	l.Close()
+	if left := leftoverCgroups(t); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}

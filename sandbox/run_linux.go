@@ -75,16 +75,17 @@ type runner struct {
 	opts RunOptions
 	log  *slog.Logger
 
-	cg      *jailCgroups
-	warm    *warmInit // an init started ahead, to be claimed
-	prog    *progRun  // the jail's program, when it has one
-	sock    int       // the parent's end
-	pid     int
-	killed  sync.Once
-	reason  ReasonKind // set by whoever killed the jail first
-	reasonN string
-	mu      sync.Mutex
-	viol    *SeccompViolation
+	cg       *jailCgroups
+	cgJoined bool      // the jail is in cg already (a Launcher's child)
+	warm     *warmInit // an init started ahead, to be claimed
+	prog     *progRun  // the jail's program, when it has one
+	sock     int       // the parent's end
+	pid      int
+	killed   sync.Once
+	reason   ReasonKind // set by whoever killed the jail first
+	reasonN  string
+	mu       sync.Mutex
+	viol     *SeccompViolation
 	// interruptSig is the signal that interrupted the runner, if any.
 	interruptSig syscall.Signal
 }
@@ -224,7 +225,16 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		}
 	}()
 
-	r.cg, err = newJailCgroups(&cfg.Cgroups, r.warn)
+	if w := r.warm; w != nil && w.ahead != nil {
+		// A Launcher's child came with its cgroups made and joined.
+		r.cg, r.cgJoined = w.ahead.cg, true
+		w.ahead.cg = nil
+		for _, text := range w.ahead.warnings {
+			r.log.Warn(text)
+		}
+	} else {
+		r.cg, err = newJailCgroups(&cfg.Cgroups, r.warn)
+	}
 	if err != nil {
 		if !root && errors.Is(err, os.ErrPermission) {
 			return nil, fmt.Errorf("%w (cgroups are not delegated to this user; leave the limits out or delegate a cgroup)", err)
@@ -239,7 +249,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// Joining the cgroups overlaps the init's building of the jail,
 	// unless a mount in the jail is a cgroup file system: it must be made
 	// in the cgroup namespace of the jail's cgroup.
-	ic.CgroupFollows = r.cg != nil && !mountsCgroupFS(cfg.Mounts)
+	ic.CgroupFollows = r.cg != nil && !r.cgJoined && !mountsCgroupFS(cfg.Mounts)
 
 	stdin, stdout, stderr := r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
 	if stdin == nil {
@@ -532,7 +542,7 @@ func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool, filterCh <-chan fil
 	if err := r.prepareIDs(newIDMap, root); err != nil {
 		return err
 	}
-	if r.cg != nil && !ic.CgroupFollows {
+	if r.cg != nil && !ic.CgroupFollows && !r.cgJoined {
 		if err := r.cg.add(r.pid); err != nil {
 			return err
 		}
@@ -574,7 +584,7 @@ func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool, filterCh <-chan fil
 // oom_score_adj.
 func (r *runner) prepareIDs(newIDMap, root bool) error {
 	cfg := r.cfg
-	if cfg.Namespaces.User && !newIDMap {
+	if cfg.Namespaces.User && !newIDMap && (r.warm == nil || r.warm.ahead == nil || !r.warm.ahead.maps) {
 		if err := writeIDMaps(r.pid, cfg.UIDMap, cfg.GIDMap, root); err != nil {
 			return err
 		}
