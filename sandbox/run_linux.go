@@ -193,6 +193,15 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		if r.warm, err = parkChild(cfg); err != nil {
 			return nil, err
 		}
+		// Its id maps and cgroups too, as a Launcher does ahead.
+		if err = r.warm.setUpAhead(cfg); err != nil {
+			r.warm.discard()
+			r.warm = nil
+			if !root && errors.Is(err, os.ErrPermission) {
+				return nil, fmt.Errorf("%w (cgroups are not delegated to this user; leave the limits out or delegate a cgroup)", err)
+			}
+			return nil, err
+		}
 	}
 	filterCh := make(chan filterResult, 1)
 	compile := func(calls []gateCall) {
