@@ -186,7 +186,7 @@ func (r *runner) progInput(ic *jail.Spec, files []int, sockNum int) (*jail.ProgI
 	cfg := r.cfg
 	// files is nil for a re-executed init: its fd table is set up.
 	in := &jail.ProgInput{
-		Spec: ic, Sock: sockNum, Files: files, Waits: true,
+		Spec: ic, Sock: sockNum, Files: files,
 		LastCap: len(allCaps()) - 1,
 		// Above any fd the setup holds at once: the root, a tree per
 		// bind mount, a mount point and its parent.

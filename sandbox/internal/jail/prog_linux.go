@@ -129,10 +129,6 @@ type ProgInput struct {
 	// SavedMask is the address of the signal mask the program restores
 	// before its filter (0: none, for a re-executed init).
 	SavedMask uint64
-	// Waits says the program starts by reading a byte from Sock (the id
-	// maps are written), and reads another before it drops privileges
-	// (the cgroups are joined and the filter is in place).
-	Waits bool
 	// Staging is the directory the root is built on; FixedFD a number no
 	// fd of the child has, used to name a mount point in /proc/self/fd.
 	Staging string
@@ -275,9 +271,9 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 		i := b.op(OpDesc{Op: what, Err: errors.New("the runner gave up")}, unix.SYS_READ, ci(in.Sock), c(oneByte), c(1))
 		b.ops[i].Ctl |= OpNeedNonzero
 	}
-	if in.Waits {
-		wait("wait for the jail's id maps")
-	}
+	// A byte from the runner once the id maps are written, another once
+	// the cgroups are joined and the filter is in place.
+	wait("wait for the jail's id maps")
 	if s.User {
 		// Take the jail's ids now: the child's uid has no mapping in the
 		// new user namespace and the kernel refuses to create files
@@ -306,9 +302,7 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 	if s.Net && !s.IfaceNoLo {
 		b.loopbackUp()
 	}
-	if in.Waits {
-		wait("wait for the jail's cgroups and filter")
-	}
+	wait("wait for the jail's cgroups and filter")
 	if s.CgroupFollows && s.Unshare&unix.CLONE_NEWCGROUP != 0 {
 		b.op(OpDesc{Op: "unshare CLONE_NEWCGROUP"}, unix.SYS_UNSHARE, c(unix.CLONE_NEWCGROUP))
 	}

@@ -22,7 +22,7 @@ func sampleInput() *ProgInput {
 			Path:    "python3", Argv: []string{"python3", "-c", "print(1)"}, Env: []string{"PATH=/usr/local/bin:/usr/bin"},
 			Filter: true, Notify: true, UID: 1000, GID: 1000, SetGroups: true,
 		},
-		Sock: 3, Files: []int{10, 11, 12, 13}, Waits: true, SavedMask: 0x2000_0000_0000,
+		Sock: 3, Files: []int{10, 11, 12, 13}, SavedMask: 0x2000_0000_0000,
 		Staging: "/tmp", FixedFD: 40, PermittedCaps: ^uint64(0) >> 23, SetPCap: true, LastCap: 40,
 		IsDir: []bool{true, false, false, true}, SkipMount: make([]bool, 4),
 	}
