@@ -24,14 +24,14 @@ import (
 // runtime starts for a jail and nothing of the runner's binary is read:
 // the clone shares the runner's memory (CLONE_VM) until its execve.
 //
-// The child is cloned early with a prelude that waits (parkChild; the
-// Launcher parks children ahead of their runs); it then reads a byte
-// from its socket twice: once the runner wrote its
-// id maps (and joined its cgroups, unless a cgroup file system is mounted
-// in the jail), and once the cgroups are joined and the filter is in
-// place. It reports a failure in the region (jail.Failure); the runner
-// reads it when the child's end of the socket closes, which happens at
-// its execve or its exit.
+// The child is cloned early with a prelude that waits (parkChild; a
+// Launcher parks children ahead of their runs), and the runner writes its
+// id maps and makes and joins its cgroups right away (setUpAhead). Woken,
+// it switches to its program, which reads a byte from its socket twice:
+// once the id maps are written, and once the cgroups are joined and the
+// filter is in place. It reports a failure in the region (jail.Failure);
+// the runner reads it when the child's end of the socket closes, which
+// happens at its execve or its exit.
 
 // progSpawn clones the child of a program mapped at p.Base with the clone
 // flags and returns its pid; nil where the runner has no executor (the
