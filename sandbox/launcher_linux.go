@@ -14,17 +14,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Launcher runs jails as Run does, each with its own init, but starts the
-// inits ahead of their runs: a run that finds one waiting does not wait
-// for a clone, an execve and a Go runtime's start-up, about half of a
-// launch. It is for a process that runs many jails of one shape (a
-// service, `kafel run --mode listen`); a single run gains nothing.
+// Launcher runs jails as Run does but starts each jail's first process
+// ahead of its run: a run that finds one waiting does not wait for the
+// clone and the namespaces (on amd64, a parked child, which also has its
+// id maps written and its cgroups made and joined), or for a clone, an
+// execve and a Go runtime's start-up (a re-executed init, elsewhere). It
+// is for a process that runs many jails of one shape (a service,
+// `kafel run --mode listen`); a single run gains nothing.
 //
-// An init started ahead has its namespaces (new ones, used by no one) and
-// waits for its run's stdio, configuration and filter; a run whose
-// configuration asks for other namespaces, another session or more
-// passed fds than an init takes later starts its own init as Run does.
-// Close kills the inits no run took.
+// A run whose configuration asks for other namespaces, another session,
+// other id maps or cgroup limits, or more passed fds than an init takes
+// later, starts its own as Run does. Close kills the ones no run took
+// and removes their cgroups.
 type Launcher struct {
 	shape  *Config
 	exe    string
