@@ -97,15 +97,21 @@ func (p *progRun) setFilter(prog []unix.SockFilter) {
 	}
 }
 
-// mapProg builds the program for in and maps it at a random address
-// (crypto/rand: the gate's pointers must not be guessable).
+// mapProg builds the program for in and maps it at a random address.
 func mapProg(in *jail.ProgInput) (*progRun, error) {
+	return mapNew(func(base uint64) (*jail.Prog, error) { return jail.Build(in, base) })
+}
+
+// mapNew builds a program with build at a random address (crypto/rand:
+// the gate's pointers must not be guessable) and maps it there, drawing
+// again when the address is taken.
+func mapNew(build func(base uint64) (*jail.Prog, error)) (*progRun, error) {
 	for try := 0; ; try++ {
 		var b [8]byte
 		if _, err := crand.Read(b[:]); err != nil {
 			return nil, &SetupError{Op: "draw the program's address", Err: err}
 		}
-		prog, err := jail.Build(in, progAddr(b))
+		prog, err := build(progAddr(b))
 		if err != nil {
 			return nil, setupError(err)
 		}
@@ -236,7 +242,7 @@ func (r *runner) progInput(ic *jail.Spec, files []int, sockNum int) (*jail.ProgI
 		in.SkipMount = make([]bool, len(ic.Mounts))
 		for i, m := range ic.Mounts {
 			in.IsDir[i] = true
-			if m.Symlink || m.SrcContent != nil || !(m.Bind || (m.FSType == "" && m.Src != "")) {
+			if !m.BindsSource() {
 				continue
 			}
 			var st unix.Stat_t
@@ -262,23 +268,14 @@ func parkChild(cfg *Config) (*warmInit, error) {
 	if err != nil {
 		return nil, &SetupError{Op: "socketpair", Err: err}
 	}
-	var pre *progRun
-	for try := 0; ; try++ {
-		var b [8]byte
-		if _, err := crand.Read(b[:]); err != nil {
-			unix.Close(pair[0])
-			unix.Close(pair[1])
-			return nil, &SetupError{Op: "draw the program's address", Err: err}
-		}
-		prog := jail.BuildPrelude(progAddr(b), pair[1], runnerPidfd(), uint64(childNS(cfg)), caughtSignals(), !cfg.SkipSetsid)
-		if pre, err = mapRegion(prog); err == nil || err != unix.EEXIST || try == 4 {
-			break
-		}
-	}
+	signals := caughtSignals()
+	pre, err := mapNew(func(base uint64) (*jail.Prog, error) {
+		return jail.BuildPrelude(base, pair[1], runnerPidfd(), uint64(childNS(cfg)), signals, !cfg.SkipSetsid), nil
+	})
 	if err != nil {
 		unix.Close(pair[0])
 		unix.Close(pair[1])
-		return nil, &SetupError{Op: "map the jail program", Err: err}
+		return nil, err
 	}
 	// The parent-death signal fires when the thread that started the
 	// child exits: start it from a thread that stays.
@@ -360,9 +357,6 @@ func (r *runner) claimParked(ic *jail.Spec, stdio *initIO, sockNum int) error {
 		}
 		if failed, _ := w.pre.done(); failed != nil {
 			return failed
-		}
-		if err == errChildGone {
-			return err
 		}
 		return &SetupError{Op: "start the jail's program", Err: err}
 	}

@@ -107,7 +107,7 @@ func newJailSpec(cfg *Config) (*jail.Spec, error) {
 		Hostname: cfg.Hostname, Cwd: cfg.Cwd, Chroot: cfg.Chroot,
 		RW: cfg.RW, NoPivotRoot: cfg.NoPivotRoot, MountProc: cfg.MountProc, IfaceNoLo: cfg.IfaceNoLo,
 		KeepCaps: cfg.KeepCaps, DisableNoNewPrivs: cfg.DisableNoNewPrivs,
-		NiceLevel: cfg.NiceLevel, MaxCPUs: cfg.MaxCPUs,
+		NiceLevel:   cfg.NiceLevel,
 		Personality: jail.Personality(cfg.Personality),
 		PassFDs:     cfg.PassFDs, UID: -1, GID: -1,
 	}
@@ -290,7 +290,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	start := time.Now()
 	switch {
 	case r.warm != nil && r.warm.pre != nil:
-		if err = r.claimParked(ic, stdio, sockNum); err == errChildGone {
+		if err = r.claimParked(ic, stdio, sockNum); errors.Is(err, errChildGone) {
 			// It died waiting: park another.
 			r.log.Warn("sandbox: a child started ahead is gone; starting another")
 			r.warm.discard()

@@ -631,7 +631,7 @@ func (b *progBuilder) buildRoot(in *ProgInput) error {
 	}
 	for i := range mounts {
 		m := &mounts[i]
-		if m.Symlink || m.SrcContent != nil || !(m.Bind || (m.FSType == "" && m.Src != "")) {
+		if !m.BindsSource() {
 			continue
 		}
 		start := len(b.ops)

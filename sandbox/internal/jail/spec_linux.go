@@ -13,7 +13,7 @@ type Spec struct {
 	KeepCaps              bool
 	Caps                  []int // capability numbers kept
 	DisableNoNewPrivs     bool
-	NiceLevel, MaxCPUs    int
+	NiceLevel             int
 	Personality           Personality
 
 	// Path is the program as given (looked up in the jail when it has no
@@ -47,6 +47,13 @@ type Mount struct {
 	Mandatory             bool
 	Symlink               bool
 	NoSuid, NoDev, NoExec bool
+}
+
+// BindsSource reports whether m binds its source (a directory or file of
+// the host) rather than making a file system, a symlink or a file of given
+// content.
+func (m Mount) BindsSource() bool {
+	return !m.Symlink && m.SrcContent == nil && (m.Bind || m.FSType == "" && m.Src != "")
 }
 
 // Rlimit is one resource limit (sandbox.Rlimit).
