@@ -19,6 +19,10 @@ import (
 // signal it while its jail runs.
 const testRunnerEnv = "KAFEL_SANDBOX_TEST_RUNNER"
 
+// testSignalInSetupEnv makes the test runner send itself SIGTERM once its
+// jail's cgroups exist, before the jail runs.
+const testSignalInSetupEnv = "KAFEL_SANDBOX_TEST_SIGNAL_IN_SETUP"
+
 // sleepMarker is the argument of the jail's sleeps, to find them: unique
 // to the test process (the runner gets it in testRunnerEnv).
 var sleepMarker = fmt.Sprintf("1234.%d", os.Getpid())
@@ -28,6 +32,9 @@ func testRunnerMain() int {
 	// The jail's shell is pid 1: it reports SIGUSR1 and goes on.
 	c := testConfig("/bin/sh", "-c", "trap 'echo got-usr1' USR1; sleep "+marker+" & echo ready; while :; do sleep "+marker+" & wait $!; done")
 	c.Cgroups.PidsMax = 8
+	if os.Getenv(testSignalInSetupEnv) != "" {
+		testHookCgroupsMade = func() { unix.Kill(os.Getpid(), unix.SIGTERM) }
+	}
 	res, err := Run(contextBackground(), c, RunOptions{HandleSignals: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -142,6 +149,29 @@ func TestRunnerInterrupted(t *testing.T) {
 				t.Errorf("cgroups left: %v", l)
 			}
 		})
+	}
+}
+
+// TestRunnerInterruptedInSetup: a signal that comes while the run is set
+// up, once there is something to clean up, is caught too: nothing is left.
+func TestRunnerInterruptedInSetup(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), testRunnerEnv+"="+sleepMarker, testSignalInSetupEnv+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(unix.SIGTERM) {
+		t.Errorf("runner ended with %v (stderr %q), want status %d", err, stderr.String(), 128+int(unix.SIGTERM))
+	}
+	waitGone(t, "jail processes", jailSleeps)
+	if l := runnerCgroups(cmd.Process.Pid); len(l) > 0 {
+		t.Errorf("cgroups left: %v", l)
 	}
 }
 

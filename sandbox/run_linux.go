@@ -131,8 +131,20 @@ func newJailSpec(cfg *Config) (*jail.Spec, error) {
 	return s, nil
 }
 
+// testHookCgroupsMade, if set, runs once a run's cgroups exist.
+var testHookCgroupsMade func()
+
 func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	cfg := r.cfg
+	// Caught before the run makes anything to clean up (a child, its
+	// cgroups): a signal that comes while the run is set up waits in the
+	// channel, and the run ends as soon as the jail is there to kill.
+	var sigCh chan os.Signal
+	if r.opts.HandleSignals {
+		sigCh = make(chan os.Signal, 4)
+		signal.Notify(sigCh, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGQUIT)
+		defer signal.Stop(sigCh)
+	}
 	defer func() {
 		if r.warm != nil && r.pid == 0 {
 			r.warm.discard() // the run failed before it took its init
@@ -255,6 +267,9 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 			err = derr
 		}
 	}()
+	if testHookCgroupsMade != nil {
+		testHookCgroupsMade()
+	}
 	// Joining the cgroups overlaps the init's building of the jail,
 	// unless a mount in the jail is a cgroup file system: it must be made
 	// in the cgroup namespace of the jail's cgroup.
@@ -280,13 +295,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	var sigCh chan os.Signal
-	if r.opts.HandleSignals {
-		sigCh = make(chan os.Signal, 4)
-		signal.Notify(sigCh, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGQUIT)
-		defer signal.Stop(sigCh)
-	}
-
 	start := time.Now()
 	switch {
 	case r.warm != nil && r.warm.pre != nil:
