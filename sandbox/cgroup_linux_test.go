@@ -144,6 +144,22 @@ func TestCgroupMemoryLimit(t *testing.T) {
 	}
 }
 
+// TestCgroupMemoryLimitHeldChild: the OOM kill of a child the program
+// survives is counted and said, though the run ends by a plain exit.
+func TestCgroupMemoryLimitHeldChild(t *testing.T) {
+	requireCgroupV1(t, "memory")
+	c := testConfig("/bin/sh", "-c", "/usr/bin/python3 -c 'x = bytearray(200 << 20)'; echo child=$?")
+	c.Cgroups.MemMax = 64 << 20
+	c.Cgroups.MemSwapMax = 0
+	res, out, errs := runJail(t, c, RunOptions{})
+	if res.ReasonKind != ReasonExited || res.ExitCode != 0 || out != "child=137\n" {
+		t.Fatalf("result %+v, stdout %q, stderr %q; want the shell to exit 0 after its child's OOM kill", res, out, errs)
+	}
+	if res.OOMKills == 0 || !strings.Contains(res.Reason, "OOM-killed") {
+		t.Errorf("result %+v: want the OOM kill counted and said", res)
+	}
+}
+
 func TestCgroupPidsLimit(t *testing.T) {
 	requireCgroupV1(t, "pids")
 	c := limitedConfig("for i in $(seq 40); do sleep 5 & done; wait")

@@ -138,7 +138,7 @@ func TestEscapeForkBomb(t *testing.T) {
 	c.Cgroups.PidsMax = 32
 	c.TimeLimit = 5 * time.Second
 	res, _, _ := runJail(t, c, RunOptions{})
-	if !strings.Contains(res.Reason, "pids limit") {
+	if !strings.Contains(res.Reason, "pids limit") || res.PidsRefused == 0 {
 		t.Errorf("result %+v, want the pids limit reported", res)
 	}
 	if l := leftoverCgroups(t); len(l) > 0 {

@@ -86,6 +86,12 @@ type Result struct {
 	// PeakMemory is the cgroup's peak memory use in bytes, 0 when unknown
 	// (no memory cgroup, or a v2 kernel without memory.peak).
 	PeakMemory uint64 `json:"peak_memory_bytes,omitempty"`
+	// OOMKills and PidsRefused count what the cgroup limits held back
+	// during the run, whether or not the program died of it: processes the
+	// memory limit's OOM killer ended, forks the pids limit refused.
+	// Reason mentions them too when they are not the reason itself.
+	OOMKills    uint64 `json:"oom_kills,omitempty"`
+	PidsRefused uint64 `json:"pids_refused,omitempty"`
 	// SeccompViolation describes the first forbidden syscall when
 	// ReasonKind is ReasonSeccomp and the kernel could tell which.
 	SeccompViolation *SeccompViolation `json:"seccomp_violation,omitempty"`

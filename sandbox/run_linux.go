@@ -954,7 +954,7 @@ func (r *runner) result(ws unix.WaitStatus, ru *unix.Rusage, waitErr error, wall
 		res.ReasonKind, res.Reason = ReasonSignaled, fmt.Sprintf("killed by signal %d (%v)", res.Signal, signalName(ws.Signal()))
 	}
 	st := r.cg.stats()
-	res.PeakMemory = st.PeakMemory
+	res.PeakMemory, res.OOMKills, res.PidsRefused = st.PeakMemory, st.OOMKills, st.PidsMaxHit
 
 	r.mu.Lock()
 	reason, text, viol, isig := r.reason, r.reasonN, r.viol, r.interruptSig
@@ -977,18 +977,29 @@ func (r *runner) result(ws unix.WaitStatus, ru *unix.Rusage, waitErr error, wall
 	case res.Signal == int(unix.SIGSYS) && len(r.opts.Filter)+len(r.cfg.Seccomp.PolicyFile)+len(r.cfg.Seccomp.Policy) > 0 || res.Signal == int(unix.SIGSYS) && r.cfg.Seccomp.Default:
 		res.ReasonKind, res.Reason = ReasonSeccomp, "killed by SIGSYS (seccomp): the kernel did not say which syscall"
 	case st.OOMKills > 0 && res.ExitCode != 0:
-		res.ReasonKind, res.Reason = ReasonMemoryLimit, fmt.Sprintf("memory limit of %s reached (%d OOM kills)", bytesText(r.memLimit()), st.OOMKills)
+		res.ReasonKind, res.Reason = ReasonMemoryLimit, fmt.Sprintf("memory limit of %s reached (%s)", bytesText(r.memLimit()), counted(st.OOMKills, "OOM kill", "OOM kills"))
 	case res.Signal == int(unix.SIGXCPU) || cpuLimit != nil && res.Signal == int(unix.SIGKILL) && res.CPUTime >= time.Duration(cpuLimit.Soft)*time.Second*9/10:
 		// SIGKILL that no one here sent, after the soft limit's worth of
 		// CPU: the kernel's hard RLIMIT_CPU (pid 1 ignores SIGXCPU).
 		res.ReasonKind, res.Reason = ReasonCPULimit, fmt.Sprintf("cpu time limit reached (%v of CPU)", res.CPUTime.Round(time.Millisecond))
 	case st.PidsMaxHit > 0 && res.ExitCode != 0:
-		res.ReasonKind, res.Reason = ReasonPidsLimit, fmt.Sprintf("pids limit of %d reached (%d forks refused)", r.cfg.Cgroups.PidsMax, st.PidsMaxHit)
+		res.ReasonKind, res.Reason = ReasonPidsLimit, fmt.Sprintf("pids limit of %d reached (%s refused)", r.cfg.Cgroups.PidsMax, counted(st.PidsMaxHit, "fork", "forks"))
+	}
+	if st.OOMKills > 0 && res.ReasonKind != ReasonMemoryLimit {
+		res.Reason += fmt.Sprintf("; the memory limit of %s OOM-killed %s", bytesText(r.memLimit()), counted(st.OOMKills, "process", "processes"))
 	}
 	if st.PidsMaxHit > 0 && res.ReasonKind != ReasonPidsLimit {
-		res.Reason += fmt.Sprintf("; the pids limit of %d refused %d forks", r.cfg.Cgroups.PidsMax, st.PidsMaxHit)
+		res.Reason += fmt.Sprintf("; the pids limit of %d refused %s", r.cfg.Cgroups.PidsMax, counted(st.PidsMaxHit, "fork", "forks"))
 	}
 	return res
+}
+
+// counted says n things: "1 fork", "3 forks".
+func counted(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (r *runner) rlimit(res int) *Rlimit {

@@ -67,7 +67,8 @@ kafel run itself failed (bad flags, configuration or policy, or a part of
 the jail that could not be set up: the program did not run); 126 when the
 program cannot be executed, 127 when it is not found in the jail. A time,
 memory, pids or CPU limit, or a seccomp kill, is reported in one line on
-stderr and in the --report file.`,
+stderr and in the --report file, as are forks the pids limit refused and
+processes the memory limit killed when the program itself went on.`,
 		Example: `  kafel run -- python3 -c 'print(1)'
   kafel run --config python-sandbox.cfg -- /usr/bin/python3 -c "print('hello')"
   kafel run --policy p.kafel --time_limit 10 --report result.json -- ./a.out
@@ -242,7 +243,10 @@ func (r *jailRunner) once(ctx context.Context, opts sandbox.RunOptions) (int, er
 		}
 		return code, err
 	}
-	if res.ReasonKind != sandbox.ReasonExited && res.Reason != "" && r.level <= slog.LevelError+4 {
+	// A limit that held something back is worth a line even when the
+	// program went on and exited: its output may be missing a part.
+	held := res.OOMKills > 0 || res.PidsRefused > 0
+	if (res.ReasonKind != sandbox.ReasonExited || held) && res.Reason != "" && r.level <= slog.LevelError+4 {
 		fmt.Fprintf(r.stderr, "kafel run: %s\n", res.Reason)
 	}
 	if r.report != "" {

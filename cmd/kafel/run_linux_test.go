@@ -64,6 +64,30 @@ func TestRunExitStatus(t *testing.T) {
 	}
 }
 
+// TestRunLimitHeld: a limit that refused forks is reported, in one line
+// and in the report, also when the program went on and exited 0.
+func TestRunLimitHeld(t *testing.T) {
+	requireJails(t)
+	requireFile(t, "/usr/bin/python3")
+	report := filepath.Join(t.TempDir(), "r.json")
+	// Forks until one is refused, and goes on.
+	prog := "import os\nfor i in range(20):\n    try:\n        if os.fork() == 0:\n            os._exit(0)\n    except OSError:\n        break\n"
+	code, _, stderr := kafelRun(t, allowAll, "--cgroup_pids_max", "4", "--report", report, "--", "/usr/bin/python3", "-c", prog)
+	if code == ExitRunner && strings.Contains(stderr, "not delegated") {
+		t.Skipf("no pids cgroup for this user: %s", stderr)
+	}
+	if code != 0 || !strings.Contains(stderr, "kafel run: exited with status 0; the pids limit of 4 refused") {
+		t.Errorf("exit %d, stderr %q; want 0 and the refused forks in a line", code, stderr)
+	}
+	var r struct {
+		PidsRefused uint64 `json:"pids_refused"`
+	}
+	b, _ := os.ReadFile(report)
+	if err := json.Unmarshal(b, &r); err != nil || r.PidsRefused == 0 {
+		t.Errorf("report %s (%v): want pids_refused", b, err)
+	}
+}
+
 // TestRunSeedConfig runs the article's configuration as written, with
 // the command given after --.
 func TestRunSeedConfig(t *testing.T) {
