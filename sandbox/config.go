@@ -132,7 +132,8 @@ type Cgroups struct {
 type Seccomp struct {
 	PolicyFile string // Kafel policy file
 	Policy     string // Kafel policy text (--seccomp_string)
-	// Log turns kill actions into log (log-then-enforce workflow).
+	// Log turns kill actions into log (log-then-enforce workflow): the
+	// calls go on, and Result.SeccompLogged lists them.
 	Log bool
 	// IncludePaths are searched by #include in the policy.
 	IncludePaths []string

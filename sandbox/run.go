@@ -95,6 +95,17 @@ type Result struct {
 	// SeccompViolation describes the first forbidden syscall when
 	// ReasonKind is ReasonSeccomp and the kernel could tell which.
 	SeccompViolation *SeccompViolation `json:"seccomp_violation,omitempty"`
+	// SeccompLogged lists, with Seccomp.Log, the calls the policy would
+	// have killed: each syscall of an arch once, with the arguments of its
+	// first call and the number of calls. Empty where the kernel cannot
+	// let a notified call go on (before 5.5): its audit log has them.
+	SeccompLogged []LoggedCall `json:"seccomp_logged,omitempty"`
+}
+
+// LoggedCall is a call that Seccomp.Log let through, and how many of it.
+type LoggedCall struct {
+	SeccompViolation
+	Count uint64 `json:"count"`
 }
 
 // SeccompViolation is a syscall the policy forbade.

@@ -86,6 +86,7 @@ type runner struct {
 	reasonN  string
 	mu       sync.Mutex
 	viol     *SeccompViolation
+	logged   []LoggedCall // with Seccomp.Log, in order of first call
 	// interruptSig is the signal that interrupted the runner, if any.
 	interruptSig syscall.Signal
 }
@@ -186,7 +187,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// the program from running.
 	sc := cfg.Seccomp
 	wantFilter := r.opts.Filter != nil || sc.PolicyFile != "" || sc.Policy != "" || sc.Default
-	ic.Notify = wantFilter && !sc.Log && userNotifAvailable()
+	ic.Notify = wantFilter && userNotifAvailable() && (!sc.Log || notifContinueAvailable())
 	ic.Filter = wantFilter
 
 	// The socket goes right after the passed fds.
@@ -760,6 +761,10 @@ func (r *runner) watchNotif(listener, stop int, done chan<- struct{}) {
 	defer close(done)
 	defer unix.Close(listener)
 	defer unix.Close(stop)
+	if r.cfg.Seccomp.Log {
+		r.logNotifs(listener, stop)
+		return
+	}
 	n, ok, err := recvNotif(listener, stop)
 	if err != nil {
 		r.warn("seccomp listener: %v", err)
@@ -782,6 +787,35 @@ func (r *runner) watchNotif(listener, stop int, done chan<- struct{}) {
 	pfd := []unix.PollFd{{Fd: int32(stop), Events: unix.POLLIN}}
 	for {
 		if _, err := unix.Poll(pfd, -1); err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// logNotifs records the calls the filter notifies of and lets each go on,
+// until no task uses the filter or stop becomes readable.
+func (r *runner) logNotifs(listener, stop int) {
+	seen := map[[2]int]int{} // {audit arch, nr} -> index in r.logged
+	for {
+		n, ok, err := recvNotif(listener, stop)
+		if err != nil {
+			r.warn("seccomp listener: %v", err)
+			return
+		}
+		if !ok {
+			return
+		}
+		key := [2]int{int(n.Data.Arch), int(n.Data.Nr)}
+		r.mu.Lock()
+		if i, ok := seen[key]; ok {
+			r.logged[i].Count++
+		} else {
+			seen[key] = len(r.logged)
+			r.logged = append(r.logged, LoggedCall{SeccompViolation: *violationOf(n), Count: 1})
+		}
+		r.mu.Unlock()
+		if err := continueNotif(listener, n.ID); err != nil && err != unix.ENOENT {
+			r.warn("seccomp listener: %v", err)
 			return
 		}
 	}
@@ -958,6 +992,7 @@ func (r *runner) result(ws unix.WaitStatus, ru *unix.Rusage, waitErr error, wall
 
 	r.mu.Lock()
 	reason, text, viol, isig := r.reason, r.reasonN, r.viol, r.interruptSig
+	res.SeccompLogged = r.logged
 	r.mu.Unlock()
 	cpuLimit := r.rlimit(unix.RLIMIT_CPU)
 	switch {

@@ -32,8 +32,15 @@ import (
 // When the kernel lacks USER_NOTIF (before 5.0), kill actions stay
 // KILL_PROCESS: only the calling process dies, as with nsjail, and when
 // that is the program (the jail's pid 1) the run reports "killed by SIGSYS
-// (seccomp)" without naming the call. With Seccomp.Log, kill actions become LOG, nothing is
-// killed, and the kernel's audit log names the calls.
+// (seccomp)" without naming the call.
+//
+// With Seccomp.Log, kill actions become USER_NOTIF too, and the parent
+// answers each notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE: the
+// call goes on, and the run's result lists it (Result.SeccompLogged), so
+// that the log-then-enforce workflow needs no access to the kernel log.
+// Each such call waits for the parent's answer, which costs tens of
+// microseconds. Where the kernel cannot continue a call (before 5.5) they
+// become LOG: nothing is killed, and the kernel's audit log names them.
 
 // Seccomp return actions used here.
 const (
@@ -102,10 +109,11 @@ func buildFilter(policy []bpf.RawInstruction, sc Seccomp, calls []gateCall, noti
 	}
 	var err error
 	switch {
+	case notify:
+		// With sc.Log, the runner lets each notified call go on.
+		policy, err = mapKills(policy, seccompRetUserNotif)
 	case sc.Log:
 		policy, err = mapKills(policy, seccompRetLog)
-	case notify:
-		policy, err = mapKills(policy, seccompRetUserNotif)
 	default:
 		policy, err = mapKills(policy, seccompRetKillProcess)
 	}
@@ -167,6 +175,42 @@ func recvNotif(fd, stop int) (n seccompNotif, ok bool, err error) {
 		}
 	}
 }
+
+// seccompNotifResp mirrors struct seccomp_notif_resp.
+type seccompNotifResp struct {
+	ID    uint64
+	Val   int64
+	Error int32
+	Flags uint32
+}
+
+// seccompUserNotifFlagContinue is SECCOMP_USER_NOTIF_FLAG_CONTINUE.
+const seccompUserNotifFlagContinue = 1
+
+// continueNotif lets the notified call id go on as if the filter had
+// allowed it.
+func continueNotif(fd int, id uint64) error {
+	resp := seccompNotifResp{ID: id, Flags: seccompUserNotifFlagContinue}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&resp)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// notifContinueAvailable reports whether the kernel can let a notified
+// call go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE, Linux 5.5).
+var notifContinueAvailable = sync.OnceValue(func() bool {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 5 || major == 5 && minor >= 5
+})
 
 // violationOf describes a notification as a SeccompViolation, naming the
 // arch and call as Kafel does. An x32 call (see bpfgen.IsX32) is

@@ -249,6 +249,15 @@ func (r *jailRunner) once(ctx context.Context, opts sandbox.RunOptions) (int, er
 	if (res.ReasonKind != sandbox.ReasonExited || held) && res.Reason != "" && r.level <= slog.LevelError+4 {
 		fmt.Fprintf(r.stderr, "kafel run: %s\n", res.Reason)
 	}
+	if r.level <= slog.LevelError+4 {
+		for _, c := range res.SeccompLogged {
+			calls := "1 call"
+			if c.Count != 1 {
+				calls = fmt.Sprintf("%d calls", c.Count)
+			}
+			fmt.Fprintf(r.stderr, "kafel run: seccomp log: the policy would kill %s (%s)\n", c.String(), calls)
+		}
+	}
 	if r.report != "" {
 		if err := writeReport(r.report, res); err != nil {
 			fmt.Fprintf(r.stderr, "kafel run: %v\n", err)

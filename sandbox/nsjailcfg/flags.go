@@ -187,7 +187,7 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	fs.StringVarP(&f.seccompPolicy, "seccomp_policy", "P", "", "Kafel policy file")
 	fs.StringVar(&f.policy, "policy", "", "Kafel policy file (same as --seccomp_policy)")
 	fs.Var(listValue{&f.seccompString}, "seccomp_string", "Kafel policy text (repeatable, joined by newlines)")
-	fs.BoolVar(&f.seccompLog, "seccomp_log", false, "log instead of kill: the log-then-enforce workflow")
+	fs.BoolVar(&f.seccompLog, "seccomp_log", false, "let the calls the policy would kill go on, and list them at the end (log-then-enforce workflow)")
 	fs.Var(listValue{&f.includePaths}, "include_path", "directory searched by #include in the policy (repeatable)")
 	fs.IntVar(&f.niceLevel, "nice_level", 0, "niceness of the program, -20..19 (a config file's default: 19)")
 	fs.IntVar(&f.oomScoreAdj, "oom_score_adj", 0, "oom_score_adj of the program, -1000..1000 (default: left alone)")
