@@ -129,7 +129,7 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	f.idMapFlag("uid_mapping", "U", false, true, "uid mapping inside:outside:count written with newuidmap (repeatable)")
 	f.idMapFlag("gid_mapping", "G", true, true, "gid mapping inside:outside:count written with newgidmap (repeatable)")
 	fs.StringVarP(&f.hostname, "hostname", "H", sandbox.DefaultHostname, "hostname of the jail (a config file's default: NSJAIL)")
-	fs.StringVarP(&f.cwd, "cwd", "D", sandbox.DefaultCwd, "working directory in the jail (a config file's default: /)")
+	fs.StringVarP(&f.cwd, "cwd", "D", sandbox.DefaultCwd, "working directory in the jail (/ when a config file or the flags give the root)")
 	fs.UintVarP(&f.port, "port", "p", 0, "TCP port to listen on (selects mode l)")
 	fs.StringVar(&f.bindhost, "bindhost", "::", "address to listen on in mode l")
 	fs.UintVar(&f.maxConns, "max_conns", 0, "most connections at once in mode l (0: no limit)")
@@ -581,6 +581,12 @@ var rootFlags = []string{"chroot", "bindmount_ro", "bindmount", "tmpfsmount", "m
 func (f *Flags) applyMounts(l *Loaded, diags *diagList, fromDefaults bool) {
 	c := l.Config
 	if fromDefaults && slices.ContainsFunc(rootFlags, f.changed) {
+		// The flags give the root, as in nsjail; the default /tmp (the
+		// default working directory) goes with the rest, so the working
+		// directory is nsjail's too unless --cwd says.
+		if !f.changed("cwd") {
+			c.Cwd = "/"
+		}
 		var keep []sandbox.Mount
 		for _, m := range c.Mounts {
 			if m.FSType == "proc" {

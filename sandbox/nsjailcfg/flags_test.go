@@ -96,8 +96,11 @@ func TestFlags(t *testing.T) {
 		}},
 		{[]string{"--bindmount_ro", "/etc:/host-etc"}, func(c *sandbox.Config, _ *Loaded) string {
 			m, _ := findMount(c, "/host-etc")
-			return want(m.Src, "/etc")
+			// The default root, /tmp included, is gone: so is its cwd.
+			return want(sp(m.Src, c.Cwd), "/etc /")
 		}},
+		{[]string{"-R", "/etc", "-D", "/etc"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.Cwd, "/etc") }},
+		{[]string{"-T", "/x", "--cwd", "/x"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.Cwd, "/x") }},
 		{[]string{"-B", "/tmp:/data:noatime"}, func(c *sandbox.Config, _ *Loaded) string {
 			m, _ := findMount(c, "/data")
 			return want(sp(m.Src, m.Bind, m.RW, m.Options), "/tmp true true noatime")
