@@ -22,7 +22,7 @@ import (
 //
 // Each run gets its own cgroup, named kafel.<runner pid>.<n>, under the
 // configured parent of each v1 controller it needs (memory, pids, cpu,
-// net_cls) or under the runner's own cgroup in the v2 hierarchy. It is
+// net_cls) or under NSJAIL at the root of the v2 hierarchy. It is
 // created and filled with the limits before the jail starts, the init is
 // placed in it before it reads its configuration (so before the program
 // exists), and it is always removed afterwards: remaining processes are
@@ -263,23 +263,19 @@ func (cg *jailCgroups) memV1(g *Cgroups) error {
 	return writeCgroup(cg.mem, "memory.memsw.limit_in_bytes", strconv.FormatUint(memsw, 10))
 }
 
-// ownCgroupV2 returns the runner's cgroup path in the v2 hierarchy.
-func ownCgroupV2() string {
-	b, err := readKernelFile("/proc/self/cgroup")
-	if err != nil {
-		return "/"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if p, ok := strings.CutPrefix(line, "0::"); ok {
-			return p
-		}
-	}
-	return "/"
-}
+// v2Parent holds the runs' cgroups in the v2 hierarchy, under its root,
+// as NSJAIL does for each v1 controller.
+const v2Parent = "NSJAIL"
 
+// setupV2 makes the run's cgroup as <mount>/NSJAIL/kafel.<pid>.<n>. The
+// mount's root cgroup (the host's, or a cgroup namespace's) hands the
+// controllers down to NSJAIL, which hands them to the runs' cgroups.
+// NSJAIL holds no process of its own, so cgroup v2's rule that a cgroup
+// with processes hands no controller down concerns the root alone: the
+// host's is exempt, a cgroup namespace's (a container's) is not.
 func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any)) error {
-	base := filepath.Join(v2Mount(g), ownCgroupV2())
-	avail, err := readKernelFile(filepath.Join(base, "cgroup.controllers"))
+	root := v2Mount(g)
+	avail, err := readKernelFile(filepath.Join(root, "cgroup.controllers"))
 	if err != nil {
 		return limitErr(g, warn, "v2 hierarchy", err)
 	}
@@ -294,10 +290,10 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 			return nil
 		}
 		if !have[ctrl] {
-			return limitErr(g, warn, ctrl, fmt.Errorf("controller %q is not available in %s: %w", ctrl, base, ErrNotSupported))
+			return limitErr(g, warn, ctrl, fmt.Errorf("controller %q is not available in %s: %w", ctrl, root, ErrNotSupported))
 		}
 		want[ctrl] = true
-		enable = append(enable, "+"+ctrl)
+		enable = append(enable, ctrl)
 		return nil
 	}
 	if err := need("memory", g.MemMax > 0); err != nil {
@@ -314,14 +310,22 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 			return err
 		}
 	}
-	if len(enable) > 0 {
-		if err := writeCgroup(base, "cgroup.subtree_control", strings.Join(enable, " ")); err != nil {
-			return &SetupError{Op: "cgroup enable " + strings.Join(enable, " "), Path: base, Err: err}
-		}
+	if len(enable) == 0 {
+		return nil
 	}
-	dir, err := cg.makeDir(base, name)
+	parent := filepath.Join(root, v2Parent)
+	if err := enableControllers(root, enable); err != nil {
+		return limitErr(g, warn, strings.Join(enable, ", "), err)
+	}
+	if err := cgroupMkdir(parent); err != nil && !errors.Is(err, os.ErrExist) {
+		return limitErr(g, warn, strings.Join(enable, ", "), err)
+	}
+	if err := enableControllers(parent, enable); err != nil {
+		return limitErr(g, warn, strings.Join(enable, ", "), err)
+	}
+	dir, err := cg.makeDir(parent, name)
 	if err != nil {
-		return &SetupError{Op: "cgroup create", Path: filepath.Join(base, name), Err: err}
+		return &SetupError{Op: "cgroup create", Path: filepath.Join(parent, name), Err: err}
 	}
 	if want["memory"] {
 		cg.mem = dir
@@ -350,6 +354,30 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 		}
 	}
 	return nil
+}
+
+// enableControllers has dir hand ctrls down to its children: it writes
+// those missing from its cgroup.subtree_control there.
+func enableControllers(dir string, ctrls []string) error {
+	cur, err := readKernelFile(filepath.Join(dir, "cgroup.subtree_control"))
+	if err != nil {
+		return err
+	}
+	on := strings.Fields(string(cur))
+	var add []string
+	for _, c := range ctrls {
+		if !slices.Contains(on, c) {
+			add = append(add, "+"+c)
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	err = writeCgroup(dir, "cgroup.subtree_control", strings.Join(add, " "))
+	if errors.Is(err, unix.EBUSY) {
+		return fmt.Errorf("%w: %s holds processes, and cgroup v2 hands no controller down from a cgroup with processes of its own but the host's root (in a container, share the host's cgroup namespace, or move its processes into a child cgroup)", err, dir)
+	}
+	return err
 }
 
 func writeCgroup(dir, file, value string) error {

@@ -1,9 +1,13 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -194,20 +198,16 @@ func TestCgroupCPULimit(t *testing.T) {
 func TestCgroupV2Files(t *testing.T) {
 	t.Log("cgroup v2 tested against a fake cgroupfs in a temporary directory: the host's v2 hierarchy lacks the controllers")
 	root := t.TempDir()
-	own := ownCgroupV2()
-	base := filepath.Join(root, own)
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(base, "cgroup.controllers"), []byte("cpuset cpu io memory hugetlb pids\n"), 0o644)
-	os.WriteFile(filepath.Join(base, "cgroup.subtree_control"), nil, 0o644)
+	os.WriteFile(filepath.Join(root, "cgroup.controllers"), []byte("cpuset cpu io memory hugetlb pids\n"), 0o644)
+	// The root hands memory down already, as systemd has it.
+	os.WriteFile(filepath.Join(root, "cgroup.subtree_control"), []byte("memory\n"), 0o644)
 	mkdir, rmdir := cgroupMkdir, cgroupRmdir
 	defer func() { cgroupMkdir, cgroupRmdir = mkdir, rmdir }()
 	cgroupMkdir = func(dir string) error {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			return err
 		}
-		for _, f := range []string{"memory.max", "memory.swap.max", "pids.max", "cpu.max", "cgroup.procs", "cgroup.kill"} {
+		for _, f := range []string{"memory.max", "memory.swap.max", "pids.max", "cpu.max", "cgroup.procs", "cgroup.kill", "cgroup.subtree_control"} {
 			os.WriteFile(filepath.Join(dir, f), nil, 0o644)
 		}
 		return nil
@@ -224,8 +224,8 @@ func TestCgroupV2Files(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cg.v2 || len(cg.dirs) != 1 {
-		t.Fatalf("cgroups %+v, want one v2 directory", cg)
+	if !cg.v2 || len(cg.dirs) != 1 || filepath.Dir(cg.dirs[0]) != filepath.Join(root, "NSJAIL") {
+		t.Fatalf("cgroups %+v, want one v2 directory in %s/NSJAIL", cg, root)
 	}
 	d := cg.dirs[0]
 	for f, want := range map[string]string{
@@ -235,8 +235,11 @@ func TestCgroupV2Files(t *testing.T) {
 			t.Errorf("%s = %q, want %q", f, got, want)
 		}
 	}
-	if got := readTrim(t, filepath.Join(base, "cgroup.subtree_control")); got != "+memory +pids +cpu" {
-		t.Errorf("subtree_control %q", got)
+	// Each level hands the controllers down; the root only those it did not.
+	for dir, want := range map[string]string{root: "+pids +cpu", filepath.Join(root, "NSJAIL"): "+memory +pids +cpu"} {
+		if got := readTrim(t, filepath.Join(dir, "cgroup.subtree_control")); got != want {
+			t.Errorf("%s/cgroup.subtree_control = %q, want %q", dir, got, want)
+		}
 	}
 	if err := cg.add(12345); err != nil {
 		t.Fatal(err)
@@ -249,6 +252,64 @@ func TestCgroupV2Files(t *testing.T) {
 	}
 	if _, err := os.Stat(d); !os.IsNotExist(err) {
 		t.Errorf("%s left behind", d)
+	}
+}
+
+// TestCgroupV2EnableKernel hands a controller down on the host's real
+// cgroup2 hierarchy, whichever controller it has (here hugetlb, the one v1
+// leaves it): from a cgroup with a process of its own the kernel refuses
+// (EBUSY) and the error says why; once the process is gone it works.
+func TestCgroupV2EnableKernel(t *testing.T) {
+	requireRoot(t)
+	var mount string
+	for _, m := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+		var st unix.Statfs_t
+		if unix.Statfs(m, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			mount = m
+			break
+		}
+	}
+	if mount == "" {
+		t.Skip("no cgroup2 hierarchy mounted")
+	}
+	ctrls := strings.Fields(readTrim(t, filepath.Join(mount, "cgroup.controllers")))
+	if len(ctrls) == 0 {
+		t.Skipf("the cgroup2 hierarchy at %s has no controller (all are bound to v1)", mount)
+	}
+	ctrl := ctrls[0]
+	t.Logf("controller %s of %s", ctrl, mount)
+	if !slices.Contains(strings.Fields(readTrim(t, filepath.Join(mount, "cgroup.subtree_control"))), ctrl) {
+		t.Cleanup(func() { os.WriteFile(filepath.Join(mount, "cgroup.subtree_control"), []byte("-"+ctrl), 0) })
+	}
+	if err := enableControllers(mount, []string{ctrl}); err != nil {
+		t.Fatalf("root: %v", err)
+	}
+	dir := filepath.Join(mount, fmt.Sprintf("kafel-test.%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Rmdir(dir) })
+	sleep := exec.Command("sleep", "30")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sleep.Process.Kill(); sleep.Wait() }()
+	pid := strconv.Itoa(sleep.Process.Pid)
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(pid), 0); err != nil {
+		t.Fatal(err)
+	}
+	err := enableControllers(dir, []string{ctrl})
+	if !errors.Is(err, unix.EBUSY) || !strings.Contains(err.Error(), "holds processes") {
+		t.Errorf("with a process in %s: %v, want EBUSY explained", dir, err)
+	}
+	if err := os.WriteFile(filepath.Join(mount, "cgroup.procs"), []byte(pid), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := enableControllers(dir, []string{ctrl}); err != nil {
+		t.Fatalf("empty %s: %v", dir, err)
+	}
+	if got := readTrim(t, filepath.Join(dir, "cgroup.subtree_control")); got != ctrl {
+		t.Errorf("subtree_control %q, want %q", got, ctrl)
 	}
 }
 

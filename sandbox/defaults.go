@@ -43,7 +43,8 @@ const (
 //     to 64 MiB, 1024 open files; nproc, stack, memlock, rtprio and
 //     msgqueue keep the runner's soft limit (nsjail's SOFT default);
 //   - cgroup limits of 512 MiB memory without swap, 64 pids and one CPU,
-//     applied when the host supports them (Cgroups.Optional);
+//     in the hierarchy the host has (v2 where /sys/fs/cgroup is cgroup2,
+//     else v1), applied when the host supports them (Cgroups.Optional);
 //   - 600 s wall-clock limit, cwd /tmp, hostname "kafel", a small PATH,
 //     HOME and LANG, no capabilities, no_new_privs;
 //   - the embedded default seccomp policy (Seccomp.Default).
@@ -79,6 +80,9 @@ func DefaultConfig() *Config {
 	c.Cgroups.PidsMax = DefaultPidsMax
 	c.Cgroups.CPUMsPerSec = DefaultCPUMs
 	c.Cgroups.Optional = true
+	// The hierarchy the host has: v2 where /sys/fs/cgroup is cgroup2
+	// (nsjail asks for --detect_cgroupv2; its configurations still do).
+	c.Cgroups.DetectV2 = true
 	return c
 }
 
