@@ -216,7 +216,8 @@ func (l *Launcher) Run(ctx context.Context, cfg *Config, opts RunOptions) (*Resu
 		default:
 		}
 	}
-	return r.run(ctx)
+	res, err := r.run(ctx)
+	return res, explainSetup(err, os.Geteuid(), readKernelFile)
 }
 
 // Close kills the inits no run took and stops starting new ones. Runs in

@@ -47,7 +47,8 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.run(ctx)
+	res, err := r.run(ctx)
+	return res, explainSetup(err, os.Geteuid(), readKernelFile)
 }
 
 // newRunner checks cfg and sets up a run of it.

@@ -1,0 +1,45 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// userNSHint says how the host restricts the user namespaces of
+// unprivileged users, read through read, or "" when it does not.
+func userNSHint(read func(string) ([]byte, error)) string {
+	val := func(p string) string {
+		b, err := read(p)
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	switch {
+	case val("/proc/sys/user/max_user_namespaces") == "0":
+		return "user.max_user_namespaces is 0: this host allows no user namespace"
+	case val("/proc/sys/kernel/unprivileged_userns_clone") == "0":
+		return "kernel.unprivileged_userns_clone is 0: only root may make user namespaces here"
+	case val("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
+		return "kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor takes the capabilities of an unprivileged user's namespaces; run as root, or give kafel an AppArmor profile that allows userns"
+	}
+	return ""
+}
+
+// explainSetup adds to a setup step that an unprivileged runner (euid)
+// was refused how the host restricts user namespaces, the likely cause.
+// Cgroup steps have their own explanation.
+func explainSetup(err error, euid int, read func(string) ([]byte, error)) error {
+	var se *SetupError
+	if euid == 0 || !errors.As(err, &se) || strings.HasPrefix(se.Op, "cgroup") ||
+		!errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOSPC) {
+		return err
+	}
+	if h := userNSHint(read); h != "" {
+		se.Err = fmt.Errorf("%w (%s)", se.Err, h)
+	}
+	return err
+}
