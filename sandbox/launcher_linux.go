@@ -217,7 +217,7 @@ func (l *Launcher) Run(ctx context.Context, cfg *Config, opts RunOptions) (*Resu
 		}
 	}
 	res, err := r.run(ctx)
-	return res, explainSetup(err, os.Geteuid(), readKernelFile)
+	return res, explainRunError(err, cfg)
 }
 
 // Close kills the inits no run took and stops starting new ones. Runs in

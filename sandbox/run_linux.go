@@ -48,7 +48,7 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	res, err := r.run(ctx)
-	return res, explainSetup(err, os.Geteuid(), readKernelFile)
+	return res, explainRunError(err, cfg)
 }
 
 // newRunner checks cfg and sets up a run of it.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +28,12 @@ func userNSHint(read func(string) ([]byte, error)) string {
 		return "kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor takes the capabilities of an unprivileged user's namespaces; run as root, or give kafel an AppArmor profile that allows userns"
 	}
 	return ""
+}
+
+// explainRunError adds to an error of a run of cfg what the host says of
+// its likely cause.
+func explainRunError(err error, cfg *Config) error {
+	return explainSetup(explainExec(err, cfg), os.Geteuid(), readKernelFile)
 }
 
 // explainSetup adds to a setup step that an unprivileged runner (euid)
