@@ -200,3 +200,18 @@ func TestSeccompWithoutUserNotif(t *testing.T) {
 	}
 	t.Logf("reason: %s", res.Reason)
 }
+
+func TestSeccompViolationString(t *testing.T) {
+	for _, tt := range []struct {
+		v    SeccompViolation
+		want string
+	}{
+		{SeccompViolation{Syscall: "getuid", Nr: 102, Arch: "x86_64", Args: [6]uint64{1, 2}, NArgs: 0}, "getuid() [nr 102] on x86_64"},
+		{SeccompViolation{Syscall: "bpf", Nr: 321, Arch: "x86_64", Args: [6]uint64{0, 0x10, 3, 9}, NArgs: 3}, "bpf(0x0, 0x10, 0x3) [nr 321] on x86_64"},
+		{SeccompViolation{Syscall: "syscall_999", Nr: 999, Arch: "x86_64", Args: [6]uint64{1}}, "syscall_999(0x1, 0x0, 0x0, 0x0, 0x0, 0x0) [nr 999] on x86_64"},
+	} {
+		if got := tt.v.String(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
