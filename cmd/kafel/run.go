@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -259,6 +260,9 @@ func (r *jailRunner) once(ctx context.Context, opts sandbox.RunOptions) (int, er
 			}
 			fmt.Fprintf(r.stderr, "kafel run: seccomp log: the policy would kill %s (%s)\n", c.String(), calls)
 		}
+		for _, line := range allowLines(res.SeccompLogged) {
+			fmt.Fprintf(r.stderr, "kafel run: seccomp log: %s\n", line)
+		}
 	}
 	if r.report != "" {
 		if err := writeReport(r.report, res); err != nil {
@@ -269,6 +273,32 @@ func (r *jailRunner) once(ctx context.Context, opts sandbox.RunOptions) (int, er
 		}
 	}
 	return res.ExitCode, nil
+}
+
+// allowLines says how a policy would allow the logged calls: an ALLOW
+// block of their names for each arch (with the arch when there are more
+// than one). Calls the syscall table does not name are left out.
+func allowLines(logged []sandbox.LoggedCall) []string {
+	var arches []string
+	names := map[string][]string{}
+	for _, c := range logged {
+		if strings.HasPrefix(c.Syscall, "syscall_") {
+			continue
+		}
+		if _, ok := names[c.Arch]; !ok {
+			arches = append(arches, c.Arch)
+		}
+		names[c.Arch] = append(names[c.Arch], c.Syscall)
+	}
+	var lines []string
+	for _, a := range arches {
+		on := ""
+		if len(arches) > 1 {
+			on = " on " + a
+		}
+		lines = append(lines, fmt.Sprintf("to allow them%s: ALLOW { %s }", on, strings.Join(names[a], ", ")))
+	}
+	return lines
 }
 
 // logJail logs the jail's parameters at debug level (-v), as nsjail does.

@@ -107,6 +107,9 @@ func TestRunSeccompLog(t *testing.T) {
 	if code != 0 || stdout != "Linux\nLinux\n" || !regexp.MustCompile(`kafel run: seccomp log: the policy would kill (new)?uname\(0x[0-9a-f]+\) \[nr \d+\] on \w+ \(2 calls\)`).MatchString(stderr) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want the calls to go on and be named", code, stdout, stderr)
 	}
+	if !regexp.MustCompile(`kafel run: seccomp log: to allow them: ALLOW \{ (new)?uname \}\n`).MatchString(stderr) {
+		t.Errorf("stderr %q: want the ALLOW block that would let the calls through", stderr)
+	}
 }
 
 // TestRunSeedConfig runs the article's configuration as written, with
