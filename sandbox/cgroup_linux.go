@@ -53,6 +53,24 @@ type jailCgroups struct {
 	memsw                  bool // memory.memsw.* exists (v1)
 }
 
+// wantedLimits are the kinds of limit g asks for.
+func wantedLimits(g *Cgroups) CgroupLimits {
+	var k CgroupLimits
+	if g.MemMax > 0 || g.MemMemswMax > 0 {
+		k |= LimitMemory
+	}
+	if g.PidsMax > 0 {
+		k |= LimitPids
+	}
+	if g.CPUMsPerSec > 0 {
+		k |= LimitCPU
+	}
+	if g.NetClsClassID != 0 {
+		k |= LimitNetCls
+	}
+	return k
+}
+
 // cgroupsWanted reports whether g asks for any limit.
 func cgroupsWanted(g *Cgroups) bool {
 	return g.MemMax > 0 || g.MemMemswMax > 0 || g.PidsMax > 0 || g.CPUMsPerSec > 0 || g.NetClsClassID != 0 ||
@@ -103,12 +121,13 @@ func newJailCgroups(g *Cgroups, warn func(string, ...any)) (cg *jailCgroups, err
 	return cg, cg.setupV1(g, name, warn)
 }
 
-// limitErr handles a limit that cannot be applied.
-func limitErr(g *Cgroups, warn func(string, ...any), what string, err error) error {
+// limitErr handles limits (what, of the kinds in limits) that cannot be
+// applied.
+func limitErr(g *Cgroups, warn func(string, ...any), what string, limits CgroupLimits, err error) error {
 	if err == nil {
 		return nil
 	}
-	if g.Optional {
+	if g.Optional && g.Required&limits == 0 {
 		warn("cgroup %s not applied: %v", what, err)
 		return nil
 	}
@@ -200,7 +219,7 @@ func (cg *jailCgroups) setupV1(g *Cgroups, name string, warn func(string, ...any
 			cg.memsw = serr == nil
 			err = cg.memV1(g)
 		}
-		if err := limitErr(g, warn, "memory", err); err != nil {
+		if err := limitErr(g, warn, "memory", LimitMemory, err); err != nil {
 			return err
 		}
 	}
@@ -210,7 +229,7 @@ func (cg *jailCgroups) setupV1(g *Cgroups, name string, warn func(string, ...any
 			cg.pids = dir
 			err = writeCgroup(dir, "pids.max", strconv.FormatUint(g.PidsMax, 10))
 		}
-		if err := limitErr(g, warn, "pids", err); err != nil {
+		if err := limitErr(g, warn, "pids", LimitPids, err); err != nil {
 			return err
 		}
 	}
@@ -224,7 +243,7 @@ func (cg *jailCgroups) setupV1(g *Cgroups, name string, warn func(string, ...any
 				err = writeCgroup(dir, "cpu.cfs_quota_us", strconv.FormatUint(g.CPUMsPerSec*period/1000, 10))
 			}
 		}
-		if err := limitErr(g, warn, "cpu", err); err != nil {
+		if err := limitErr(g, warn, "cpu", LimitCPU, err); err != nil {
 			return err
 		}
 	}
@@ -234,7 +253,7 @@ func (cg *jailCgroups) setupV1(g *Cgroups, name string, warn func(string, ...any
 			cg.netcls = dir
 			err = writeCgroup(dir, "net_cls.classid", strconv.FormatUint(uint64(g.NetClsClassID), 10))
 		}
-		if err := limitErr(g, warn, "net_cls", err); err != nil {
+		if err := limitErr(g, warn, "net_cls", LimitNetCls, err); err != nil {
 			return err
 		}
 	}
@@ -277,7 +296,7 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 	root := v2Mount(g)
 	avail, err := readKernelFile(filepath.Join(root, "cgroup.controllers"))
 	if err != nil {
-		return limitErr(g, warn, "v2 hierarchy", err)
+		return limitErr(g, warn, "v2 hierarchy", wantedLimits(g), err)
 	}
 	have := map[string]bool{}
 	for _, c := range strings.Fields(string(avail)) {
@@ -285,28 +304,30 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 	}
 	want := map[string]bool{}
 	var enable []string
-	need := func(ctrl string, on bool) error {
+	var kinds CgroupLimits // of the controllers to hand down
+	need := func(ctrl string, kind CgroupLimits, on bool) error {
 		if !on {
 			return nil
 		}
 		if !have[ctrl] {
-			return limitErr(g, warn, ctrl, fmt.Errorf("controller %q is not available in %s: %w", ctrl, root, ErrNotSupported))
+			return limitErr(g, warn, ctrl, kind, fmt.Errorf("controller %q is not available in %s: %w", ctrl, root, ErrNotSupported))
 		}
 		want[ctrl] = true
 		enable = append(enable, ctrl)
+		kinds |= kind
 		return nil
 	}
-	if err := need("memory", g.MemMax > 0); err != nil {
+	if err := need("memory", LimitMemory, g.MemMax > 0); err != nil {
 		return err
 	}
-	if err := need("pids", g.PidsMax > 0); err != nil {
+	if err := need("pids", LimitPids, g.PidsMax > 0); err != nil {
 		return err
 	}
-	if err := need("cpu", g.CPUMsPerSec > 0); err != nil {
+	if err := need("cpu", LimitCPU, g.CPUMsPerSec > 0); err != nil {
 		return err
 	}
 	if g.NetClsClassID != 0 {
-		if err := limitErr(g, warn, "net_cls", fmt.Errorf("cgroup v2 has no net_cls controller: %w", ErrNotSupported)); err != nil {
+		if err := limitErr(g, warn, "net_cls", LimitNetCls, fmt.Errorf("cgroup v2 has no net_cls controller: %w", ErrNotSupported)); err != nil {
 			return err
 		}
 	}
@@ -315,13 +336,13 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 	}
 	parent := filepath.Join(root, v2Parent)
 	if err := enableControllers(root, enable); err != nil {
-		return limitErr(g, warn, strings.Join(enable, ", "), err)
+		return limitErr(g, warn, strings.Join(enable, ", "), kinds, err)
 	}
 	if err := cgroupMkdir(parent); err != nil && !errors.Is(err, os.ErrExist) {
-		return limitErr(g, warn, strings.Join(enable, ", "), err)
+		return limitErr(g, warn, strings.Join(enable, ", "), kinds, err)
 	}
 	if err := enableControllers(parent, enable); err != nil {
-		return limitErr(g, warn, strings.Join(enable, ", "), err)
+		return limitErr(g, warn, strings.Join(enable, ", "), kinds, err)
 	}
 	dir, err := cg.makeDir(parent, name)
 	if err != nil {
@@ -334,7 +355,7 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 		}
 		if g.MemSwapMax >= 0 {
 			if err := writeCgroup(dir, "memory.swap.max", strconv.FormatInt(g.MemSwapMax, 10)); err != nil {
-				if err := limitErr(g, warn, "memory.swap.max", err); err != nil {
+				if err := limitErr(g, warn, "memory.swap.max", LimitMemory, err); err != nil {
 					return err
 				}
 			}

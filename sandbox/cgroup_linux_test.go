@@ -326,7 +326,19 @@ func TestCgroupOptionalMissingController(t *testing.T) {
 		t.Fatalf("optional: err %v, warnings %q", err, warned)
 	}
 	cg.destroy()
-	g.Optional = false
+	// Required, it stops the run though the others are optional.
+	g.Required = LimitNetCls
+	if _, err := newJailCgroups(&g, t.Logf); err == nil {
+		t.Fatal("a required net_cls limit without the controller was accepted")
+	}
+	g.Required = LimitPids
+	warned = nil
+	cg, err = newJailCgroups(&g, func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) })
+	if err != nil || len(warned) != 1 {
+		t.Fatalf("another limit required: err %v, warnings %q", err, warned)
+	}
+	cg.destroy()
+	g.Optional, g.Required = false, 0
 	if _, err := newJailCgroups(&g, t.Logf); err == nil {
 		t.Fatal("a net_cls limit without the controller was accepted")
 	}

@@ -114,19 +114,34 @@ type Cgroups struct {
 	CPUMsPerSec   uint64 // CPU time per wall second
 	NetClsClassID uint32
 
-	// Version selection.
 	// Optional applies the limits the host supports and skips the others
-	// with a log line instead of failing the run. DefaultConfig sets it;
-	// limits asked for explicitly (config file, flags) leave it false, so a
-	// limit that cannot be applied stops the run.
+	// with a log line instead of failing the run. DefaultConfig sets it; a
+	// configuration file leaves it false, so a limit that cannot be
+	// applied stops the run.
 	Optional bool
+	// Required are the limits that stop the run when they cannot be
+	// applied, Optional or not: `kafel run` flags on DefaultConfig mark
+	// those they ask for, and the defaults they leave stay optional.
+	Required CgroupLimits
 
+	// Version selection.
 	UseV2                                                  bool   // --use_cgroupv2
 	DetectV2                                               bool   // --detect_cgroupv2
 	V2Mount                                                string // --cgroupv2_mount, default /sys/fs/cgroup
 	V1MemMount, V1PidsMount, V1CPUMount, V1NetClsMount     string
 	V1MemParent, V1PidsParent, V1CPUParent, V1NetClsParent string // default "NSJAIL"
 }
+
+// CgroupLimits is a set of the kinds of cgroup limit.
+type CgroupLimits uint8
+
+// The kinds of cgroup limit.
+const (
+	LimitMemory CgroupLimits = 1 << iota
+	LimitPids
+	LimitCPU
+	LimitNetCls
+)
 
 // Seccomp is the filter of the jail.
 type Seccomp struct {

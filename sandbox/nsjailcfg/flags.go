@@ -727,46 +727,49 @@ func (f *Flags) applySeccomp(l *Loaded, diags *diagList) {
 	s.IncludePaths = append(s.IncludePaths, f.includePaths...)
 }
 
+// applyCgroups applies the cgroup flags. On DefaultConfig's limits, which
+// are optional, a flag makes the limit it concerns required (a choice of
+// hierarchy, all of them); the others stay as they were.
 func (f *Flags) applyCgroups(l *Loaded) {
 	g := &l.Config.Cgroups
-	any := false
-	num := func(flag, goField string, apply func()) {
+	var required sandbox.CgroupLimits
+	all := sandbox.LimitMemory | sandbox.LimitPids | sandbox.LimitCPU | sandbox.LimitNetCls
+	num := func(flag, goField string, kinds sandbox.CgroupLimits, apply func()) {
 		if f.changed(flag) {
 			apply()
 			f.set(l, "Cgroups."+goField, flag)
-			any = true
+			required |= kinds
 		}
 	}
-	num("cgroup_mem_max", "MemMax", func() { g.MemMax = f.cgMemMax })
-	num("cgroup_mem_memsw_max", "MemMemswMax", func() { g.MemMemswMax = f.cgMemMemswMax })
-	num("cgroup_mem_swap_max", "MemSwapMax", func() { g.MemSwapMax = f.cgMemSwapMax })
-	num("cgroup_pids_max", "PidsMax", func() { g.PidsMax = f.cgPidsMax })
-	num("cgroup_cpu_ms_per_sec", "CPUMsPerSec", func() { g.CPUMsPerSec = uint64(f.cgCPUMs) })
-	num("cgroup_net_cls_classid", "NetClsClassID", func() { g.NetClsClassID = f.cgNetClsClassID })
-	num("use_cgroupv2", "UseV2", func() { g.UseV2 = f.useV2 })
-	num("detect_cgroupv2", "DetectV2", func() { g.DetectV2 = f.detectV2 })
+	num("cgroup_mem_max", "MemMax", sandbox.LimitMemory, func() { g.MemMax = f.cgMemMax })
+	num("cgroup_mem_memsw_max", "MemMemswMax", sandbox.LimitMemory, func() { g.MemMemswMax = f.cgMemMemswMax })
+	num("cgroup_mem_swap_max", "MemSwapMax", sandbox.LimitMemory, func() { g.MemSwapMax = f.cgMemSwapMax })
+	num("cgroup_pids_max", "PidsMax", sandbox.LimitPids, func() { g.PidsMax = f.cgPidsMax })
+	num("cgroup_cpu_ms_per_sec", "CPUMsPerSec", sandbox.LimitCPU, func() { g.CPUMsPerSec = uint64(f.cgCPUMs) })
+	num("cgroup_net_cls_classid", "NetClsClassID", sandbox.LimitNetCls, func() { g.NetClsClassID = f.cgNetClsClassID })
+	num("use_cgroupv2", "UseV2", all, func() { g.UseV2 = f.useV2 })
+	num("detect_cgroupv2", "DetectV2", all, func() { g.DetectV2 = f.detectV2 })
 	for _, s := range []struct {
 		flag, goField string
+		kinds         sandbox.CgroupLimits
 		dst           *string
 		v             string
 	}{
-		{"cgroup_mem_mount", "V1MemMount", &g.V1MemMount, f.cgMemMount},
-		{"cgroup_mem_parent", "V1MemParent", &g.V1MemParent, f.cgMemParent},
-		{"cgroup_pids_mount", "V1PidsMount", &g.V1PidsMount, f.cgPidsMount},
-		{"cgroup_pids_parent", "V1PidsParent", &g.V1PidsParent, f.cgPidsParent},
-		{"cgroup_net_cls_mount", "V1NetClsMount", &g.V1NetClsMount, f.cgNetClsMount},
-		{"cgroup_net_cls_parent", "V1NetClsParent", &g.V1NetClsParent, f.cgNetClsParent},
-		{"cgroup_cpu_mount", "V1CPUMount", &g.V1CPUMount, f.cgCPUMount},
-		{"cgroup_cpu_parent", "V1CPUParent", &g.V1CPUParent, f.cgCPUParent},
-		{"cgroupv2_mount", "V2Mount", &g.V2Mount, f.cgV2Mount},
+		{"cgroup_mem_mount", "V1MemMount", sandbox.LimitMemory, &g.V1MemMount, f.cgMemMount},
+		{"cgroup_mem_parent", "V1MemParent", sandbox.LimitMemory, &g.V1MemParent, f.cgMemParent},
+		{"cgroup_pids_mount", "V1PidsMount", sandbox.LimitPids, &g.V1PidsMount, f.cgPidsMount},
+		{"cgroup_pids_parent", "V1PidsParent", sandbox.LimitPids, &g.V1PidsParent, f.cgPidsParent},
+		{"cgroup_net_cls_mount", "V1NetClsMount", sandbox.LimitNetCls, &g.V1NetClsMount, f.cgNetClsMount},
+		{"cgroup_net_cls_parent", "V1NetClsParent", sandbox.LimitNetCls, &g.V1NetClsParent, f.cgNetClsParent},
+		{"cgroup_cpu_mount", "V1CPUMount", sandbox.LimitCPU, &g.V1CPUMount, f.cgCPUMount},
+		{"cgroup_cpu_parent", "V1CPUParent", sandbox.LimitCPU, &g.V1CPUParent, f.cgCPUParent},
+		{"cgroupv2_mount", "V2Mount", all, &g.V2Mount, f.cgV2Mount},
 	} {
 		if f.changed(s.flag) {
 			*s.dst = s.v
 			f.set(l, "Cgroups."+s.goField, s.flag)
-			any = true
+			required |= s.kinds
 		}
 	}
-	if any {
-		g.Optional = false
-	}
+	g.Required |= required
 }

@@ -220,8 +220,12 @@ func TestFlags(t *testing.T) {
 		{[]string{"--disable_no_new_privs"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.DisableNoNewPrivs, true) }},
 		{[]string{"--nice_level", "-5"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.NiceLevel, -5) }},
 		{[]string{"--oom_score_adj", "500"}, func(c *sandbox.Config, _ *Loaded) string { return want(*c.OOMScoreAdj, 500) }},
+		// The limit asked for is required; DefaultConfig's others stay optional.
 		{[]string{"--cgroup_mem_max", "1048576"}, func(c *sandbox.Config, _ *Loaded) string {
-			return want(sp(c.Cgroups.MemMax, c.Cgroups.Optional), "1048576 false")
+			return want(sp(c.Cgroups.MemMax, c.Cgroups.Optional, c.Cgroups.Required), sp(1048576, true, sandbox.LimitMemory))
+		}},
+		{[]string{"--cgroup_pids_max", "8", "--cgroup_cpu_mount", "/x"}, func(c *sandbox.Config, _ *Loaded) string {
+			return want(c.Cgroups.Required, sandbox.LimitPids|sandbox.LimitCPU)
 		}},
 		{[]string{"--cgroup_mem_max", "100", "--cgroup_mem_memsw_max", "200"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.Cgroups.MemMemswMax, uint64(200)) }},
 		{[]string{"--cgroup_mem_swap_max", "0"}, func(c *sandbox.Config, _ *Loaded) string { return want(c.Cgroups.MemSwapMax, int64(0)) }},
