@@ -17,6 +17,51 @@ import (
 // mounts, the embedded policy and the cgroup limits; "kafel-no-limits"
 // leaves the cgroups out, like the other two.
 func BenchmarkRunCLI(b *testing.B) {
+	bin := installedKafel(b)
+	run := func(name string, args ...string) {
+		b.Run(name, func(b *testing.B) {
+			path, err := exec.LookPath(args[0])
+			if err != nil {
+				b.Skipf("needs %s for the baseline: %v", args[0], err)
+			}
+			latency.Measure(b, func() error { return exec.Command(path, args[1:]...).Run() })
+		})
+	}
+	run("kafel", bin, "run", "--", "/bin/true")
+	run("kafel-no-limits", bin, "run", "--cgroup_mem_max", "0", "--cgroup_pids_max", "0", "--cgroup_cpu_ms_per_sec", "0", "--", "/bin/true")
+	run("bwrap", "bwrap", "--unshare-all", "--ro-bind", "/", "/", "/bin/true")
+	run("unshare", "unshare", "-Urpf", "--mount-proc", "/bin/true")
+}
+
+// BenchmarkRunCLIVersus interleaves the launches of BenchmarkRunCLI, one
+// of each per iteration, and reports each median and its ratio to
+// kafel's: the ratios hold on a machine whose load changes from second
+// to second, where separate lines do not.
+func BenchmarkRunCLIVersus(b *testing.B) {
+	bin := installedKafel(b)
+	var contenders []latency.Contender
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"kafel", []string{bin, "run", "--", "/bin/true"}},
+		{"bwrap", []string{"bwrap", "--unshare-all", "--ro-bind", "/", "/", "/bin/true"}},
+		{"unshare", []string{"unshare", "-Urpf", "--mount-proc", "/bin/true"}},
+	} {
+		path, err := exec.LookPath(c.args[0])
+		if err != nil {
+			b.Skipf("needs %s for the baseline: %v", c.args[0], err)
+		}
+		args := c.args[1:]
+		contenders = append(contenders, latency.Contender{Name: c.name, Launch: func() error { return exec.Command(path, args...).Run() }})
+	}
+	latency.Compare(b, contenders...)
+}
+
+// installedKafel builds kafel and installs a copy in a temporary
+// directory, the binary the benchmarks run.
+func installedKafel(b *testing.B) string {
+	b.Helper()
 	if os.Geteuid() != 0 {
 		b.Skip("needs root: the default jail has cgroup limits")
 	}
@@ -36,19 +81,7 @@ func BenchmarkRunCLI(b *testing.B) {
 	if err := installCopy(linked, bin); err != nil {
 		b.Fatal(err)
 	}
-	run := func(name string, args ...string) {
-		b.Run(name, func(b *testing.B) {
-			path, err := exec.LookPath(args[0])
-			if err != nil {
-				b.Skipf("needs %s for the baseline: %v", args[0], err)
-			}
-			latency.Measure(b, func() error { return exec.Command(path, args[1:]...).Run() })
-		})
-	}
-	run("kafel", bin, "run", "--", "/bin/true")
-	run("kafel-no-limits", bin, "run", "--cgroup_mem_max", "0", "--cgroup_pids_max", "0", "--cgroup_cpu_ms_per_sec", "0", "--", "/bin/true")
-	run("bwrap", "bwrap", "--unshare-all", "--ro-bind", "/", "/", "/bin/true")
-	run("unshare", "unshare", "-Urpf", "--mount-proc", "/bin/true")
+	return bin
 }
 
 // installCopy copies the executable src to dst, as install(1) would.
