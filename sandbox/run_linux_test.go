@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(testNewIDMapEnv) != "" {
 		os.Exit(testNewIDMapMain())
 	}
+	if os.Getenv(testFilteredEnv) != "" {
+		os.Exit(testFilteredMain())
+	}
 	if mode := os.Getenv(testRootlessEnv); mode != "" {
 		os.Exit(testRootlessMain(mode))
 	}

@@ -36,17 +36,42 @@ func explainRunError(err error, cfg *Config) error {
 	return explainSetup(explainExec(err, cfg), os.Geteuid(), readKernelFile)
 }
 
-// explainSetup adds to a setup step that an unprivileged runner (euid)
-// was refused how the host restricts user namespaces, the likely cause.
-// Cgroup steps have their own explanation.
+// filteredHint says that this process runs under a seccomp filter of
+// its own, read through read, or "" when it does not.
+func filteredHint(read func(string) ([]byte, error)) string {
+	b, err := read("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Seccomp:"); ok && strings.TrimSpace(v) == "2" {
+			return "kafel itself runs under a seccomp filter (Seccomp: 2 in /proc/self/status), as in a container, and it may refuse new namespaces: give the container a profile that allows clone and unshare with namespace flags (Docker: --security-opt seccomp=unconfined)"
+		}
+	}
+	return ""
+}
+
+// explainSetup adds to a setup step that the runner was refused (EPERM,
+// ENOSPC) the likely causes the host shows: a seccomp filter on the
+// runner itself, and for an unprivileged runner (euid), how the host
+// restricts user namespaces. Cgroup steps have their own explanation.
 func explainSetup(err error, euid int, read func(string) ([]byte, error)) error {
 	var se *SetupError
-	if euid == 0 || !errors.As(err, &se) || strings.HasPrefix(se.Op, "cgroup") ||
+	if !errors.As(err, &se) || strings.HasPrefix(se.Op, "cgroup") ||
 		!errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOSPC) {
 		return err
 	}
-	if h := userNSHint(read); h != "" {
-		se.Err = fmt.Errorf("%w (%s)", se.Err, h)
+	var hints []string
+	if h := filteredHint(read); h != "" {
+		hints = append(hints, h)
+	}
+	if euid != 0 {
+		if h := userNSHint(read); h != "" {
+			hints = append(hints, h)
+		}
+	}
+	if len(hints) > 0 {
+		se.Err = fmt.Errorf("%w (%s)", se.Err, strings.Join(hints, "; "))
 	}
 	return err
 }

@@ -2,10 +2,15 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,6 +35,8 @@ func TestExplainSetup(t *testing.T) {
 		{"no namespaces", &SetupError{Op: "start the jail", Err: unix.ENOSPC}, 1000, sysctls(map[string]string{"/proc/sys/user/max_user_namespaces": "0"}), "max_user_namespaces is 0"},
 		{"debian", &SetupError{Op: "start the jail", Err: unix.EPERM}, 1000, sysctls(map[string]string{"/proc/sys/kernel/unprivileged_userns_clone": "0"}), "unprivileged_userns_clone is 0"},
 		{"root", &SetupError{Op: "mount", Err: unix.EPERM}, 0, ubuntu, ""},
+		{"container", &SetupError{Op: "start the jail", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/status": "Name:\tkafel\nSeccomp:\t2\nSeccomp_filters:\t1"}), "kafel itself runs under a seccomp filter"},
+		{"unfiltered", &SetupError{Op: "start the jail", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/status": "Name:\tkafel\nSeccomp:\t0"}), ""},
 		{"cgroup", &SetupError{Op: "cgroup create", Err: unix.EPERM}, 1000, ubuntu, ""},
 		{"other errno", &SetupError{Op: "mount", Err: unix.ENOENT}, 1000, ubuntu, ""},
 		{"unrestricted host", &SetupError{Op: "mount", Err: unix.EPERM}, 1000, sysctls(nil), ""},
@@ -46,5 +53,58 @@ func TestExplainSetup(t *testing.T) {
 		if !errors.Is(got, tt.err.(*SetupError).Err) {
 			t.Errorf("%s: %v no longer wraps %v", tt.name, got, tt.err.(*SetupError).Err)
 		}
+	}
+}
+
+// testFilteredEnv makes the test binary a runner under a seccomp filter
+// of its own that refuses new user namespaces, as a container's does.
+const testFilteredEnv = "KAFEL_SANDBOX_TEST_FILTERED"
+
+func testFilteredMain() int {
+	// clone and unshare with CLONE_NEWUSER in their first argument fail
+	// with EPERM; everything else goes.
+	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadAbsolute{Off: 0, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.SYS_CLONE, SkipTrue: 1},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.SYS_UNSHARE, SkipFalse: 3},
+		bpf.LoadAbsolute{Off: 16, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: unix.CLONE_NEWUSER, SkipFalse: 1},
+		bpf.RetConstant{Val: 0x00050000 | uint32(unix.EPERM)}, // SECCOMP_RET_ERRNO
+		bpf.RetConstant{Val: seccompRetAllow},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if _, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fprog))); e != 0 {
+		fmt.Fprintln(os.Stderr, "seccomp:", e)
+		return 2
+	}
+	_, err = Run(contextBackground(), testConfig("/bin/true"), RunOptions{})
+	fmt.Fprintln(os.Stderr, err)
+	return 125
+}
+
+// TestRunnerUnderFilter: a runner whose own seccomp filter refuses new
+// namespaces (a container's) fails closed, and says so.
+func TestRunnerUnderFilter(t *testing.T) {
+	requireRoot(t)
+	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
+		t.Skipf("the test's filter reads the low word of a 64-bit little-endian argument; %s is not amd64 or arm64", runtime.GOARCH)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), testFilteredEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 125 || !strings.Contains(string(out), "operation not permitted (kafel itself runs under a seccomp filter") {
+		t.Errorf("runner under a filter: %v, output %q; want the refused namespace explained", err, out)
 	}
 }
