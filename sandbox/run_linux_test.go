@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(testFilteredEnv) != "" {
 		os.Exit(testFilteredMain())
 	}
+	if os.Getenv(testMaskedProcEnv) != "" {
+		os.Exit(testMaskedProcMain())
+	}
 	if mode := os.Getenv(testRootlessEnv); mode != "" {
 		os.Exit(testRootlessMain(mode))
 	}

@@ -51,10 +51,33 @@ func filteredHint(read func(string) ([]byte, error)) string {
 	return ""
 }
 
+// procHint says which mounts cover parts of this process's /proc, read
+// through read, or "" when none does. The kernel lets a user namespace
+// mount a proc only where the proc it sees shows all of itself.
+func procHint(read func(string) ([]byte, error)) string {
+	b, err := read("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	var over []string
+	for _, line := range strings.Split(string(b), "\n") {
+		// binfmt_misc sits on an empty directory of proc, which hides
+		// nothing.
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], "/proc/") && !strings.Contains(line, " - binfmt_misc ") {
+			over = append(over, f[4])
+		}
+	}
+	if len(over) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("mounts cover parts of the /proc kafel sees (%s), as a container masks them, and the kernel lets a user namespace mount a proc only where nothing of it is hidden: leave /proc out (--disable_proc, mount_proc: false), or give the container an unmasked /proc (Docker: --security-opt systempaths=unconfined)", strings.Join(over, ", "))
+}
+
 // explainSetup adds to a setup step that the runner was refused (EPERM,
 // ENOSPC) the likely causes the host shows: a seccomp filter on the
-// runner itself, and for an unprivileged runner (euid), how the host
-// restricts user namespaces. Cgroup steps have their own explanation.
+// runner itself, parts of /proc hidden (for a proc mount), and for an
+// unprivileged runner (euid), how the host restricts user namespaces.
+// Cgroup steps have their own explanation.
 func explainSetup(err error, euid int, read func(string) ([]byte, error)) error {
 	var se *SetupError
 	if !errors.As(err, &se) || strings.HasPrefix(se.Op, "cgroup") ||
@@ -64,6 +87,11 @@ func explainSetup(err error, euid int, read func(string) ([]byte, error)) error 
 	var hints []string
 	if h := filteredHint(read); h != "" {
 		hints = append(hints, h)
+	}
+	if strings.HasPrefix(se.Op, "mount proc") && errors.Is(err, unix.EPERM) {
+		if h := procHint(read); h != "" {
+			hints = append(hints, h)
+		}
 	}
 	if euid != 0 {
 		if h := userNSHint(read); h != "" {

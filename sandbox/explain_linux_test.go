@@ -37,6 +37,8 @@ func TestExplainSetup(t *testing.T) {
 		{"root", &SetupError{Op: "mount", Err: unix.EPERM}, 0, ubuntu, ""},
 		{"container", &SetupError{Op: "start the jail", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/status": "Name:\tkafel\nSeccomp:\t2\nSeccomp_filters:\t1"}), "kafel itself runs under a seccomp filter"},
 		{"unfiltered", &SetupError{Op: "start the jail", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/status": "Name:\tkafel\nSeccomp:\t0"}), ""},
+		{"masked proc", &SetupError{Op: "mount proc on", Path: "/proc", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/mountinfo": "22 27 0:21 / /proc rw - proc proc rw\n65 22 0:39 / /proc/acpi ro - tmpfs none ro\n66 22 0:5 /null /proc/kcore rw - devtmpfs udev rw"}), "(/proc/acpi, /proc/kcore)"},
+		{"whole proc", &SetupError{Op: "mount proc on", Path: "/proc", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/mountinfo": "22 27 0:21 / /proc rw - proc proc rw\n40 22 0:37 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw"}), ""},
 		{"cgroup", &SetupError{Op: "cgroup create", Err: unix.EPERM}, 1000, ubuntu, ""},
 		{"other errno", &SetupError{Op: "mount", Err: unix.ENOENT}, 1000, ubuntu, ""},
 		{"unrestricted host", &SetupError{Op: "mount", Err: unix.EPERM}, 1000, sysctls(nil), ""},
@@ -106,5 +108,34 @@ func TestRunnerUnderFilter(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 125 || !strings.Contains(string(out), "operation not permitted (kafel itself runs under a seccomp filter") {
 		t.Errorf("runner under a filter: %v, output %q; want the refused namespace explained", err, out)
+	}
+}
+
+// testMaskedProcEnv makes the test binary a runner whose /proc has a
+// mount over a part of it, as in a container.
+const testMaskedProcEnv = "KAFEL_SANDBOX_TEST_MASKED_PROC"
+
+func testMaskedProcMain() int {
+	_, err := Run(contextBackground(), testConfig("/bin/true"), RunOptions{})
+	fmt.Fprintln(os.Stderr, err)
+	return 125
+}
+
+// TestRunnerMaskedProc: where a mount covers part of the runner's /proc
+// (a container's masked paths), the jail's proc cannot be mounted; the
+// run fails closed and says which mount is in the way.
+func TestRunnerMaskedProc(t *testing.T) {
+	requireRoot(t)
+	unshare := requireBinary(t, "unshare")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A private mount namespace for the runner, with a tmpfs on /proc/sys.
+	cmd := exec.Command(unshare, "-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs none /proc/sys && exec "$0"`, exe)
+	cmd.Env = append(os.Environ(), testMaskedProcEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 125 || !strings.Contains(string(out), "mount proc") || !strings.Contains(string(out), "(/proc/sys)") {
+		t.Errorf("runner with /proc/sys covered: %v, output %q; want the proc mount refused and /proc/sys named", err, out)
 	}
 }
