@@ -73,15 +73,33 @@ func procHint(read func(string) ([]byte, error)) string {
 	return fmt.Sprintf("mounts cover parts of the /proc kafel sees (%s), as a container masks them, and the kernel lets a user namespace mount a proc only where nothing of it is hidden: leave /proc out (--disable_proc, mount_proc: false), or give the container an unmasked /proc (Docker: --security-opt systempaths=unconfined)", strings.Join(over, ", "))
 }
 
+// explainCgroup adds to a cgroup step the runner was refused the likely
+// cause: no delegation for an unprivileged runner (euid), a read-only
+// cgroup file system.
+func explainCgroup(se *SetupError, euid int) {
+	switch {
+	case errors.Is(se.Err, unix.EROFS):
+		se.Err = fmt.Errorf("%w (the cgroup file system is mounted read-only here, as in an unprivileged container; leave the limits out, or mount it read-write)", se.Err)
+	case euid != 0 && (errors.Is(se.Err, unix.EACCES) || errors.Is(se.Err, unix.EPERM)):
+		se.Err = fmt.Errorf("%w (cgroups are not delegated to this user; leave the limits out or delegate a cgroup)", se.Err)
+	}
+}
+
 // explainSetup adds to a setup step that the runner was refused (EPERM,
 // ENOSPC) the likely causes the host shows: a seccomp filter on the
 // runner itself, parts of /proc hidden (for a proc mount), and for an
-// unprivileged runner (euid), how the host restricts user namespaces.
-// Cgroup steps have their own explanation.
+// unprivileged runner (euid), how the host restricts user namespaces;
+// for a cgroup step, explainCgroup's.
 func explainSetup(err error, euid int, read func(string) ([]byte, error)) error {
 	var se *SetupError
-	if !errors.As(err, &se) || strings.HasPrefix(se.Op, "cgroup") ||
-		!errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOSPC) {
+	if !errors.As(err, &se) {
+		return err
+	}
+	if strings.HasPrefix(se.Op, "cgroup") {
+		explainCgroup(se, euid)
+		return err
+	}
+	if !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOSPC) {
 		return err
 	}
 	var hints []string

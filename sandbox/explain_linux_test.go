@@ -39,7 +39,9 @@ func TestExplainSetup(t *testing.T) {
 		{"unfiltered", &SetupError{Op: "start the jail", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/status": "Name:\tkafel\nSeccomp:\t0"}), ""},
 		{"masked proc", &SetupError{Op: "mount proc on", Path: "/proc", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/mountinfo": "22 27 0:21 / /proc rw - proc proc rw\n65 22 0:39 / /proc/acpi ro - tmpfs none ro\n66 22 0:5 /null /proc/kcore rw - devtmpfs udev rw"}), "(/proc/acpi, /proc/kcore)"},
 		{"whole proc", &SetupError{Op: "mount proc on", Path: "/proc", Err: unix.EPERM}, 0, sysctls(map[string]string{"/proc/self/mountinfo": "22 27 0:21 / /proc rw - proc proc rw\n40 22 0:37 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw"}), ""},
-		{"cgroup", &SetupError{Op: "cgroup create", Err: unix.EPERM}, 1000, ubuntu, ""},
+		{"cgroup", &SetupError{Op: "cgroup create", Err: unix.EACCES}, 1000, ubuntu, "cgroups are not delegated to this user"},
+		{"cgroup as root", &SetupError{Op: "cgroup create", Err: unix.EACCES}, 0, ubuntu, ""},
+		{"read-only cgroups", &SetupError{Op: "cgroup memory", Err: unix.EROFS}, 0, ubuntu, "mounted read-only"},
 		{"other errno", &SetupError{Op: "mount", Err: unix.ENOENT}, 1000, ubuntu, ""},
 		{"unrestricted host", &SetupError{Op: "mount", Err: unix.EPERM}, 1000, sysctls(nil), ""},
 	}

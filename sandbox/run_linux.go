@@ -211,9 +211,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		if err = r.warm.setUpAhead(cfg); err != nil {
 			r.warm.discard()
 			r.warm = nil
-			if !root && errors.Is(err, os.ErrPermission) {
-				return nil, fmt.Errorf("%w (cgroups are not delegated to this user; leave the limits out or delegate a cgroup)", err)
-			}
 			return nil, err
 		}
 	}
@@ -259,9 +256,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		r.cg, err = newJailCgroups(&cfg.Cgroups, r.warn)
 	}
 	if err != nil {
-		if !root && errors.Is(err, os.ErrPermission) {
-			return nil, fmt.Errorf("%w (cgroups are not delegated to this user; leave the limits out or delegate a cgroup)", err)
-		}
 		return nil, err
 	}
 	defer func() {
