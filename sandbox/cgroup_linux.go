@@ -237,11 +237,9 @@ func (cg *jailCgroups) setupV1(g *Cgroups, name string, warn func(string, ...any
 		dir, err := cg.v1Dir(g.V1CPUMount, parent(g.V1CPUParent), name)
 		if err == nil {
 			cg.cpu = dir
+			// A new cgroup's cfs_period_us is the kernel's default.
 			const period = 100000 // µs
-			err = writeCgroup(dir, "cpu.cfs_period_us", strconv.Itoa(period))
-			if err == nil {
-				err = writeCgroup(dir, "cpu.cfs_quota_us", strconv.FormatUint(g.CPUMsPerSec*period/1000, 10))
-			}
+			err = writeCgroup(dir, "cpu.cfs_quota_us", strconv.FormatUint(g.CPUMsPerSec*period/1000, 10))
 		}
 		if err := limitErr(g, warn, "cpu", LimitCPU, err); err != nil {
 			return err
@@ -438,14 +436,10 @@ func (cg *jailCgroups) stats() cgroupStats {
 			s.OOMKills = readKey(filepath.Join(cg.mem, "memory.events"), "oom_kill")
 		} else {
 			s.PeakMemory, _ = readUint(filepath.Join(cg.mem, "memory.max_usage_in_bytes"))
-			s.OOMKills = readKey(filepath.Join(cg.mem, "memory.oom_control"), "oom_kill")
-			if s.OOMKills == 0 {
-				// Kernels before 4.13 have no oom_kill count: a hit limit
-				// shows in failcnt, an OOM kill as under_oom at most.
-				if n := readKey(filepath.Join(cg.mem, "memory.oom_control"), "under_oom"); n > 0 {
-					s.OOMKills = n
-				}
-			}
+			// Kernels before 4.13 have no oom_kill count: an OOM kill
+			// shows as under_oom at most.
+			v := readKeys(filepath.Join(cg.mem, "memory.oom_control"), "oom_kill", "under_oom")
+			s.OOMKills = max(v[0], v[1])
 		}
 	}
 	if cg.pids != "" {
@@ -463,20 +457,27 @@ func readUint(p string) (uint64, error) {
 }
 
 // readKey reads the value of key in a flat-keyed cgroup file.
-func readKey(p, key string) uint64 {
+func readKey(p, key string) uint64 { return readKeys(p, key)[0] }
+
+// readKeys reads the "key value" lines of the file p, returning the value
+// of each of keys (0 when it is missing).
+func readKeys(p string, keys ...string) []uint64 {
+	v := make([]uint64, len(keys))
 	b, err := readKernelFile(p)
 	if err != nil {
-		return 0
+		return v
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) == 2 && f[0] == key {
-			n, _ := strconv.ParseUint(f[1], 10, 64)
-			return n
+		if len(f) != 2 {
+			continue
+		}
+		if i := slices.Index(keys, f[0]); i >= 0 {
+			v[i], _ = strconv.ParseUint(f[1], 10, 64)
 		}
 	}
-	return 0
+	return v
 }
 
 // kill sends SIGKILL to every process in the cgroups.

@@ -379,3 +379,14 @@ func TestCgroupJoinedBeforeProgram(t *testing.T) {
 		}
 	}
 }
+
+func TestReadKeys(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "memory.oom_control")
+	os.WriteFile(p, []byte("oom_kill_disable 0\n\nunder_oom 1\nbroken line here\noom_kill 3\n"), 0o644)
+	if got := readKeys(p, "oom_kill", "under_oom", "missing"); !slices.Equal(got, []uint64{3, 1, 0}) {
+		t.Errorf("readKeys = %v, want [3 1 0]", got)
+	}
+	if got := readKeys(filepath.Join(t.TempDir(), "none"), "a"); !slices.Equal(got, []uint64{0}) {
+		t.Errorf("missing file: %v", got)
+	}
+}
