@@ -55,10 +55,12 @@ Without --config the jail is kafel's default: every namespace but time, no
 network, read-only /usr, /lib*, /bin and /sbin, a tmpfs /tmp (the working
 directory), a fresh /proc, a minimal /dev, rlimits, 512 MiB memory, 64 pids
 and one CPU where the host's cgroups allow, and the embedded policy that
-lets ordinary programs (python3, sh, coreutils) run. Flags that give the
-root (-c, -R, -B, -T, -m, -s) replace the default one, /proc aside, as in
-nsjail: the root holds what they say, and the working directory is /
-unless -D says. A file or flags without a policy get the embedded policy
+lets ordinary programs (python3, sh, coreutils) run. Flags change the
+default: a cgroup limit given as a flag must be applied or the run fails,
+while the default's others still go only where the host allows; flags
+that give the root (-c, -R, -B, -T, -m, -s) replace the default one,
+/proc aside, as in nsjail: the root holds what they say, and the working
+directory is / unless -D says. A file or flags without a policy get the embedded policy
 too; --seccomp_string or -P replace it.
 
 When run as root, the jail's user maps to nobody (65534) outside unless
