@@ -33,7 +33,20 @@ func userNSHint(read func(string) ([]byte, error)) string {
 // explainRunError adds to an error of a run of cfg what the host says of
 // its likely cause.
 func explainRunError(err error, cfg *Config) error {
-	return explainSetup(explainExec(err, cfg), os.Geteuid(), readKernelFile)
+	return explainSetup(explainAccess(explainExec(err, cfg), cfg), os.Geteuid(), readKernelFile)
+}
+
+// explainAccess adds to a bind whose source the jail could not reach
+// (EACCES) who the jail is on the host: the jail builds its root with its
+// own ids, and by default a root runner's jail is nobody outside.
+func explainAccess(err error, cfg *Config) error {
+	var se *SetupError
+	if !errors.As(err, &se) || !strings.HasPrefix(se.Op, "bind") || !errors.Is(err, unix.EACCES) ||
+		!cfg.Namespaces.User || len(cfg.UIDMap) == 0 || cfg.UIDMap[0].Outside == 0 {
+		return err
+	}
+	se.Err = fmt.Errorf("%w (the jail is uid %d on the host, which may not reach %s: let others read it and search the directories above it, or map the jail to its owner with -u and -g)", se.Err, cfg.UIDMap[0].Outside, se.Path)
+	return err
 }
 
 // filteredHint says that this process runs under a seccomp filter of

@@ -60,6 +60,19 @@ func TestExplainSetup(t *testing.T) {
 	}
 }
 
+// TestBindUnreachable: a bind source the jail's user cannot reach on the
+// host fails closed, and the error says who the jail is there.
+func TestBindUnreachable(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir() // 0700, root's
+	c := testConfig("/bin/true")
+	c.Mounts = append(c.Mounts, Mount{Src: dir, Dst: "/x", Bind: true, Mandatory: true})
+	_, _, err := runJailErr(c, RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), "permission denied (the jail is uid 65534 on the host, which may not reach "+dir) {
+		t.Errorf("err %v, want the jail's host uid named", err)
+	}
+}
+
 // testFilteredEnv makes the test binary a runner under a seccomp filter
 // of its own that refuses new user namespaces, as a container's does.
 const testFilteredEnv = "KAFEL_SANDBOX_TEST_FILTERED"
