@@ -21,7 +21,16 @@ import (
 // mounts bind.
 func explainExec(err error, cfg *Config) error {
 	var se *SetupError
-	if !errors.As(err, &se) || se.Op != "execve" || !filepath.IsAbs(se.Path) || !errors.Is(err, unix.ENOENT) {
+	if !errors.As(err, &se) || se.Op != "execve" && se.Op != "exec" || !filepath.IsAbs(se.Path) {
+		return err
+	}
+	if errors.Is(err, unix.EACCES) {
+		if why := whyNotExecutable(cfg, se.Path); why != "" {
+			se.Err = fmt.Errorf("%w (%s)", se.Err, why)
+		}
+		return err
+	}
+	if se.Op != "execve" || !errors.Is(err, unix.ENOENT) {
 		return err
 	}
 	host, ok := jailToHost(cfg, se.Path)
@@ -41,6 +50,44 @@ func explainExec(err error, cfg *Config) error {
 	return err
 }
 
+// whyNotExecutable says why the jail of cfg may not execute p, as far as
+// the mounts and the host file they bind show, or "".
+func whyNotExecutable(cfg *Config, p string) string {
+	if m := coveringMount(cfg, p); m != nil && m.NoExec {
+		return fmt.Sprintf("%s is on a noexec mount (%s)", p, m.Dst)
+	}
+	host, ok := jailToHost(cfg, p)
+	if !ok {
+		return ""
+	}
+	var st unix.Stat_t
+	if unix.Stat(host, &st) != nil {
+		return ""
+	}
+	switch {
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		return fmt.Sprintf("%s is not a regular file", p)
+	case st.Mode&0o111 == 0:
+		return fmt.Sprintf("%s is not marked executable", p)
+	case cfg.Namespaces.User && len(cfg.UIDMap) > 0 && st.Mode&0o001 == 0 && st.Uid != cfg.UIDMap[0].Outside:
+		return fmt.Sprintf("the jail is uid %d on the host, and %s lets only its owner or group execute it", cfg.UIDMap[0].Outside, p)
+	}
+	return ""
+}
+
+// coveringMount returns the mount of cfg with the longest destination
+// that is p or above it, or nil.
+func coveringMount(cfg *Config, p string) *Mount {
+	var best *Mount
+	for i := range cfg.Mounts {
+		m := &cfg.Mounts[i]
+		if within(p, m.Dst) && (best == nil || len(m.Dst) > len(best.Dst)) {
+			best = m
+		}
+	}
+	return best
+}
+
 // jailToHost returns the host file that p, an absolute path in the jail
 // of cfg, is as far as the mounts say: under the bind mount (or the
 // chroot) with the longest destination above it, following the symlinks
@@ -48,13 +95,7 @@ func explainExec(err error, cfg *Config) error {
 // (a tmpfs, the root's own tmpfs).
 func jailToHost(cfg *Config, p string) (string, bool) {
 	for range 16 {
-		var best *Mount
-		for i := range cfg.Mounts {
-			m := &cfg.Mounts[i]
-			if within(p, m.Dst) && (best == nil || len(m.Dst) > len(best.Dst)) {
-				best = m
-			}
-		}
+		best := coveringMount(cfg, p)
 		switch {
 		case best == nil && cfg.Chroot != "":
 			return filepath.Join(cfg.Chroot, p), true

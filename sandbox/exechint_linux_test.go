@@ -87,3 +87,29 @@ func FuzzElfInterp(f *testing.F) {
 		elfInterp(bytes.NewReader(data), head)
 	})
 }
+
+// TestExecNotExecutable: a program the jail may not execute fails with
+// EACCES, and the error says why, from the mounts and the host file.
+func TestExecNotExecutable(t *testing.T) {
+	requireRoot(t)
+	dir := worldDir(t)
+	os.WriteFile(filepath.Join(dir, "plain"), []byte("#!/bin/sh\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "owners"), []byte("#!/bin/sh\n"), 0o750)
+	os.WriteFile(filepath.Join(dir, "ok"), []byte("#!/bin/sh\n"), 0o755)
+	for _, tt := range []struct {
+		prog   string
+		noexec bool
+		want   string
+	}{
+		{"/d/plain", false, "/d/plain is not marked executable"},
+		{"/d/owners", false, "the jail is uid 65534 on the host, and /d/owners lets only its owner or group execute it"},
+		{"/d/ok", true, "/d/ok is on a noexec mount (/d)"},
+	} {
+		c := testConfig(tt.prog)
+		c.Mounts = append(c.Mounts, Mount{Src: dir, Dst: "/d", Bind: true, Mandatory: true, NoExec: tt.noexec})
+		_, _, err := runJailErr(c, RunOptions{})
+		if err == nil || !strings.Contains(err.Error(), "permission denied ("+tt.want+")") {
+			t.Errorf("%s (noexec %v): %v, want %q", tt.prog, tt.noexec, err, tt.want)
+		}
+	}
+}
