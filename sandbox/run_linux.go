@@ -751,46 +751,13 @@ func parseRights(oob []byte) []int {
 	return fds
 }
 
-// watchNotif waits for the first forbidden syscall and kills the jail.
+// watchNotif waits for the first forbidden syscall and kills the jail;
+// with Seccomp.Log it records each one and lets it go on instead.
 func (r *runner) watchNotif(listener, stop int, done chan<- struct{}) {
 	defer close(done)
 	defer unix.Close(listener)
 	defer unix.Close(stop)
-	if r.cfg.Seccomp.Log {
-		r.logNotifs(listener, stop)
-		return
-	}
-	n, ok, err := recvNotif(listener, stop)
-	if err != nil {
-		r.warn("seccomp listener: %v", err)
-		return
-	}
-	if !ok {
-		return
-	}
-	v := violationOf(n)
-	r.mu.Lock()
-	if r.viol == nil {
-		r.viol = v
-	}
-	r.mu.Unlock()
-	r.kill(ReasonSeccomp, "seccomp violation: "+v.String())
-	// The listener stays open until the run is over: closing it fails the
-	// blocked call with ENOSYS, and the caller, if the kill of its pid
-	// namespace has not reached it yet, would go on after the call the
-	// policy forbids.
-	pfd := []unix.PollFd{{Fd: int32(stop), Events: unix.POLLIN}}
-	for {
-		if _, err := unix.Poll(pfd, -1); err != unix.EINTR {
-			return
-		}
-	}
-}
-
-// logNotifs records the calls the filter notifies of and lets each go on,
-// until no task uses the filter or stop becomes readable.
-func (r *runner) logNotifs(listener, stop int) {
-	seen := map[[2]int]int{} // {audit arch, nr} -> index in r.logged
+	seen := map[[2]int]int{} // with Seccomp.Log: {audit arch, nr} -> index in r.logged
 	for {
 		n, ok, err := recvNotif(listener, stop)
 		if err != nil {
@@ -800,18 +767,39 @@ func (r *runner) logNotifs(listener, stop int) {
 		if !ok {
 			return
 		}
-		key := [2]int{int(n.Data.Arch), int(n.Data.Nr)}
+		if r.cfg.Seccomp.Log {
+			// Recorded, and the call goes on.
+			key := [2]int{int(n.Data.Arch), int(n.Data.Nr)}
+			r.mu.Lock()
+			if i, ok := seen[key]; ok {
+				r.logged[i].Count++
+			} else {
+				seen[key] = len(r.logged)
+				r.logged = append(r.logged, LoggedCall{SeccompViolation: *violationOf(n), Count: 1})
+			}
+			r.mu.Unlock()
+			if err := continueNotif(listener, n.ID); err != nil && err != unix.ENOENT {
+				r.warn("seccomp listener: %v", err)
+				return
+			}
+			continue
+		}
+		v := violationOf(n)
 		r.mu.Lock()
-		if i, ok := seen[key]; ok {
-			r.logged[i].Count++
-		} else {
-			seen[key] = len(r.logged)
-			r.logged = append(r.logged, LoggedCall{SeccompViolation: *violationOf(n), Count: 1})
+		if r.viol == nil {
+			r.viol = v
 		}
 		r.mu.Unlock()
-		if err := continueNotif(listener, n.ID); err != nil && err != unix.ENOENT {
-			r.warn("seccomp listener: %v", err)
-			return
+		r.kill(ReasonSeccomp, "seccomp violation: "+v.String())
+		// The listener stays open until the run is over: closing it fails
+		// the blocked call with ENOSYS, and the caller, if the kill of its
+		// pid namespace has not reached it yet, would go on after the call
+		// the policy forbids.
+		pfd := []unix.PollFd{{Fd: int32(stop), Events: unix.POLLIN}}
+		for {
+			if _, err := unix.Poll(pfd, -1); err != unix.EINTR {
+				return
+			}
 		}
 	}
 }
