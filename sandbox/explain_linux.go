@@ -64,6 +64,24 @@ func filteredHint(read func(string) ([]byte, error)) string {
 	return ""
 }
 
+// appArmorHint names the AppArmor profile this process runs under, read
+// through read, when it is enforced and not unconfined: Docker's
+// docker-default forbids mount.
+func appArmorHint(read func(string) ([]byte, error)) string {
+	for _, p := range []string{"/proc/self/attr/apparmor/current", "/proc/self/attr/current"} {
+		b, err := read(p)
+		if err != nil {
+			continue
+		}
+		label := strings.TrimSpace(strings.TrimRight(string(b), "\x00"))
+		if strings.HasSuffix(label, "(enforce)") {
+			return fmt.Sprintf("kafel runs under the AppArmor profile %s, which may forbid mounts (Docker's docker-default does): run it unconfined (Docker: --security-opt apparmor=unconfined) or under a profile that allows them", strings.TrimSuffix(label, " (enforce)"))
+		}
+		return ""
+	}
+	return ""
+}
+
 // procHint says which mounts cover parts of this process's /proc, read
 // through read, or "" when none does. The kernel lets a user namespace
 // mount a proc only where the proc it sees shows all of itself.
@@ -98,11 +116,23 @@ func explainCgroup(se *SetupError, euid int) {
 	}
 }
 
+// isMountStep reports whether op names a step of building the jail's
+// root: a mount, a bind, the root's own.
+func isMountStep(op string) bool {
+	for _, p := range []string{"mount", "bind", "pivot_root", "umount", "move the new root"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // explainSetup adds to a setup step that the runner was refused (EPERM,
-// ENOSPC) the likely causes the host shows: a seccomp filter on the
-// runner itself, parts of /proc hidden (for a proc mount), and for an
-// unprivileged runner (euid), how the host restricts user namespaces;
-// for a cgroup step, explainCgroup's.
+// ENOSPC; EACCES from AppArmor) the likely causes the host shows: a
+// seccomp filter on the runner itself, parts of /proc hidden (for a proc
+// mount), an AppArmor profile (for a mount), and for an unprivileged
+// runner (euid), how the host restricts user namespaces; for a cgroup
+// step, explainCgroup's.
 func explainSetup(err error, euid int, read func(string) ([]byte, error)) error {
 	var se *SetupError
 	if !errors.As(err, &se) {
@@ -112,22 +142,25 @@ func explainSetup(err error, euid int, read func(string) ([]byte, error)) error 
 		explainCgroup(se, euid)
 		return err
 	}
-	if !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOSPC) {
-		return err
-	}
+	refused := errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSPC)
 	var hints []string
-	if h := filteredHint(read); h != "" {
-		hints = append(hints, h)
+	add := func(h string) {
+		if h != "" {
+			hints = append(hints, h)
+		}
+	}
+	if refused {
+		add(filteredHint(read))
 	}
 	if strings.HasPrefix(se.Op, "mount proc") && errors.Is(err, unix.EPERM) {
-		if h := procHint(read); h != "" {
-			hints = append(hints, h)
-		}
+		add(procHint(read))
 	}
-	if euid != 0 {
-		if h := userNSHint(read); h != "" {
-			hints = append(hints, h)
-		}
+	// AppArmor refuses with EACCES.
+	if isMountStep(se.Op) && (refused || errors.Is(err, unix.EACCES)) {
+		add(appArmorHint(read))
+	}
+	if refused && euid != 0 {
+		add(userNSHint(read))
 	}
 	if len(hints) > 0 {
 		se.Err = fmt.Errorf("%w (%s)", se.Err, strings.Join(hints, "; "))
