@@ -207,7 +207,7 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 	fs.StringVar(&f.cgCPUParent, "cgroup_cpu_parent", "NSJAIL", "parent cpu cgroup of the jails")
 	fs.StringVar(&f.cgV2Mount, "cgroupv2_mount", "/sys/fs/cgroup", "cgroup v2 hierarchy")
 	fs.BoolVar(&f.useV2, "use_cgroupv2", false, "use cgroup v2")
-	fs.BoolVar(&f.detectV2, "detect_cgroupv2", false, "use cgroup v2 if the host has it")
+	fs.BoolVar(&f.detectV2, "detect_cgroupv2", false, "use cgroup v2 if the host has it (the default jail does; a config file, with detect_cgroupv2)")
 	fs.BoolVar(&f.ifaceNoLo, "iface_no_lo", false, "leave the loopback interface down")
 	fs.Var(listValue{&f.ifaceOwn}, "iface_own", "move this interface into the jail (not supported)")
 	fs.StringVarP(&f.macvlanIface, "macvlan_iface", "I", "", "interface to clone into the jail with MACVLAN (not supported)")
