@@ -95,13 +95,7 @@ func TestRunLimitHeld(t *testing.T) {
 // stderr, once per syscall with the number of calls.
 func TestRunSeccompLog(t *testing.T) {
 	requireJails(t)
-	var u unix.Utsname
-	var major, minor int
-	unix.Uname(&u)
-	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
-	if major < 5 || major == 5 && minor < 5 {
-		t.Skipf("kernel %d.%d cannot let a notified call go on (5.5): the calls are only in its audit log", major, minor)
-	}
+	requireNotifContinue(t)
 	code, stdout, stderr := kafelRun(t, "--seccomp_log", "--seccomp_string", "POLICY p { KILL { uname } } USE p DEFAULT ALLOW", "--",
 		"sh", "-c", "uname -s; uname -s")
 	if code != 0 || stdout != "Linux\nLinux\n" || !regexp.MustCompile(`kafel run: seccomp log: the policy would kill (new)?uname\(0x[0-9a-f]+\) \[nr \d+\] on \w+ \(2 calls\)`).MatchString(stderr) {
@@ -109,6 +103,47 @@ func TestRunSeccompLog(t *testing.T) {
 	}
 	if !regexp.MustCompile(`kafel run: seccomp log: to allow them: ALLOW \{ (new)?uname \}\n`).MatchString(stderr) {
 		t.Errorf("stderr %q: want the ALLOW block that would let the calls through", stderr)
+	}
+}
+
+// requireNotifContinue skips a test of --seccomp_log's list where the
+// kernel cannot let a notified call go on (before 5.5).
+func requireNotifContinue(t *testing.T) {
+	t.Helper()
+	var u unix.Utsname
+	var major, minor int
+	unix.Uname(&u)
+	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
+	if major < 5 || major == 5 && minor < 5 {
+		t.Skipf("kernel %d.%d cannot let a notified call go on (5.5): the calls are only in its audit log", major, minor)
+	}
+}
+
+// TestRunListenSeccompLog: in mode l, each jail's logged calls go to the
+// log with the connection's address.
+func TestRunListenSeccompLog(t *testing.T) {
+	requireJails(t)
+	requireNotifContinue(t)
+	cfg := sandbox.DefaultConfig()
+	cfg.Seccomp.Policy, cfg.Seccomp.Log = "POLICY p { KILL { uname } } USE p DEFAULT ALLOW", true
+	cfg.Path, cfg.Argv = "/bin/sh", []string{"sh", "-c", "uname -s"}
+	cfg.Mode, cfg.BindHost = sandbox.ModeListenTCP, "127.0.0.1"
+	addr, logs, stop := startListen(t, cfg)
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	out, _ := io.ReadAll(c)
+	c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "to allow them") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	l := logs.String()
+	if string(out) != "Linux\n" || !regexp.MustCompile(`seccomp log: the policy would kill" remote=127\.0\.0\.1:\d+ call="(new)?uname\(`).MatchString(l) || !strings.Contains(l, "ALLOW {") {
+		t.Errorf("jail said %q; logs:\n%s\nwant the uname call logged with the connection", out, l)
 	}
 }
 
@@ -198,19 +233,7 @@ func TestRunListen(t *testing.T) {
 	cfg.Seccomp.Policy = "DEFAULT ALLOW\n"
 	cfg.Path, cfg.Argv = "/bin/sh", []string{"sh", "-c", "read x; echo got $x"}
 	cfg.Mode, cfg.BindHost, cfg.MaxConnsPerIP = sandbox.ModeListenTCP, "127.0.0.1", 1
-	addrs := make(chan net.Addr, 1)
-	logs := &syncWriter{}
-	r := &jailRunner{cfg: cfg, logger: slog.New(slog.NewTextHandler(logs, nil)), stderr: io.Discard,
-		onListen: func(a net.Addr) { addrs <- a }}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.listen(ctx) }()
-	var addr net.Addr
-	select {
-	case addr = <-addrs:
-	case err := <-done:
-		t.Fatalf("listen: %v", err)
-	}
+	addr, logs, stop := startListen(t, cfg)
 	c1, err := net.Dial("tcp", addr.String())
 	if err != nil {
 		t.Fatal(err)
@@ -238,9 +261,30 @@ func TestRunListen(t *testing.T) {
 	if string(out) != "got hello\n" {
 		t.Errorf("jail said %q (%v); logs:\n%s", out, err, logs.String())
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("listen ended with %v", err)
+	stop()
+}
+
+// startListen runs mode l for cfg until stop, which says how it ended;
+// it returns the address it listens on and its log.
+func startListen(t *testing.T, cfg *sandbox.Config) (addr net.Addr, logs *syncWriter, stop func()) {
+	t.Helper()
+	addrs := make(chan net.Addr, 1)
+	logs = &syncWriter{}
+	r := &jailRunner{cfg: cfg, logger: slog.New(slog.NewTextHandler(logs, nil)), stderr: io.Discard,
+		onListen: func(a net.Addr) { addrs <- a }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.listen(ctx) }()
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("listen: %v", err)
+	}
+	return addr, logs, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("listen ended with %v", err)
+		}
 	}
 }
 

@@ -141,4 +141,10 @@ func (r *jailRunner) serve(ctx context.Context, conn net.Conn) {
 		return
 	}
 	r.logger.Info("jail ended", "remote", remote, "exit_code", res.ExitCode, "reason", res.Reason)
+	for _, c := range res.SeccompLogged {
+		r.logger.Warn("seccomp log: the policy would kill", "remote", remote, "call", c.String(), "calls", c.Count)
+	}
+	for _, line := range allowLines(res.SeccompLogged) {
+		r.logger.Warn("seccomp log: "+line, "remote", remote)
+	}
 }
