@@ -329,6 +329,23 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 			return err
 		}
 	}
+	// The root's hand-down is the host's: a limit that is only optional
+	// does without a controller the root does not hand down, rather than
+	// change it.
+	sub, err := readKernelFile(filepath.Join(root, "cgroup.subtree_control"))
+	if err != nil {
+		return limitErr(g, warn, "v2 hierarchy", kinds, err)
+	}
+	kindOf := map[string]CgroupLimits{"memory": LimitMemory, "pids": LimitPids, "cpu": LimitCPU}
+	enable = slices.DeleteFunc(enable, func(ctrl string) bool {
+		if slices.Contains(strings.Fields(string(sub)), ctrl) || !g.Optional || g.Required&kindOf[ctrl] != 0 {
+			return false
+		}
+		warn("cgroup %s not applied: the root cgroup of %s does not hand the controller down, and kafel changes it only for a limit asked for", ctrl, root)
+		want[ctrl] = false
+		kinds &^= kindOf[ctrl]
+		return true
+	})
 	if len(enable) == 0 {
 		return nil
 	}

@@ -197,22 +197,7 @@ func TestCgroupCPULimit(t *testing.T) {
 // controller to enable (they are bound to v1).
 func TestCgroupV2Files(t *testing.T) {
 	t.Log("cgroup v2 tested against a fake cgroupfs in a temporary directory: the host's v2 hierarchy lacks the controllers")
-	root := t.TempDir()
-	os.WriteFile(filepath.Join(root, "cgroup.controllers"), []byte("cpuset cpu io memory hugetlb pids\n"), 0o644)
-	// The root hands memory down already, as systemd has it.
-	os.WriteFile(filepath.Join(root, "cgroup.subtree_control"), []byte("memory\n"), 0o644)
-	mkdir, rmdir := cgroupMkdir, cgroupRmdir
-	defer func() { cgroupMkdir, cgroupRmdir = mkdir, rmdir }()
-	cgroupMkdir = func(dir string) error {
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			return err
-		}
-		for _, f := range []string{"memory.max", "memory.swap.max", "pids.max", "cpu.max", "cgroup.procs", "cgroup.kill", "cgroup.subtree_control"} {
-			os.WriteFile(filepath.Join(dir, f), nil, 0o644)
-		}
-		return nil
-	}
-	cgroupRmdir = os.RemoveAll
+	root := fakeCgroup2(t)
 	g := NsjailCgroups()
 	g.UseV2 = true
 	g.V2Mount = root
@@ -310,6 +295,59 @@ func TestCgroupV2EnableKernel(t *testing.T) {
 	}
 	if got := readTrim(t, filepath.Join(dir, "cgroup.subtree_control")); got != ctrl {
 		t.Errorf("subtree_control %q, want %q", got, ctrl)
+	}
+}
+
+// fakeCgroup2 lays out a v2 hierarchy in a temporary directory whose root
+// offers memory, pids and cpu and hands down memory only (as systemd might
+// have it), and makes the cgroup hooks create and remove cgroups there.
+func fakeCgroup2(t *testing.T) string {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "cgroup.controllers"), []byte("cpuset cpu io memory hugetlb pids\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "cgroup.subtree_control"), []byte("memory\n"), 0o644)
+	mkdir, rmdir := cgroupMkdir, cgroupRmdir
+	t.Cleanup(func() { cgroupMkdir, cgroupRmdir = mkdir, rmdir })
+	cgroupMkdir = func(dir string) error {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return err
+		}
+		for _, f := range []string{"memory.max", "memory.swap.max", "pids.max", "cpu.max", "cgroup.procs", "cgroup.kill", "cgroup.subtree_control"} {
+			os.WriteFile(filepath.Join(dir, f), nil, 0o644)
+		}
+		return nil
+	}
+	cgroupRmdir = os.RemoveAll
+	return root
+}
+
+// TestCgroupV2RootLeftAlone: optional limits (the default jail's) do
+// without the controllers the host's root cgroup does not hand down,
+// instead of changing it; one asked for has it handed down.
+func TestCgroupV2RootLeftAlone(t *testing.T) {
+	t.Log("cgroup v2 tested against a fake cgroupfs in a temporary directory: the host's v2 hierarchy lacks the controllers")
+	root := fakeCgroup2(t)
+	g := DefaultConfig().Cgroups
+	g.UseV2, g.V2Mount = true, root
+	var warned []string
+	cg, err := newJailCgroups(&g, func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.destroy()
+	if got := readTrim(t, filepath.Join(root, "cgroup.subtree_control")); got != "memory" {
+		t.Errorf("the root's subtree_control became %q", got)
+	}
+	if cg.mem == "" || cg.pids != "" || cg.cpu != "" || len(warned) != 2 {
+		t.Errorf("cgroups %+v, warnings %q; want memory only, pids and cpu skipped with a warning each", cg, warned)
+	}
+	g.Required = LimitPids
+	cg2, err := newJailCgroups(&g, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg2.destroy()
+	if got := readTrim(t, filepath.Join(root, "cgroup.subtree_control")); got != "+pids" || cg2.pids == "" {
+		t.Errorf("pids asked for: root's subtree_control %q, cgroups %+v; want pids handed down and applied", got, cg2)
 	}
 }
 
