@@ -42,17 +42,17 @@ func TestArenaResetZeroes(t *testing.T) {
 		t.Fatal(diags.Err())
 	}
 	a.Reset()
-	if len(a.nodes.binaries.spare) == 0 || len(a.nodes.idents.spare) == 0 {
-		t.Fatalf("Reset kept no chunks: %d of BinaryExpr, %d of Ident", len(a.nodes.binaries.spare), len(a.nodes.idents.spare))
+	if len(a.nodes.binaries.Spare()) == 0 || len(a.nodes.idents.Spare()) == 0 {
+		t.Fatalf("Reset kept no chunks: %d of BinaryExpr, %d of Ident", len(a.nodes.binaries.Spare()), len(a.nodes.idents.Spare()))
 	}
-	for _, c := range a.nodes.binaries.spare {
+	for _, c := range a.nodes.binaries.Spare() {
 		for i := range c {
 			if c[i] != (BinaryExpr{}) {
 				t.Fatalf("a BinaryExpr kept by Reset is not zero: %+v", c[i])
 			}
 		}
 	}
-	for _, c := range a.nodes.idents.spare {
+	for _, c := range a.nodes.idents.Spare() {
 		for i := range c {
 			if c[i] != (Ident{}) {
 				t.Fatalf("an Ident kept by Reset is not zero: %+v", c[i])

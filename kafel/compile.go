@@ -6,6 +6,7 @@ import (
 
 	"github.com/gokafel/gokafel/bpfgen"
 	"github.com/gokafel/gokafel/grammar"
+	"github.com/gokafel/gokafel/internal/arena"
 )
 
 // Compile loads the policy src (see Load) and compiles it to a seccomp
@@ -38,13 +39,13 @@ func Compile(name string, src []byte, opts Options) (*bpfgen.Program, error) {
 // sources), so release can zero it for the next one.
 type scratch struct {
 	nodes    grammar.Arena
-	ruleDefs chunks[ruleDef]
+	ruleDefs arena.Chunks[ruleDef]
 	lowering lowering
 }
 
 var scratchPool = sync.Pool{New: func() any {
 	s := new(scratch)
-	s.ruleDefs.recycle = true
+	s.ruleDefs.Recycle = true
 	s.lowering.keepChunks()
 	return s
 }}
@@ -65,7 +66,7 @@ func getScratch() *scratch {
 // release zeroes the nodes handed out and keeps s for getScratch.
 func (s *scratch) release() {
 	s.nodes.Reset()
-	s.ruleDefs.reset()
+	s.ruleDefs.Reset()
 	s.lowering.reset()
 	if !spareScratch.CompareAndSwap(nil, s) {
 		scratchPool.Put(s)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gokafel/gokafel/bpfgen"
 	"github.com/gokafel/gokafel/grammar"
+	"github.com/gokafel/gokafel/internal/arena"
 	"github.com/gokafel/gokafel/syscalls"
 )
 
@@ -115,7 +116,7 @@ func (l *loader) foldInto(arch *syscalls.Arch, r *ruleDef, sc *syscalls.Syscall,
 		case kFalse:
 			*out = foldedTrue
 		default:
-			n := l.lowering.nots.next()
+			n := l.lowering.nots.Take()
 			n.X = x.expr
 			*out = folded{kind: kNot, expr: n}
 		}
@@ -167,11 +168,11 @@ func (lw *lowering) logical(kind condKind, x, y *folded) folded {
 		return *x
 	}
 	if kind == kAnd {
-		n := lw.ands.next()
+		n := lw.ands.Take()
 		n.X, n.Y = x.expr, y.expr
 		return folded{kind: kAnd, expr: n}
 	}
-	n := lw.ors.next()
+	n := lw.ors.Take()
 	n.X, n.Y = x.expr, y.expr
 	return folded{kind: kOr, expr: n}
 }
@@ -201,11 +202,11 @@ func (lw *lowering) bitwise(kind condKind, x, y *folded) folded {
 	}
 	f := folded{kind: kind, wide: x.wide || y.wide}
 	if kind == kBitAnd {
-		n := lw.bitAnds.next()
+		n := lw.bitAnds.Take()
 		n.X, n.Y = x.value(), y.value()
 		f.val = n
 	} else {
-		n := lw.bitOrs.next()
+		n := lw.bitOrs.Take()
 		n.X, n.Y = x.value(), y.value()
 		f.val = n
 	}
@@ -221,7 +222,7 @@ func (lw *lowering) compare(op bpfgen.CmpOp, x, y *folded) folded {
 	case x.kind == kArg && y.kind == kArg && x.arg == y.arg:
 		holds = compare(op, 0, 0)
 	default:
-		n := lw.compares.next() // filled field by field: no bulk write barrier
+		n := lw.compares.Take() // filled field by field: no bulk write barrier
 		n.Op, n.X, n.Y, n.Is32 = op, x.value(), y.value(), !x.wide && !y.wide
 		return folded{kind: kCmp, expr: n}
 	}
@@ -253,12 +254,12 @@ func compare(op bpfgen.CmpOp, x, y uint64) bool {
 // chunks (see chunks): a filtered rule costs a handful of nodes, and one
 // allocation each made up a fifth of the allocations of a large load.
 type lowering struct {
-	nots     chunks[bpfgen.Not]
-	ands     chunks[bpfgen.And]
-	ors      chunks[bpfgen.Or]
-	compares chunks[bpfgen.Compare]
-	bitAnds  chunks[bpfgen.BitAnd]
-	bitOrs   chunks[bpfgen.BitOr]
+	nots     arena.Chunks[bpfgen.Not]
+	ands     arena.Chunks[bpfgen.And]
+	ors      arena.Chunks[bpfgen.Or]
+	compares arena.Chunks[bpfgen.Compare]
+	bitAnds  arena.Chunks[bpfgen.BitAnd]
+	bitOrs   arena.Chunks[bpfgen.BitOr]
 }
 
 // argValues are the arguments as Values, boxed once.
@@ -266,20 +267,20 @@ var argValues = [...]bpfgen.Value{bpfgen.Arg(0), bpfgen.Arg(1), bpfgen.Arg(2), b
 
 // keepChunks makes lw remember its chunks for reset.
 func (lw *lowering) keepChunks() {
-	lw.nots.recycle = true
-	lw.ands.recycle = true
-	lw.ors.recycle = true
-	lw.compares.recycle = true
-	lw.bitAnds.recycle = true
-	lw.bitOrs.recycle = true
+	lw.nots.Recycle = true
+	lw.ands.Recycle = true
+	lw.ors.Recycle = true
+	lw.compares.Recycle = true
+	lw.bitAnds.Recycle = true
+	lw.bitOrs.Recycle = true
 }
 
 // reset zeroes the nodes handed out and keeps their chunks.
 func (lw *lowering) reset() {
-	lw.nots.reset()
-	lw.ands.reset()
-	lw.ors.reset()
-	lw.compares.reset()
-	lw.bitAnds.reset()
-	lw.bitOrs.reset()
+	lw.nots.Reset()
+	lw.ands.Reset()
+	lw.ors.Reset()
+	lw.compares.Reset()
+	lw.bitAnds.Reset()
+	lw.bitOrs.Reset()
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gokafel/gokafel/internal/arena"
 	"github.com/gokafel/gokafel/internal/suggest"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -106,62 +107,9 @@ type loader struct {
 	// arena, when set, holds the nodes of the syntax tree.
 	arena *grammar.Arena
 	// ruleDefs hands out the rules of the action blocks.
-	ruleDefs *chunks[ruleDef]
+	ruleDefs *arena.Chunks[ruleDef]
 	// args is resolveRule's scratch list of argument names.
 	args []argName
-}
-
-// chunks hands out zeroed Ts from slices allocated a chunk at a time, each
-// twice the size of the last up to 1024, so that a small policy stays
-// small. A chunk lives as long as any T in it: the nodes of a load are
-// kept or dropped together, or, for Compile, handed back together by
-// reset. The zero value is ready.
-type chunks[T any] struct {
-	free []T
-	size int
-	// kept lists the chunks handed out since the last reset and spare the
-	// zeroed ones to use before allocating (both only when recycle is set).
-	kept, spare [][]T
-	recycle     bool
-}
-
-func (c *chunks[T]) next() *T {
-	if len(c.free) == 0 {
-		if n := len(c.spare); n > 0 {
-			c.free = c.spare[n-1]
-			c.spare = c.spare[:n-1]
-		} else {
-			c.size = min(max(2*c.size, 16), 1024)
-			c.free = make([]T, c.size)
-		}
-		if c.recycle {
-			c.kept = append(c.kept, c.free)
-		}
-	}
-	x := &c.free[0]
-	c.free = c.free[1:]
-	return x
-}
-
-// maxKeptChunks bounds the chunks of one kind kept for the next compile.
-const maxKeptChunks = 16
-
-// reset zeroes the Ts handed out since the last reset and makes their
-// chunks spare, up to maxKeptChunks of them.
-func (c *chunks[T]) reset() {
-	for i, k := range c.kept {
-		if i == len(c.kept)-1 {
-			clear(k[:len(k)-len(c.free)]) // the rest was never handed out
-		} else {
-			clear(k)
-		}
-		if len(c.spare) < maxKeptChunks {
-			c.spare = append(c.spare, k)
-		}
-	}
-	clear(c.kept)
-	c.kept = c.kept[:0]
-	c.free = nil
 }
 
 type diagKey struct {
@@ -207,7 +155,7 @@ func newLoader(name string, src []byte, opts Options) *loader {
 		fixes:     map[fixKey]*fixVote{},
 		declare:   map[fixKey]int{},
 		lowering:  new(lowering),
-		ruleDefs:  new(chunks[ruleDef]),
+		ruleDefs:  new(arena.Chunks[ruleDef]),
 	}
 }
 
@@ -525,7 +473,7 @@ func (l *loader) block(b *grammar.ActionBlock) *blockDef {
 	}
 	out := &blockDef{action: act, rules: make([]*ruleDef, 0, len(b.Rules))}
 	for _, r := range b.Rules {
-		if rd := l.ruleDefs.next(); l.rule(r, rd) {
+		if rd := l.ruleDefs.Take(); l.rule(r, rd) {
 			out.rules = append(out.rules, rd)
 		}
 	}
