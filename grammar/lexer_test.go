@@ -2,7 +2,6 @@ package grammar
 
 import (
 	"math/rand"
-	"strings"
 	"testing"
 )
 
@@ -55,15 +54,8 @@ func TestMaxNestBoundsStatements(t *testing.T) {
 	pieces := []string{"!", "(", ")", "{", "}", "a", "1", "ALLOW", "POLICY", ",", "==", "[", "]"}
 	r := rand.New(rand.NewSource(5))
 	for n := 0; n < 3000; n++ {
-		var b strings.Builder
-		for j := r.Intn(40); j > 0; j-- {
-			b.WriteString(pieces[r.Intn(len(pieces))] + " ")
-		}
-		src := b.String()
-		var diags Diagnostics
-		budget := DefaultMaxTokens
-		s := &scanner{src: []byte(src), text: src, name: "t", line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: budget}
-		s.scan(nil)
+		src := soup(r, pieces, 40)
+		s := scanned(src)
 		for from := range s.toks {
 			var stack []byte
 			for _, tok := range s.toks[from:] {

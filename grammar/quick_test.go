@@ -88,14 +88,7 @@ func TestQuickRuleMatchesParticiple(t *testing.T) {
 		n = 500
 	}
 	for i := 0; i < n; i++ {
-		var b strings.Builder
-		b.WriteString("ALLOW { read ")
-		for j := r.Intn(16); j > 0; j-- {
-			b.WriteString(pieces[r.Intn(len(pieces))])
-			b.WriteByte(' ')
-		}
-		b.WriteString("}")
-		parseBoth(t, []byte(b.String()))
+		parseBoth(t, []byte("ALLOW { read "+soup(r, pieces, 16)+"}"))
 	}
 }
 
@@ -117,15 +110,8 @@ func TestItemsUntilClose(t *testing.T) {
 	pieces := []string{"{", "}", "(", ")", "[", "]", ",", "a", "b", "1", "USE", "DEFAULT", "KILL", "ALLOW", "POLICY"}
 	r := rand.New(rand.NewSource(3))
 	for n := 0; n < 3000; n++ {
-		var b strings.Builder
-		for j := r.Intn(25); j > 0; j-- {
-			b.WriteString(pieces[r.Intn(len(pieces))] + " ")
-		}
-		src := b.String()
-		var diags Diagnostics
-		budget := DefaultMaxTokens
-		s := &scanner{src: []byte(src), text: src, name: "t", line: 1, col: 1, diags: &diags, budget: &budget, tokenLimit: budget}
-		s.scan(nil)
+		src := soup(r, pieces, 25)
+		s := scanned(src)
 		for open, tok := range s.toks {
 			if tok.value != "{" {
 				continue
@@ -173,15 +159,11 @@ func TestQuickStmtMatchesParticiple(t *testing.T) {
 		n = 500
 	}
 	for i := 0; i < n; i++ {
-		var b strings.Builder
-		for j := r.Intn(20); j > 0; j-- {
-			b.WriteString(pieces[r.Intn(len(pieces))])
-			b.WriteByte(' ')
-		}
+		src := []byte(soup(r, pieces, 20))
 		if i%2 == 0 {
-			parseBoth(t, []byte(b.String()))
+			parseBoth(t, src)
 		} else {
-			parseBothWith(t, []byte(b.String()), shallow)
+			parseBothWith(t, src, shallow)
 		}
 	}
 }

@@ -77,24 +77,24 @@ func TestHugePolicy(t *testing.T) {
 // alternatives each: the front end of the compile whose reference figure
 // is about 1.8 ms.
 func BenchmarkLoadShared300x3(b *testing.B) {
-	src, err := os.ReadFile("../../shared/bench/gen_300x3.policy")
-	if err != nil {
-		b.Skipf("shared benchmark policy not available: %v", err)
-	}
-	opts := x86Opts(b)
-	b.SetBytes(int64(len(src)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Load("gen_300x3.policy", src, opts); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchShared300x3(b, func(src []byte, opts Options) error {
+		_, err := Load("gen_300x3.policy", src, opts)
+		return err
+	})
 }
 
 // BenchmarkCompileShared300x3 compiles the shared benchmark policy of 300
 // syscalls with three argument alternatives each, from source to program.
 func BenchmarkCompileShared300x3(b *testing.B) {
+	benchShared300x3(b, func(src []byte, opts Options) error {
+		_, err := Compile("gen_300x3.policy", src, opts)
+		return err
+	})
+}
+
+// benchShared300x3 runs f on the shared benchmark policy of 300 syscalls
+// with three argument alternatives each, for x86_64.
+func benchShared300x3(b *testing.B, f func(src []byte, opts Options) error) {
 	src, err := os.ReadFile("../../shared/bench/gen_300x3.policy")
 	if err != nil {
 		b.Skipf("shared benchmark policy not available: %v", err)
@@ -104,7 +104,7 @@ func BenchmarkCompileShared300x3(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Compile("gen_300x3.policy", src, opts); err != nil {
+		if err := f(src, opts); err != nil {
 			b.Fatal(err)
 		}
 	}
