@@ -332,13 +332,13 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 	// The root's hand-down is the host's: a limit that is only optional
 	// does without a controller the root does not hand down, rather than
 	// change it.
-	sub, err := readKernelFile(filepath.Join(root, "cgroup.subtree_control"))
+	rootOn, err := handedDown(root)
 	if err != nil {
 		return limitErr(g, warn, "v2 hierarchy", kinds, err)
 	}
 	kindOf := map[string]CgroupLimits{"memory": LimitMemory, "pids": LimitPids, "cpu": LimitCPU}
 	enable = slices.DeleteFunc(enable, func(ctrl string) bool {
-		if slices.Contains(strings.Fields(string(sub)), ctrl) || !g.Optional || g.Required&kindOf[ctrl] != 0 {
+		if slices.Contains(rootOn, ctrl) || !g.Optional || g.Required&kindOf[ctrl] != 0 {
 			return false
 		}
 		warn("cgroup %s not applied: the root cgroup of %s does not hand the controller down, and kafel changes it only for a limit asked for", ctrl, root)
@@ -350,7 +350,7 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 		return nil
 	}
 	parent := filepath.Join(root, v2Parent)
-	if err := enableControllers(root, enable); err != nil {
+	if err := handDown(root, rootOn, enable); err != nil {
 		return limitErr(g, warn, strings.Join(enable, ", "), kinds, err)
 	}
 	if err := cgroupMkdir(parent); err != nil && !errors.Is(err, os.ErrExist) {
@@ -395,11 +395,22 @@ func (cg *jailCgroups) setupV2(g *Cgroups, name string, warn func(string, ...any
 // enableControllers has dir hand ctrls down to its children: it writes
 // those missing from its cgroup.subtree_control there.
 func enableControllers(dir string, ctrls []string) error {
-	cur, err := readKernelFile(filepath.Join(dir, "cgroup.subtree_control"))
+	on, err := handedDown(dir)
 	if err != nil {
 		return err
 	}
-	on := strings.Fields(string(cur))
+	return handDown(dir, on, ctrls)
+}
+
+// handedDown lists the controllers dir hands down (cgroup.subtree_control).
+func handedDown(dir string) ([]string, error) {
+	cur, err := readKernelFile(filepath.Join(dir, "cgroup.subtree_control"))
+	return strings.Fields(string(cur)), err
+}
+
+// handDown writes those of ctrls that are not in on, the controllers dir
+// hands down already, to its cgroup.subtree_control.
+func handDown(dir string, on, ctrls []string) error {
 	var add []string
 	for _, c := range ctrls {
 		if !slices.Contains(on, c) {
@@ -409,7 +420,7 @@ func enableControllers(dir string, ctrls []string) error {
 	if len(add) == 0 {
 		return nil
 	}
-	err = writeCgroup(dir, "cgroup.subtree_control", strings.Join(add, " "))
+	err := writeCgroup(dir, "cgroup.subtree_control", strings.Join(add, " "))
 	if errors.Is(err, unix.EBUSY) {
 		return fmt.Errorf("%w: %s holds processes, and cgroup v2 hands no controller down from a cgroup with processes of its own but the host's root (in a container, share the host's cgroup namespace, or move its processes into a child cgroup)", err, dir)
 	}
