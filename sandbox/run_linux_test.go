@@ -39,7 +39,11 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(testRootlessEnv); mode != "" {
 		os.Exit(testRootlessMain(mode))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if escapeDir != "" {
+		os.RemoveAll(escapeDir) // built once for the escape tests
+	}
+	os.Exit(code)
 }
 
 // requireRoot skips t unless the test runs as root.
