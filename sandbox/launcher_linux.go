@@ -52,6 +52,7 @@ type warmInit struct {
 // takes them as they are.
 type aheadState struct {
 	maps     bool
+	cgMade   bool // cg holds the run's cgroups (nil: no limits asked for)
 	cg       *jailCgroups
 	warnings []string // what making the cgroups warned of, for the run's log
 }
@@ -142,7 +143,7 @@ func (l *Launcher) spawnWarm() (*warmInit, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := w.setUpAhead(l.shape); err != nil {
+		if err := w.setUpAhead(l.shape, true); err != nil {
 			w.discard()
 			return nil, err
 		}
@@ -161,9 +162,9 @@ func (l *Launcher) spawnWarm() (*warmInit, error) {
 	return &warmInit{pid: pid, sock: sock}, nil
 }
 
-// setUpAhead writes the child's id maps and makes and joins its cgroups
-// for a run of shape.
-func (w *warmInit) setUpAhead(shape *Config) error {
+// setUpAhead writes the child's id maps for a run of shape and, with
+// cgroups, makes and joins its cgroups.
+func (w *warmInit) setUpAhead(shape *Config, cgroups bool) error {
 	a := &aheadState{}
 	w.ahead = a
 	root := os.Geteuid() == 0
@@ -173,6 +174,10 @@ func (w *warmInit) setUpAhead(shape *Config) error {
 		}
 		a.maps = true
 	}
+	if !cgroups {
+		return nil
+	}
+	a.cgMade = true
 	cg, err := newJailCgroups(&shape.Cgroups, func(format string, args ...any) {
 		a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
 	})

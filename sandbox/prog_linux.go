@@ -26,10 +26,11 @@ import (
 //
 // The child is cloned early with a prelude that waits (parkChild; a
 // Launcher parks children ahead of their runs), and the runner writes its
-// id maps and makes and joins its cgroups right away (setUpAhead). Woken,
-// it switches to its program, which reads a byte from its socket twice:
-// once the id maps are written, and once the cgroups are joined and the
-// filter is in place. It reports a failure in the region (jail.Failure);
+// id maps right away (setUpAhead; a Launcher makes and joins its cgroups
+// there too). Woken, it switches to its program, which reads a byte from
+// its socket twice: once the id maps are written, and once the cgroups
+// are joined and the filter is in place. A run's own child builds its
+// root in between, while the runner makes its cgroups. It reports a failure in the region (jail.Failure);
 // the runner reads it when the child's end of the socket closes, which
 // happens at its execve or its exit.
 

@@ -78,6 +78,8 @@ type runner struct {
 
 	cg       *jailCgroups
 	cgJoined bool      // the jail is in cg already (a Launcher's child)
+	cgLater  bool      // cg is made once the jail has its program (prepare)
+	sigCh    chan os.Signal
 	warm     *warmInit // an init started ahead, to be claimed
 	prog     *progRun  // the jail's program, when it has one
 	sock     int       // the parent's end
@@ -136,16 +138,55 @@ func newJailSpec(cfg *Config) (*jail.Spec, error) {
 // testHookCgroupsMade, if set, runs once a run's cgroups exist.
 var testHookCgroupsMade func()
 
+// makeCgroups makes the run's cgroups (none when no limit is asked for).
+// The runner catches signals first: from then on it has something to
+// clean up, and a signal must not end it before it has.
+func (r *runner) makeCgroups() error {
+	r.catchSignals()
+	cg, err := newJailCgroups(&r.cfg.Cgroups, r.warn)
+	if err != nil {
+		return err
+	}
+	r.cg = cg
+	if testHookCgroupsMade != nil {
+		testHookCgroupsMade()
+	}
+	return nil
+}
+
+// catchSignals makes the signals that would end the runner (and those it
+// forwards to the program) arrive on r.sigCh, when the caller asked for
+// it. Until then such a signal ends the runner, and its jail with it
+// (the parent-death signal): it is caught before the run makes what
+// needs cleaning up, its cgroups, and a signal caught while the run is
+// set up waits in the channel until the jail is there to kill.
+func (r *runner) catchSignals() {
+	if r.opts.HandleSignals && r.sigCh == nil {
+		r.sigCh = make(chan os.Signal, 4)
+		signal.Notify(r.sigCh, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGQUIT)
+	}
+}
+
+// releaseSignals undoes catchSignals, last of all.
+func (r *runner) releaseSignals() {
+	if r.sigCh != nil {
+		signal.Stop(r.sigCh)
+	}
+}
+
 func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	cfg := r.cfg
-	// Caught before the run makes anything to clean up (a child, its
-	// cgroups): a signal that comes while the run is set up waits in the
-	// channel, and the run ends as soon as the jail is there to kill.
-	var sigCh chan os.Signal
-	if r.opts.HandleSignals {
-		sigCh = make(chan os.Signal, 4)
-		signal.Notify(sigCh, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGQUIT)
-		defer signal.Stop(sigCh)
+	// A jail program (no re-executed init) where the runner has an
+	// executor, unless an init was started ahead for the run or the
+	// caller named the init's binary.
+	useProg := progSpawn != nil && r.warm == nil && !r.opts.forkExec && r.opts.Executable == ""
+	// The cgroups of a child parked for this run are made while it builds
+	// the jail (prepare), unless a mount in the jail is a cgroup file
+	// system: it must be made in the cgroup namespace of the jail's cgroup.
+	r.cgLater = useProg && !mountsCgroupFS(cfg.Mounts)
+	defer r.releaseSignals()
+	if !r.cgLater {
+		r.catchSignals()
 	}
 	defer func() {
 		if r.warm != nil && r.pid == 0 {
@@ -196,19 +237,14 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	for _, fd := range cfg.PassFDs {
 		sockNum = max(sockNum, fd+1)
 	}
-	// A jail program (no re-executed init) where the runner has an
-	// executor, unless an init was started ahead for the run or the
-	// caller named the init's binary.
-	useProg := progSpawn != nil && r.warm == nil && !r.opts.forkExec && r.opts.Executable == ""
 	if useProg {
 		// Cloned now, the child makes its namespaces (a millisecond, most
-		// of it the network namespace) while the runner sets up cgroups,
-		// stdio and the program on another CPU.
+		// of it the network namespace) while the runner writes its id
+		// maps and sets up stdio and the program on another CPU.
 		if r.warm, err = parkChild(cfg); err != nil {
 			return nil, err
 		}
-		// Its id maps and cgroups too, as a Launcher does ahead.
-		if err = r.warm.setUpAhead(cfg); err != nil {
+		if err = r.warm.setUpAhead(cfg, false); err != nil {
 			r.warm.discard()
 			r.warm = nil
 			return nil, err
@@ -245,31 +281,28 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		}
 	}()
 
-	if w := r.warm; w != nil && w.ahead != nil {
+	defer func() {
+		if derr := r.cg.destroy(); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	switch w := r.warm; {
+	case w != nil && w.ahead != nil && w.ahead.cgMade:
 		// A Launcher's child came with its cgroups made and joined.
 		r.cg, r.cgJoined = w.ahead.cg, true
 		w.ahead.cg = nil
 		for _, text := range w.ahead.warnings {
 			r.log.Warn(text)
 		}
-	} else {
-		r.cg, err = newJailCgroups(&cfg.Cgroups, r.warn)
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if derr := r.cg.destroy(); derr != nil && err == nil {
-			err = derr
+	case !r.cgLater:
+		if err = r.makeCgroups(); err != nil {
+			return nil, err
 		}
-	}()
-	if testHookCgroupsMade != nil {
-		testHookCgroupsMade()
 	}
 	// Joining the cgroups overlaps the init's building of the jail,
 	// unless a mount in the jail is a cgroup file system: it must be made
 	// in the cgroup namespace of the jail's cgroup.
-	ic.CgroupFollows = r.cg != nil && !r.cgJoined && !mountsCgroupFS(cfg.Mounts)
+	ic.CgroupFollows = (r.cg != nil || r.cgLater) && !r.cgJoined && !mountsCgroupFS(cfg.Mounts)
 
 	stdin, stdout, stderr := r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
 	if stdin == nil {
@@ -412,7 +445,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 			r.kill(ReasonTimeLimit, fmt.Sprintf("time limit of %v reached; the jail was killed", cfg.TimeLimit))
 		case <-ctx.Done():
 			r.kill(ReasonInterrupted, "interrupted: "+ctx.Err().Error())
-		case s := <-sigCh:
+		case s := <-r.sigCh:
 			sig, _ := s.(syscall.Signal)
 			if forwarded(sig) {
 				// The program is the jail's pid 1: it gets the signal
@@ -570,8 +603,16 @@ func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool, filterCh <-chan fil
 		return err
 	}
 	if ic.CgroupFollows {
-		if err := r.cg.add(r.pid); err != nil {
-			return err
+		if r.cgLater {
+			// The jail builds its root meanwhile.
+			if err := r.makeCgroups(); err != nil {
+				return err
+			}
+		}
+		if r.cg != nil {
+			if err := r.cg.add(r.pid); err != nil {
+				return err
+			}
 		}
 	}
 	if wantFilter {
