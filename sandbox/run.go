@@ -40,6 +40,11 @@ type RunOptions struct {
 	// usually cancel the context instead.
 	HandleSignals bool
 
+	// Signals, with HandleSignals, are the signals the run takes, caught
+	// by the caller ahead of it (CatchSignals); the run neither catches
+	// them itself nor gives them back. Nil makes it catch its own.
+	Signals *Signals
+
 	// Executable is the binary re-executed as the jail's init. Empty means
 	// /proc/self/exe, which is what every caller wants outside tests. On
 	// amd64 a run starts no init (the runner clones the jail and runs its

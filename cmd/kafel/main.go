@@ -73,5 +73,12 @@ func givesFlag(args []string) bool {
 
 func main() {
 	sandbox.Init() // where the jail's init is this binary re-executed: it never returns there
+	if len(os.Args) > 1 && os.Args[1] == "run" {
+		// Caught in the background while run reads its flags and
+		// configuration: catching them costs more than half a
+		// millisecond this early, and the run needs them before it makes
+		// its cgroups.
+		runSignals = sandbox.CatchSignals()
+	}
 	cli.Main(newRootCmd(os.Args[1:]...))
 }

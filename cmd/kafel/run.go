@@ -28,6 +28,10 @@ func init() {
 	commands = append(commands, command{name: "run", new: newRunCmd, bare: newBareRunCmd})
 }
 
+// runSignals, when kafel is a `kafel run` process, are the signals its
+// run takes, caught from the start of main.
+var runSignals *sandbox.Signals
+
 // ExitRunner is the exit status of `kafel run` when it fails itself (bad
 // flags, configuration or policy; a part of the jail that cannot be set
 // up), so that scripts can tell it from the program's own status: the
@@ -180,6 +184,10 @@ func runRun(cmd *cobra.Command, flags *nsjailcfg.Flags, args []string) error {
 	opts := sandbox.RunOptions{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: stderr, Logger: logger}
 	switch loaded.Config.Mode {
 	case sandbox.ModeRerun, sandbox.ModeListenTCP:
+		if runSignals != nil {
+			// Between runs the loop's context takes the signals.
+			runSignals.Stop()
+		}
 		ctx, stop := stopContext()
 		defer stop()
 		if loaded.Config.Mode == sandbox.ModeRerun {
@@ -187,7 +195,7 @@ func runRun(cmd *cobra.Command, flags *nsjailcfg.Flags, args []string) error {
 		}
 		return r.listen(ctx)
 	}
-	opts.HandleSignals = true
+	opts.HandleSignals, opts.Signals = true, runSignals
 	code, err := r.once(context.Background(), opts)
 	if err != nil {
 		return &cli.ExitError{Code: code, Err: err}
