@@ -320,6 +320,9 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// unless a mount in the jail is a cgroup file system: it must be made
 	// in the cgroup namespace of the jail's cgroup.
 	ic.CgroupFollows = (r.cg != nil || r.cgLater) && !r.cgJoined && !mountsCgroupFS(cfg.Mounts)
+	// A parked child's maps were written ahead: its program goes on to
+	// build the jail without waiting for the runner.
+	ic.MapsWritten = r.warm != nil && r.warm.ahead != nil && r.warm.ahead.maps && !newIDMap
 
 	stdin, stdout, stderr := r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
 	if stdin == nil {
@@ -616,8 +619,10 @@ func (r *runner) prepare(ic *jail.Spec, newIDMap, root bool, filterCh <-chan fil
 		}
 		return nil
 	}
-	if err := next("its id maps are written"); err != nil {
-		return err
+	if !ic.MapsWritten {
+		if err := next("its id maps are written"); err != nil {
+			return err
+		}
 	}
 	if ic.CgroupFollows {
 		if r.cgLater {

@@ -271,9 +271,12 @@ func Build(in *ProgInput, base uint64) (*Prog, error) {
 		i := b.op(OpDesc{Op: what, Err: errors.New("the runner gave up")}, unix.SYS_READ, ci(in.Sock), c(oneByte), c(1))
 		b.ops[i].Ctl |= OpNeedNonzero
 	}
-	// A byte from the runner once the id maps are written, another once
-	// the cgroups are joined and the filter is in place.
-	wait("wait for the jail's id maps")
+	// A byte from the runner once the id maps are written (unless they
+	// were before the program started), another once the cgroups are
+	// joined and the filter is in place.
+	if !s.MapsWritten {
+		wait("wait for the jail's id maps")
+	}
 	if s.User {
 		// Take the jail's ids now: the child's uid has no mapping in the
 		// new user namespace and the kernel refuses to create files

@@ -28,6 +28,9 @@ type Spec struct {
 	// builds the jail; the program waits for that before it unshares the
 	// cgroup namespace, drops its privileges and executes the program.
 	CgroupFollows bool
+	// MapsWritten says the runner wrote the id maps before the program
+	// started: it does not wait for them.
+	MapsWritten bool
 	UID, GID      int  // ids to switch to; -1 keeps one
 	SetGroups     bool // the user namespace allows setgroups
 	Unshare       uint64
