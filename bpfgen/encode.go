@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/format"
 	"io"
 	"strings"
 
@@ -432,13 +431,18 @@ func encodeGo(p *Program, opts EncodeOptions) []byte {
 	}
 	b.WriteString(".\n")
 	fmt.Fprintf(&b, "var %s = []bpf.RawInstruction{\n", name)
+	// The comments are aligned one space after the longest element, as
+	// gofmt aligns the trailing comments of consecutive lines.
+	elems := make([]string, len(p.Insns))
+	width := 0
 	for i, ins := range p.Insns {
-		fmt.Fprintf(&b, "\t{Op: 0x%02x, Jt: %d, Jf: %d, K: 0x%08x}, // %s\n", ins.Op, ins.Jt, ins.Jf, ins.K, asm[i])
+		elems[i] = fmt.Sprintf("{Op: 0x%02x, Jt: %d, Jf: %d, K: 0x%08x},", ins.Op, ins.Jt, ins.Jf, ins.K)
+		width = max(width, len(elems[i]))
+	}
+	for i, e := range elems {
+		fmt.Fprintf(&b, "\t%-*s // %s\n", width, e, strings.TrimRight(asm[i], " \t"))
 	}
 	b.WriteString("}\n")
-	if formatted, err := format.Source(b.Bytes()); err == nil {
-		return formatted // aligned comments, as gofmt leaves them
-	}
 	return b.Bytes()
 }
 
