@@ -1,9 +1,8 @@
 package corpus
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
+	"hash/fnv"
 	"io/fs"
 	"sort"
 	"strings"
@@ -74,6 +73,7 @@ func DefaultFilter(goarch string) ([]bpf.RawInstruction, bool) {
 // defaultFresh reports whether the shipped filters were compiled from the
 // embedded default.kafel (a hash of 4 kB: microseconds, once).
 var defaultFresh = sync.OnceValue(func() bool {
-	sum := sha256.Sum256(Default())
-	return hex.EncodeToString(sum[:]) == defaultSum
+	h := fnv.New64a()
+	h.Write(Default())
+	return h.Sum64() == defaultHash
 })

@@ -4,9 +4,9 @@ package corpus
 
 import "golang.org/x/net/bpf"
 
-// defaultSum is the SHA-256 of the default.kafel the filters were
-// compiled from.
-const defaultSum = "cf579a7c347209cac19667f3c8a538ef9694382d17eb12a9c263e21f696c7681"
+// defaultHash is the FNV-1a (64 bits) of the default.kafel the filters
+// were compiled from.
+const defaultHash = 0xff9cc3302c5eace4
 
 // defaultFilters holds the default policy compiled for each GOARCH
 // where it compiles. It does not compile for:

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	crand "crypto/rand"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
@@ -103,13 +102,13 @@ func mapProg(in *jail.ProgInput) (*progRun, error) {
 	return mapNew(func(base uint64) (*jail.Prog, error) { return jail.Build(in, base) })
 }
 
-// mapNew builds a program with build at a random address (crypto/rand:
-// the gate's pointers must not be guessable) and maps it there, drawing
+// mapNew builds a program with build at a random address (the kernel's
+// random numbers: the gate's pointers must not be guessable) and maps it there, drawing
 // again when the address is taken.
 func mapNew(build func(base uint64) (*jail.Prog, error)) (*progRun, error) {
 	for try := 0; ; try++ {
 		var b [8]byte
-		if _, err := crand.Read(b[:]); err != nil {
+		if err := randomBytes(b[:]); err != nil {
 			return nil, &SetupError{Op: "draw the program's address", Err: err}
 		}
 		prog, err := build(progAddr(b))
@@ -154,7 +153,7 @@ func (r *runner) sendProg(ic *jail.Spec, sockNum int) error {
 		return err
 	}
 	var b [8]byte
-	if _, err := crand.Read(b[:]); err != nil {
+	if err := randomBytes(b[:]); err != nil {
 		return &SetupError{Op: "draw the program's address", Err: err}
 	}
 	prog, err := jail.Build(in, progAddr(b))
@@ -432,3 +431,20 @@ const (
 	sigDfl = 0
 	sigIgn = 1
 )
+
+// randomBytes fills b from the kernel's cryptographic random number
+// generator, as crypto/rand does, without linking crypto/rand (and the
+// start-up of its packages) into every kafel command.
+func randomBytes(b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Getrandom(b, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
