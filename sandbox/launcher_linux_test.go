@@ -97,6 +97,43 @@ func TestLauncherInitDiedWaiting(t *testing.T) {
 	}
 	defer l.Close()
 	// The init waiting for a run dies; the run starts its own.
+	pid := killWaiting(t, l)
+	var out bytes.Buffer
+	res, err := l.Run(context.Background(), testConfig("/bin/echo", "ran"), RunOptions{Stdout: &out})
+	if err != nil || res.ExitCode != 0 || out.String() != "ran\n" {
+		t.Fatalf("run after the waiting init died: %v, %+v, %q", err, res, out.String())
+	}
+	if err := unix.Kill(pid, 0); err != unix.ESRCH {
+		t.Errorf("the dead init %d was not reaped (kill 0: %v)", pid, err)
+	}
+}
+
+// TestLauncherInitDiedWaitingLimits: the child a run starts in place of a
+// dead one joins the cgroups made ahead for the dead one, and its limits
+// hold.
+func TestLauncherInitDiedWaitingLimits(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	c := testConfig("/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 0.2 & done; wait")
+	c.Cgroups.PidsMax = 4
+	l, err := NewLauncher(c, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	killWaiting(t, l)
+	res, err := l.Run(context.Background(), c, RunOptions{})
+	if err != nil {
+		t.Fatalf("run after the waiting init died: %v", err)
+	}
+	if res.ReasonKind != ReasonPidsLimit || res.PidsRefused == 0 {
+		t.Errorf("8 forks under a pids limit of 4: %+v, want the limit to refuse some", res)
+	}
+}
+
+// killWaiting kills the init waiting in l, waits for its end and puts it
+// back for the next run to find dead; it returns its pid.
+func killWaiting(t *testing.T, l *Launcher) int {
+	t.Helper()
 	w := <-l.warm
 	unix.Kill(w.pid, unix.SIGKILL)
 	pidfd, err := unix.PidfdOpen(w.pid, 0)
@@ -109,14 +146,7 @@ func TestLauncherInitDiedWaiting(t *testing.T) {
 		t.Fatalf("the killed init did not end: %v, revents %#x", err, pfd[0].Revents)
 	}
 	l.warm <- w
-	var out bytes.Buffer
-	res, err := l.Run(context.Background(), testConfig("/bin/echo", "ran"), RunOptions{Stdout: &out})
-	if err != nil || res.ExitCode != 0 || out.String() != "ran\n" {
-		t.Fatalf("run after the waiting init died: %v, %+v, %q", err, res, out.String())
-	}
-	if err := unix.Kill(w.pid, 0); err != unix.ESRCH {
-		t.Errorf("the dead init %d was not reaped (kill 0: %v)", w.pid, err)
-	}
+	return w.pid
 }
 
 func TestLauncherCloseLeavesNothing(t *testing.T) {

@@ -320,9 +320,6 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	// unless a mount in the jail is a cgroup file system: it must be made
 	// in the cgroup namespace of the jail's cgroup.
 	ic.CgroupFollows = (r.cg != nil || r.cgLater) && !r.cgJoined && !mountsCgroupFS(cfg.Mounts)
-	// A parked child's maps were written ahead: its program goes on to
-	// build the jail without waiting for the runner.
-	ic.MapsWritten = r.warm != nil && r.warm.ahead != nil && r.warm.ahead.maps && !newIDMap
 
 	stdin, stdout, stderr := r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
 	if stdin == nil {
@@ -345,20 +342,33 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 		return nil, err
 	}
 	start := time.Now()
+	// A child whose maps were written ahead goes on to build the jail
+	// without waiting for the runner.
+	mapsAhead := func() bool {
+		return r.warm != nil && r.warm.ahead != nil && r.warm.ahead.maps && !newIDMap
+	}
 	switch {
 	case r.warm != nil && r.warm.pre != nil:
+		ic.MapsWritten = mapsAhead()
 		if err = r.claimParked(ic, stdio, sockNum); errors.Is(err, errChildGone) {
-			// It died waiting: park another.
+			// It died waiting: park another, with its maps written now.
+			// It is in no cgroup yet: it joins the run's (prepare).
 			r.log.Warn("sandbox: a child started ahead is gone; starting another")
 			r.warm.discard()
+			r.cgJoined = false
 			if r.warm, err = parkChild(cfg); err == nil {
-				err = r.claimParked(ic, stdio, sockNum)
+				if err = r.warm.setUpAhead(cfg, false); err == nil {
+					ic.MapsWritten = mapsAhead()
+					err = r.claimParked(ic, stdio, sockNum)
+				}
 			}
 		}
 	case r.warm != nil:
 		if err = r.claim(stdio, sockNum); err != nil {
-			// It died waiting: start one as if there had been none.
+			// It died waiting: start one as if there had been none,
+			// which joins the run's cgroups (prepare).
 			r.log.Warn(err.Error())
+			r.cgJoined = false
 			err = r.spawnInit(stdio, sockNum)
 		}
 	default:
@@ -366,6 +376,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}
 	if err == nil && r.prog == nil {
 		// An init: it runs the program the runner sends it.
+		ic.MapsWritten = mapsAhead()
 		err = r.sendProg(ic, sockNum)
 	}
 	if err == nil && wantFilter {
