@@ -8,7 +8,10 @@ const frameSize = 48 << 10
 // at is a variable so that the compiler keeps grow's frame.
 var at = 1
 
-func init() { grow(at) }
+func init() {
+	prefaultHeap() // first: the stack grow makes comes from the heap
+	grow(at)
+}
 
 //go:noinline
 func grow(i int) byte {
