@@ -215,3 +215,31 @@ func TestRunnerKilled(t *testing.T) {
 		t.Errorf("stale cgroups of the killed runner not removed: %v", l)
 	}
 }
+
+// TestRunSignalCaughtAhead: a signal that comes after CatchSignals and
+// before the run that takes them ends that run as soon as it starts, as
+// interrupted, with nothing left behind.
+func TestRunSignalCaughtAhead(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	s := CatchSignals()
+	defer s.Stop()
+	s.caught()
+	unix.Kill(os.Getpid(), unix.SIGHUP)
+	c := testConfig("/bin/sleep", sleepMarker)
+	c.Cgroups.PidsMax = 8
+	start := time.Now()
+	res, err := Run(t.Context(), c, RunOptions{HandleSignals: true, Signals: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ReasonKind != ReasonInterrupted || res.ExitCode != 128+int(unix.SIGHUP) {
+		t.Errorf("result %+v, want interrupted by SIGHUP", res)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the run took %v: the signal did not end it", d)
+	}
+	if left := runnerCgroups(os.Getpid()); len(left) > 0 {
+		t.Errorf("cgroups left: %v", left)
+	}
+	waitGone(t, "jailed sleep", jailSleeps)
+}
