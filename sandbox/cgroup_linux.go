@@ -51,6 +51,10 @@ type jailCgroups struct {
 	// Controller directories; empty when not used.
 	mem, pids, cpu, netcls string
 	memsw                  bool // memory.memsw.* exists (v1)
+	// parents are the directories that hold the per-run ones, where
+	// those of runners that are gone may be left (sweepStale).
+	parents []string
+	swept   chan struct{} // closed when sweepStale is done
 }
 
 // wantedLimits are the kinds of limit g asks for.
@@ -134,14 +138,41 @@ func limitErr(g *Cgroups, warn func(string, ...any), what string, limits CgroupL
 	return &SetupError{Op: "cgroup " + what, Err: err}
 }
 
+// makeDir makes the run's directory name under parent. One that is
+// there already is a stale one of a runner that had this pid before
+// (this process numbers its own): it is removed first.
 func (cg *jailCgroups) makeDir(parent, name string) (string, error) {
-	removeStale(parent)
 	dir := filepath.Join(parent, name)
-	if err := cgroupMkdir(dir); err != nil {
+	err := cgroupMkdir(dir)
+	if errors.Is(err, os.ErrExist) {
+		if err = removeCgroupDir(dir); err == nil {
+			err = cgroupMkdir(dir)
+		}
+	}
+	if err != nil {
 		return "", err
 	}
 	cg.dirs = append(cg.dirs, dir)
+	cg.parents = append(cg.parents, parent)
 	return dir, nil
+}
+
+// sweepStale removes, in the background, the per-run cgroups that
+// runners that are gone (SIGKILLed) left beside the run's; destroy waits
+// for it, and starts it if the run did not. The run does not wait: a
+// run's names cannot be theirs (see makeDir).
+func (cg *jailCgroups) sweepStale() {
+	if cg == nil || cg.swept != nil {
+		return
+	}
+	cg.swept = make(chan struct{})
+	parents := slices.Clone(cg.parents)
+	go func() {
+		defer close(cg.swept)
+		for _, p := range parents {
+			removeStale(p)
+		}
+	}()
 }
 
 // prefetchAttachGP starts the RCU grace period that the init's joining of
@@ -184,11 +215,17 @@ func (cg *jailCgroups) v1Dir(mount, parent, name string) (string, error) {
 	if mount == "" {
 		return "", fmt.Errorf("no mount point configured: %w", ErrNotSupported)
 	}
+	p := filepath.Join(mount, parent)
+	dir, err := cg.makeDir(p, name)
+	if !errors.Is(err, os.ErrNotExist) {
+		return dir, err
+	}
+	// The first run under parent, or no such hierarchy: parent is made
+	// only inside a mount that is there.
 	var st unix.Statfs_t
 	if err := unix.Statfs(mount, &st); err != nil {
 		return "", fmt.Errorf("%s: %w", mount, err)
 	}
-	p := filepath.Join(mount, parent)
 	if err := os.MkdirAll(p, 0o755); err != nil {
 		return "", err
 	}
@@ -549,6 +586,8 @@ func (cg *jailCgroups) destroy() error {
 	if cg == nil {
 		return nil
 	}
+	cg.sweepStale() // unless it ran during the run
+	<-cg.swept
 	var first error
 	for i := len(cg.dirs) - 1; i >= 0; i-- {
 		if err := removeCgroupDir(cg.dirs[i]); err != nil && first == nil {

@@ -80,7 +80,8 @@ func TestCgroupV1Files(t *testing.T) {
 }
 
 // TestCgroupStaleRemoved: a per-run cgroup whose runner pid is gone is
-// removed by the next run under the same parent.
+// removed by the next run under the same parent, by the time that run's
+// own cgroups are.
 func TestCgroupStaleRemoved(t *testing.T) {
 	requireCgroupV1(t, "pids")
 	dead := deadPID(t)
@@ -94,7 +95,9 @@ func TestCgroupStaleRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cg.destroy()
+	if err := cg.destroy(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale cgroup %s not removed (%v)", stale, err)
 		os.Remove(stale)
@@ -426,5 +429,32 @@ func TestReadKeys(t *testing.T) {
 	}
 	if got := readKeys(filepath.Join(t.TempDir(), "none"), "a"); !slices.Equal(got, []uint64{0}) {
 		t.Errorf("missing file: %v", got)
+	}
+}
+
+// TestCgroupNameTaken: a cgroup with the name the run is about to take
+// (a runner that had this pid before was SIGKILLed) is removed and made
+// again for the run; before, the run failed with EEXIST.
+func TestCgroupNameTaken(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	next := filepath.Join("/sys/fs/cgroup/pids/NSJAIL", fmt.Sprintf("%s%d.%d", cgroupPrefix, os.Getpid(), cgroupSeq.Load()+1))
+	if err := os.MkdirAll(next, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(next)
+	g := NsjailCgroups()
+	g.PidsMax = 5
+	cg, err := newJailCgroups(&g, t.Logf)
+	if err != nil {
+		t.Fatalf("a taken name: %v", err)
+	}
+	if cg.pids != next {
+		t.Errorf("the run's pids cgroup is %s, want %s", cg.pids, next)
+	}
+	if err := cg.destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(next); !os.IsNotExist(err) {
+		t.Errorf("%s left after the run (%v)", next, err)
 	}
 }

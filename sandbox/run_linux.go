@@ -422,6 +422,7 @@ func (r *runner) run(ctx context.Context) (res *Result, err error) {
 	}
 
 	filterCh = nil // the program has it
+	r.cg.sweepStale()
 	events := make(chan initEvent, 16)
 	go r.readInit(events)
 
