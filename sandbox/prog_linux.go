@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -432,19 +433,17 @@ const (
 	sigIgn = 1
 )
 
-// randomBytes fills b from the kernel's cryptographic random number
-// generator, as crypto/rand does, without linking crypto/rand (and the
-// start-up of its packages) into every kafel command.
+// randomBytes fills b (at most 256 bytes, which getrandom(2) returns
+// whole) from the kernel's cryptographic random number generator, as
+// crypto/rand does, without linking crypto/rand (and the start-up of its
+// packages) into every kafel command.
 func randomBytes(b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Getrandom(b, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		b = b[n:]
+	n, err := unix.Getrandom(b, 0)
+	for err == unix.EINTR { // only while the kernel's pool is not ready (early boot)
+		n, err = unix.Getrandom(b, 0)
 	}
-	return nil
+	if err == nil && n != len(b) {
+		err = fmt.Errorf("getrandom returned %d of %d bytes", n, len(b))
+	}
+	return err
 }
