@@ -31,10 +31,10 @@ type Spec struct {
 	// MapsWritten says the runner wrote the id maps before the program
 	// started: it does not wait for them.
 	MapsWritten bool
-	UID, GID      int  // ids to switch to; -1 keeps one
-	SetGroups     bool // the user namespace allows setgroups
-	Unshare       uint64
-	PassFDs       []int
+	UID, GID    int  // ids to switch to; -1 keeps one
+	SetGroups   bool // the user namespace allows setgroups
+	Unshare     uint64
+	PassFDs     []int
 }
 
 // Mount is one mount of the jail's root (sandbox.Mount, field for field).
