@@ -138,16 +138,17 @@ func limitErr(g *Cgroups, warn func(string, ...any), what string, limits CgroupL
 	return &SetupError{Op: "cgroup " + what, Err: err}
 }
 
-// makeDir makes the run's directory name under parent. One that is
-// there already is a stale one of a runner that had this pid before
-// (this process numbers its own): it is removed first.
+// makeDir makes the run's directory name under parent. When name is
+// taken (by a runner that had this pid before, or one with the same pid
+// in another pid namespace that shares the hierarchy), the run takes
+// name.2, name.3, ...: a cgroup that may be another runner's is never
+// removed here.
 func (cg *jailCgroups) makeDir(parent, name string) (string, error) {
 	dir := filepath.Join(parent, name)
 	err := cgroupMkdir(dir)
-	if errors.Is(err, os.ErrExist) {
-		if err = removeCgroupDir(dir); err == nil {
-			err = cgroupMkdir(dir)
-		}
+	for try := 2; errors.Is(err, os.ErrExist) && try <= 8; try++ {
+		dir = filepath.Join(parent, name+"."+strconv.Itoa(try))
+		err = cgroupMkdir(dir)
 	}
 	if err != nil {
 		return "", err
@@ -159,8 +160,8 @@ func (cg *jailCgroups) makeDir(parent, name string) (string, error) {
 
 // sweepStale removes, in the background, the per-run cgroups that
 // runners that are gone (SIGKILLed) left beside the run's; destroy waits
-// for it, and starts it if the run did not. The run does not wait: a
-// run's names cannot be theirs (see makeDir).
+// for it, and starts it if the run did not. The run does not wait: it
+// never takes a name that is there (makeDir).
 func (cg *jailCgroups) sweepStale() {
 	if cg == nil || cg.swept != nil {
 		return
@@ -614,6 +615,10 @@ func removeCgroupDir(d string) error {
 }
 
 // removeStale removes per-run cgroups under parent whose runner is gone.
+// It only removes empty ones, with no retry and no kill: the jail of a
+// SIGKILLed runner died with it (parent-death signal), and a runner
+// whose pid is not there may be alive in another pid namespace that
+// shares the hierarchy (a container's), its jail in that cgroup.
 func removeStale(parent string) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
@@ -630,7 +635,7 @@ func removeStale(parent string) {
 			continue
 		}
 		if err := unix.Kill(pid, 0); err == unix.ESRCH {
-			removeCgroupDir(filepath.Join(parent, e.Name()))
+			cgroupRmdir(filepath.Join(parent, e.Name()))
 		}
 	}
 }

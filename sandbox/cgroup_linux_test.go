@@ -432,29 +432,84 @@ func TestReadKeys(t *testing.T) {
 	}
 }
 
-// TestCgroupNameTaken: a cgroup with the name the run is about to take
-// (a runner that had this pid before was SIGKILLed) is removed and made
-// again for the run; before, the run failed with EEXIST.
+// TestCgroupNameTaken: when the name a run is about to take is there
+// already (a runner that had this pid before was SIGKILLed), the run
+// takes another and leaves that cgroup alone; before, it failed with
+// EEXIST.
 func TestCgroupNameTaken(t *testing.T) {
 	requireCgroupV1(t, "pids")
-	next := filepath.Join("/sys/fs/cgroup/pids/NSJAIL", fmt.Sprintf("%s%d.%d", cgroupPrefix, os.Getpid(), cgroupSeq.Load()+1))
-	if err := os.MkdirAll(next, 0o755); err != nil {
+	taken := filepath.Join("/sys/fs/cgroup/pids/NSJAIL", fmt.Sprintf("%s%d.%d", cgroupPrefix, os.Getpid(), cgroupSeq.Load()+1))
+	if err := os.MkdirAll(taken, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(next)
+	defer os.Remove(taken)
 	g := NsjailCgroups()
 	g.PidsMax = 5
 	cg, err := newJailCgroups(&g, t.Logf)
 	if err != nil {
 		t.Fatalf("a taken name: %v", err)
 	}
-	if cg.pids != next {
-		t.Errorf("the run's pids cgroup is %s, want %s", cg.pids, next)
+	if cg.pids != taken+".2" {
+		t.Errorf("the run's pids cgroup is %s, want %s.2", cg.pids, taken)
 	}
 	if err := cg.destroy(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(next); !os.IsNotExist(err) {
-		t.Errorf("%s left after the run (%v)", next, err)
+	if _, err := os.Stat(cg.pids); !os.IsNotExist(err) {
+		t.Errorf("%s left after the run (%v)", cg.pids, err)
 	}
+	if _, err := os.Stat(taken); err != nil {
+		t.Errorf("the cgroup that had the name is gone: %v", err)
+	}
+}
+
+// TestCgroupStaleBusyLeft: a cgroup named for a runner whose pid is gone
+// here but that holds processes (a runner in another pid namespace that
+// shares the hierarchy) is neither removed nor emptied by a run's sweep.
+func TestCgroupStaleBusyLeft(t *testing.T) {
+	requireCgroupV1(t, "pids")
+	other := filepath.Join("/sys/fs/cgroup/pids/NSJAIL", fmt.Sprintf("%s%d.1", cgroupPrefix, deadPID(t)))
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sleep := exec.Command("sleep", "30")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		sleep.Process.Kill()
+		sleep.Wait()
+		waitRmdir(t, other)
+	}()
+	if err := os.WriteFile(filepath.Join(other, "cgroup.procs"), []byte(strconv.Itoa(sleep.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := NsjailCgroups()
+	g.PidsMax = 5
+	cg, err := newJailCgroups(&g, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cg.destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("the busy cgroup was removed: %v", err)
+	}
+	if err := sleep.Process.Signal(unix.Signal(0)); err != nil {
+		t.Errorf("the process in the busy cgroup was killed: %v", err)
+	}
+}
+
+// waitRmdir removes an emptied cgroup, which the kernel may keep busy for
+// a moment after its last process is reaped.
+func waitRmdir(t *testing.T, dir string) {
+	t.Helper()
+	for range 100 {
+		if err := unix.Rmdir(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%s could not be removed", dir)
 }
