@@ -89,15 +89,7 @@ func TestCgroupStaleRemoved(t *testing.T) {
 	if err := os.MkdirAll(stale, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	g := NsjailCgroups()
-	g.PidsMax = 5
-	cg, err := newJailCgroups(&g, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cg.destroy(); err != nil {
-		t.Fatal(err)
-	}
+	pidsRunCgroups(t)
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale cgroup %s not removed (%v)", stale, err)
 		os.Remove(stale)
@@ -443,17 +435,9 @@ func TestCgroupNameTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Remove(taken)
-	g := NsjailCgroups()
-	g.PidsMax = 5
-	cg, err := newJailCgroups(&g, t.Logf)
-	if err != nil {
-		t.Fatalf("a taken name: %v", err)
-	}
+	cg := pidsRunCgroups(t)
 	if cg.pids != taken+".2" {
-		t.Errorf("the run's pids cgroup is %s, want %s.2", cg.pids, taken)
-	}
-	if err := cg.destroy(); err != nil {
-		t.Fatal(err)
+		t.Errorf("the run's pids cgroup was %s, want %s.2", cg.pids, taken)
 	}
 	if _, err := os.Stat(cg.pids); !os.IsNotExist(err) {
 		t.Errorf("%s left after the run (%v)", cg.pids, err)
@@ -484,15 +468,7 @@ func TestCgroupStaleBusyLeft(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(other, "cgroup.procs"), []byte(strconv.Itoa(sleep.Process.Pid)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	g := NsjailCgroups()
-	g.PidsMax = 5
-	cg, err := newJailCgroups(&g, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cg.destroy(); err != nil {
-		t.Fatal(err)
-	}
+	pidsRunCgroups(t)
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("the busy cgroup was removed: %v", err)
 	}
@@ -512,4 +488,20 @@ func waitRmdir(t *testing.T, dir string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Errorf("%s could not be removed", dir)
+}
+
+// pidsRunCgroups makes the cgroups of a run with a pids limit, as a run
+// does, and removes them, sweeping stale ones; it returns them.
+func pidsRunCgroups(t *testing.T) *jailCgroups {
+	t.Helper()
+	g := NsjailCgroups()
+	g.PidsMax = 5
+	cg, err := newJailCgroups(&g, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cg.destroy(); err != nil {
+		t.Fatal(err)
+	}
+	return cg
 }

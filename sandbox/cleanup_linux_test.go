@@ -204,13 +204,7 @@ func TestRunnerKilled(t *testing.T) {
 	if len(runnerCgroups(cmd.Process.Pid)) == 0 {
 		t.Log("the killed runner's cgroup is already gone")
 	}
-	g := NsjailCgroups()
-	g.PidsMax = 4
-	cg, err := newJailCgroups(&g, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cg.destroy()
+	pidsRunCgroups(t)
 	if l := runnerCgroups(cmd.Process.Pid); len(l) > 0 {
 		t.Errorf("stale cgroups of the killed runner not removed: %v", l)
 	}
