@@ -28,11 +28,12 @@ import (
 // Launcher parks children ahead of their runs), and the runner writes its
 // id maps right away (setUpAhead; a Launcher makes and joins its cgroups
 // there too). Woken, it switches to its program, which reads a byte from
-// its socket twice: once the id maps are written, and once the cgroups
-// are joined and the filter is in place. A run's own child builds its
-// root in between, while the runner makes its cgroups. It reports a failure in the region (jail.Failure);
-// the runner reads it when the child's end of the socket closes, which
-// happens at its execve or its exit.
+// its socket once the cgroups are joined and the filter is in place, and
+// before that another once the id maps are written, unless they were
+// ahead (Spec.MapsWritten). A run's own child builds its root while the
+// runner makes its cgroups. It reports a failure in the region
+// (jail.Failure); the runner reads it when the child's end of the socket
+// closes, which happens at its execve or its exit.
 
 // progSpawn clones the child of a program mapped at p.Base with the clone
 // flags and returns its pid; nil where the runner has no executor (the
@@ -104,8 +105,8 @@ func mapProg(in *jail.ProgInput) (*progRun, error) {
 }
 
 // mapNew builds a program with build at a random address (the kernel's
-// random numbers: the gate's pointers must not be guessable) and maps it there, drawing
-// again when the address is taken.
+// random numbers: the gate's pointers must not be guessable) and maps it
+// there, drawing again when the address is taken.
 func mapNew(build func(base uint64) (*jail.Prog, error)) (*progRun, error) {
 	for try := 0; ; try++ {
 		var b [8]byte

@@ -31,9 +31,9 @@ type RunOptions struct {
 	// of the target through and still maps kill actions (see Run).
 	Filter []bpf.RawInstruction
 
-	// HandleSignals makes Run catch SIGINT, SIGTERM and SIGHUP from its
-	// start, before it makes anything that needs cleaning up, to its end:
-	// the jail is killed, cleaned up, and Run returns a Result
+	// HandleSignals makes Run catch RunnerSignals, before it makes
+	// anything that needs cleaning up, to its end. SIGINT, SIGTERM or
+	// SIGHUP kills the jail, it is cleaned up, and Run returns a Result
 	// with ReasonInterrupted and ExitCode 128+signal. SIGUSR1, SIGUSR2,
 	// SIGWINCH and SIGQUIT are passed on to the program (the jail's pid 1,
 	// which gets only the signals it handles). Commands set it; libraries
