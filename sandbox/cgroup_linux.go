@@ -50,11 +50,8 @@ type jailCgroups struct {
 	dirs []string
 	// Controller directories; empty when not used.
 	mem, pids, cpu, netcls string
-	memsw                  bool // memory.memsw.* exists (v1)
-	// parents are the directories that hold the per-run ones, where
-	// those of runners that are gone may be left (sweepStale).
-	parents []string
-	swept   chan struct{} // closed when sweepStale is done
+	memsw                  bool          // memory.memsw.* exists (v1)
+	swept                  chan struct{} // closed when sweepStale is done
 }
 
 // wantedLimits are the kinds of limit g asks for.
@@ -154,7 +151,6 @@ func (cg *jailCgroups) makeDir(parent, name string) (string, error) {
 		return "", err
 	}
 	cg.dirs = append(cg.dirs, dir)
-	cg.parents = append(cg.parents, parent)
 	return dir, nil
 }
 
@@ -167,7 +163,10 @@ func (cg *jailCgroups) sweepStale() {
 		return
 	}
 	cg.swept = make(chan struct{})
-	parents := slices.Clone(cg.parents)
+	parents := make([]string, len(cg.dirs))
+	for i, d := range cg.dirs {
+		parents[i] = filepath.Dir(d)
+	}
 	go func() {
 		defer close(cg.swept)
 		for _, p := range parents {
